@@ -1,0 +1,125 @@
+"""Optimizers with PyTorch's update rules, acting on a network's flat parameter vector.
+
+- ``gd`` and ``sgd``: ``p <- p - lr * g`` (gd uses the whole data set as one batch).
+- ``momentum``: as ``torch.optim.SGD(momentum=mu)`` with no dampening and no Nesterov:
+  ``b <- g`` on the first step, then ``b <- mu * b + g``; ``p <- p - lr * b``.
+- ``adam``: as ``torch.optim.Adam``: ``m <- beta1 m + (1 - beta1) g``,
+  ``v <- beta2 v + (1 - beta2) g^2``, ``p <- p - lr * (m / (1 - beta1^t)) /
+  (sqrt(v / (1 - beta2^t)) + eps)``.
+
+Frozen parameters are kept out: their gradient is masked to zero before the rule sees it and
+the update leaves them untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+OPTIMIZER_NAMES: tuple[str, ...] = ("gd", "sgd", "momentum", "adam")
+
+
+class OptimizerError(ValueError):
+    """Bad optimizer settings; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How to train: the optimizer, its hyper-parameters, the batch size and the seed."""
+
+    optimizer: str = "gd"
+    learning_rate: float = 0.01
+    batch_size: int = 1
+    seed: int = 0
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZER_NAMES:
+            raise OptimizerError(f"unknown optimizer '{self.optimizer}' "
+                                 f"(known: {', '.join(OPTIMIZER_NAMES)})")
+        checks = [
+            ("learning_rate", np.isfinite(self.learning_rate) and self.learning_rate > 0,
+             "a finite number greater than 0"),
+            ("batch_size", isinstance(self.batch_size, (int, np.integer))
+             and not isinstance(self.batch_size, bool) and self.batch_size >= 1,
+             "a whole number of at least 1"),
+            ("seed", isinstance(self.seed, (int, np.integer)) and not isinstance(self.seed, bool)
+             and 0 <= self.seed < 2**63, "a whole number from 0 to 2^63 - 1"),
+            ("momentum", np.isfinite(self.momentum) and 0 <= self.momentum < 1,
+             "a number from 0 up to (not including) 1"),
+            ("beta1", np.isfinite(self.beta1) and 0 <= self.beta1 < 1,
+             "a number from 0 up to (not including) 1"),
+            ("beta2", np.isfinite(self.beta2) and 0 <= self.beta2 < 1,
+             "a number from 0 up to (not including) 1"),
+            ("eps", np.isfinite(self.eps) and self.eps > 0, "a finite number greater than 0"),
+        ]
+        for name, ok, what in checks:
+            if not ok:
+                raise OptimizerError(f"{name} must be {what}, not {getattr(self, name)!r}")
+
+    def with_changes(self, **changes: Any) -> "TrainingConfig":
+        """A copy with some fields changed (validated)."""
+        return replace(self, **changes)
+
+    @property
+    def hyper_parameters(self) -> dict[str, float]:
+        """The hyper-parameters the chosen optimizer uses, besides the learning rate."""
+        if self.optimizer == "momentum":
+            return {"momentum": self.momentum}
+        if self.optimizer == "adam":
+            return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        return {}
+
+
+@dataclass
+class OptimizerState:
+    """What an optimizer carries between steps: the step count and its buffers."""
+
+    step: int = 0
+    buffers: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def copy(self) -> "OptimizerState":
+        """A deep copy."""
+        return OptimizerState(self.step, {k: v.copy() for k, v in self.buffers.items()})
+
+
+def update(params: np.ndarray, grad: np.ndarray, mask: np.ndarray, config: TrainingConfig,
+           state: OptimizerState) -> tuple[np.ndarray, OptimizerState]:
+    """One optimizer step. Returns the new parameters and state; the inputs are not changed."""
+    g = grad * mask
+    lr = config.learning_rate
+    step = state.step + 1
+    buffers = dict(state.buffers)
+    if config.optimizer in ("gd", "sgd"):
+        delta = lr * g
+    elif config.optimizer == "momentum":
+        b = g.copy() if "momentum_buffer" not in buffers else \
+            config.momentum * buffers["momentum_buffer"] + g
+        buffers["momentum_buffer"] = b
+        delta = lr * b
+    else:  # adam
+        m = buffers.get("exp_avg", np.zeros_like(g))
+        v = buffers.get("exp_avg_sq", np.zeros_like(g))
+        m = config.beta1 * m + (1.0 - config.beta1) * g
+        v = config.beta2 * v + (1.0 - config.beta2) * g * g
+        buffers["exp_avg"], buffers["exp_avg_sq"] = m, v
+        m_hat = m / (1.0 - config.beta1 ** step)
+        v_hat = v / (1.0 - config.beta2 ** step)
+        delta = lr * m_hat / (np.sqrt(v_hat) + config.eps)
+    new_params = params - delta * mask
+    return new_params, OptimizerState(step, buffers)
+
+
+def update_formula(config: TrainingConfig) -> str:
+    """The update rule as the lesson would write it for one parameter p."""
+    return {
+        "gd": "p - lr * dE/dp",
+        "sgd": "p - lr * dE/dp",
+        "momentum": "b <- momentum * b + dE/dp;  p - lr * b",
+        "adam": "p - lr * m_hat / (sqrt(v_hat) + eps)",
+    }[config.optimizer]

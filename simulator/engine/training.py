@@ -1,0 +1,210 @@
+"""Training: batches, one optimizer step, runs of many steps, and divergence.
+
+A :class:`TrainState` is an immutable snapshot (parameters, optimizer state, position in the
+data). :class:`Trainer` turns one state into the next, deterministically: the shuffle of
+epoch e is drawn from ``default_rng([seed, e])``, so any state can be recomputed exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .backprop import BackwardPass, backward, loss_value
+from .network import Network
+from .optimizers import OptimizerState, TrainingConfig, update
+
+
+@dataclass(frozen=True)
+class TrainState:
+    """Where training stands: parameters, optimizer state, and the next batch's place.
+
+    ``iteration`` counts the optimizer steps taken; ``epoch`` and ``batch`` say which batch
+    of which epoch comes next.
+    """
+
+    params: np.ndarray
+    optimizer: OptimizerState
+    iteration: int = 0
+    epoch: int = 0
+    batch: int = 0
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Training stopped because a number stopped being finite."""
+
+    iteration: int  # the step (1-based) that would have produced the non-finite value
+    parameter: str  # the first parameter that became non-finite, or "loss"
+    message: str
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One optimizer step: the pass it was computed from and the state it leads to."""
+
+    before: TrainState
+    after: TrainState
+    batch: np.ndarray  # indices of the samples in the batch
+    backward: BackwardPass
+    loss: float  # the batch loss before the step
+
+
+@dataclass
+class RunResult:
+    """The outcome of several steps."""
+
+    state: TrainState
+    losses: list[float] = field(default_factory=list)
+    divergence: Divergence | None = None
+    steps: int = 0
+    previous: TrainState | None = None  # the state before the last step taken
+
+
+class Trainer:
+    """Computes training steps for one network shape, data set, loss and configuration."""
+
+    def __init__(self, network: Network, inputs: np.ndarray, targets: np.ndarray, loss: str,
+                 config: TrainingConfig) -> None:
+        network.check_loss(loss)
+        self.network = network
+        self.inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+        self.targets = np.ascontiguousarray(targets, dtype=np.float64)
+        self.loss = loss
+        self.config = config
+        self.mask = network.trainable_mask()
+        self._order_cache: dict[int, np.ndarray] = {}
+        self._scratch = network.copy()
+
+    @property
+    def n_samples(self) -> int:
+        """How many training samples there are."""
+        return int(self.inputs.shape[0])
+
+    @property
+    def batch_size(self) -> int:
+        """Samples per batch: all of them for gd, else the configured size (capped)."""
+        if self.config.optimizer == "gd":
+            return self.n_samples
+        return min(self.config.batch_size, self.n_samples)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """How many batches make an epoch (a last partial batch is one of its own)."""
+        return -(-self.n_samples // self.batch_size)
+
+    def initial_state(self, params: np.ndarray | None = None) -> TrainState:
+        """The state before any training."""
+        p = self.network.params if params is None else params
+        return TrainState(np.array(p, dtype=np.float64), OptimizerState())
+
+    def epoch_order(self, epoch: int) -> np.ndarray:
+        """The sample order of an epoch: shuffled from (seed, epoch) unless full-batch."""
+        if self.batch_size >= self.n_samples:
+            return np.arange(self.n_samples)
+        order = self._order_cache.get(epoch)
+        if order is None:
+            order = np.random.default_rng([self.config.seed, epoch]).permutation(self.n_samples)
+            if len(self._order_cache) > 64:
+                self._order_cache.clear()
+            self._order_cache[epoch] = order
+        return order
+
+    def batch_indices(self, state: TrainState) -> np.ndarray:
+        """The indices of the samples in the next batch."""
+        size = self.batch_size
+        order = self.epoch_order(state.epoch)
+        return order[state.batch * size:(state.batch + 1) * size]
+
+    def network_at(self, params: np.ndarray) -> Network:
+        """A network holding ``params`` (a fresh copy)."""
+        return self.network.with_params(params)
+
+    def step(self, state: TrainState, keep: bool = True) -> StepResult:
+        """Compute one optimizer step from ``state`` (which is left unchanged).
+
+        With ``keep`` the result's backward pass owns its network, so its derivations stay
+        valid; without it (fast runs) the network is a scratch copy reused by the next step.
+        """
+        idx = self.batch_indices(state)
+        if keep:
+            net = self.network.with_params(state.params)
+        else:
+            net = self._scratch
+            net.params[:] = state.params
+        if idx.size == self.n_samples and self.batch_size == self.n_samples:
+            X, T = self.inputs, self.targets
+        else:
+            X, T = self.inputs[idx], self.targets[idx]
+        bp = backward(net, X, T, self.loss)
+        with np.errstate(over="ignore", invalid="ignore"):
+            params, opt = update(state.params, bp.grad, self.mask, self.config, state.optimizer)
+        batch = state.batch + 1
+        epoch = state.epoch
+        if batch >= self.batches_per_epoch:
+            batch, epoch = 0, epoch + 1
+        after = TrainState(params, opt, state.iteration + 1, epoch, batch)
+        return StepResult(state, after, idx, bp, bp.loss)
+
+    def check(self, result: StepResult) -> Divergence | None:
+        """A :class:`Divergence` if the step's loss, gradient or new parameters are not finite."""
+        it = result.after.iteration
+        if not np.isfinite(result.loss):
+            return Divergence(it, "loss", f"Training diverged at step {it}: the loss is not a "
+                              "finite number. Stopped at the last finite state.")
+        bad = ~np.isfinite(result.after.params) | ~np.isfinite(result.backward.grad)
+        if bad.any():
+            name = self.network.names[int(np.argmax(bad))]
+            return Divergence(it, name, f"Training diverged at step {it}: {name} is no longer "
+                              "a finite number. Stopped at the last finite state.")
+        return None
+
+    def run(self, state: TrainState, steps: int, stop_at_epoch_end: bool = False,
+            cancel: "CancelFlag | None" = None,
+            record: Callable[[TrainState], None] | None = None) -> RunResult:
+        """Take up to ``steps`` steps, stopping at divergence (keeping the last finite state),
+        at an epoch's end when asked, or when ``cancel`` is set. ``record`` is called with
+        every new state."""
+        result = RunResult(state)
+        for _ in range(steps):
+            if cancel is not None and cancel.is_set():
+                break
+            res = self.step(result.state, keep=False)
+            div = self.check(res)
+            if div is not None:
+                result.divergence = div
+                break
+            result.previous = result.state
+            result.state = res.after
+            result.losses.append(res.loss)
+            if record is not None:
+                record(res.after)
+            result.steps += 1
+            if stop_at_epoch_end and res.after.batch == 0:
+                break
+        return result
+
+    def dataset_loss(self, params: np.ndarray, inputs: np.ndarray | None = None,
+                     targets: np.ndarray | None = None) -> float:
+        """The loss over a whole data set (the training set by default)."""
+        X = self.inputs if inputs is None else inputs
+        T = self.targets if targets is None else targets
+        self._scratch.params[:] = params
+        return loss_value(self._scratch, X, T, self.loss)
+
+
+class CancelFlag:
+    """A flag a long run checks between steps; set it from anywhere to stop the run."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        """Ask the run to stop."""
+        self._set = True
+
+    def is_set(self) -> bool:
+        """Whether a stop was asked."""
+        return self._set
