@@ -1,0 +1,382 @@
+"""The one Qt-side model: it owns the document, the undo stack and the stepper.
+
+Views observe it through its signals and never change engine state themselves: edits are
+undo commands (:mod:`simulator.app.commands`) pushed with :meth:`LabModel.push` or the
+``edit_*`` helpers, and training moves through :meth:`step`, :meth:`step_back`,
+:meth:`finish_iteration`, :meth:`run_epoch` and the :class:`~simulator.app.runner.Runner`.
+
+Signals (each emitted once per change, never once per value):
+
+- ``structureChanged``: layers, sizes, activations, bias modes, loss or data changed;
+  views rebuild their items.
+- ``valuesChanged``: parameter values (or the forward values shown) changed; views update
+  their labels in place.
+- ``stepChanged``: the stepper's position (sub-step, stage, iteration) changed.
+- ``historyChanged``: the loss history changed (grew, shrank or was reset).
+- ``trainingConfigChanged``: optimizer, learning rate, batch size or seed changed.
+- ``selectionChanged(str)``: the selected element ("" for none): a parameter name, a
+  neuron name, or "target:<i>"/"input:<i>".
+- ``diverged(str)``: training stopped at the last finite state; the message says why.
+- ``fileChanged``: the file path or the modified flag changed.
+- ``settingsChanged``: display settings (digits, sample) changed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from ..engine import document as doc_io
+from ..engine.backprop import BackwardPass, ForwardPass
+from ..engine.datasets import Dataset
+from ..engine.document import Document, DocumentError
+from ..engine.explain import Explanation, explain_parameter, explain_substep
+from ..engine.network import Network
+from ..engine.optimizers import TrainingConfig
+from ..engine.stepper import Iteration, Stepper, SubStep
+from ..engine.training import RunResult, Trainer
+from ..resources import example_path
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What an undo command swaps: the document and the stepper that trains it."""
+
+    document: Document
+    stepper: Stepper
+
+
+class LabModel(QObject):
+    """Owns the document, the undo stack and the stepper; emits what changed."""
+
+    structureChanged = Signal()
+    valuesChanged = Signal()
+    stepChanged = Signal()
+    historyChanged = Signal()
+    trainingConfigChanged = Signal()
+    selectionChanged = Signal(str)
+    diverged = Signal(str)
+    fileChanged = Signal()
+    settingsChanged = Signal()
+
+    def __init__(self, document: Document | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(500)
+        self.undo_stack.cleanChanged.connect(lambda _clean: self.fileChanged.emit())
+        self.path: Path | None = None
+        self.digits = 6
+        self.sample = 0
+        self.selection = ""
+        self.divergence_message = ""
+        if document is None:
+            document = doc_io.load(example_path("reference.json"))
+        self._document = document
+        self._stepper = self._make_stepper(document)
+        self._saved_params = document.network.params.copy()
+        self._saved_marker = object()
+
+    # --- reading -------------------------------------------------------------------------
+
+    @property
+    def document(self) -> Document:
+        """The document as it was last edited (its parameters are the training start)."""
+        return self._document
+
+    @property
+    def stepper(self) -> Stepper:
+        """The stepper training the current document."""
+        return self._stepper
+
+    @property
+    def trainer(self) -> Trainer:
+        """The trainer behind the stepper."""
+        return self._stepper.trainer
+
+    @property
+    def params(self) -> np.ndarray:
+        """The parameters as they stand now (after any training)."""
+        return self._stepper.params
+
+    @property
+    def network(self) -> Network:
+        """The network with the current parameters (a copy: do not mutate)."""
+        return self._document.network.with_params(self.params)
+
+    @property
+    def iteration(self) -> Iteration:
+        """The current iteration (forward/backward pass of the current batch)."""
+        return self._stepper.iteration
+
+    @property
+    def backward(self) -> BackwardPass:
+        """The current iteration's forward and backward pass (computed at its start)."""
+        return self._stepper.iteration.backward
+
+    @property
+    def forward(self) -> ForwardPass:
+        """The forward pass the canvas shows: the current iteration's batch."""
+        return self.backward.forward
+
+    @property
+    def current_substep(self) -> SubStep | None:
+        """The last sub-step taken (None before the first)."""
+        return self._stepper.current
+
+    @property
+    def config(self) -> TrainingConfig:
+        """The training configuration."""
+        return self._document.training
+
+    @property
+    def losses(self) -> list[float]:
+        """The batch loss of every completed iteration."""
+        return self._stepper.losses
+
+    @property
+    def modified(self) -> bool:
+        """Whether there are unsaved changes (edits or training)."""
+        return (not self.undo_stack.isClean()
+                or not np.array_equal(self.params, self._saved_params))
+
+    @property
+    def title(self) -> str:
+        """What the window title shows: the file name and a modified marker."""
+        name = self.path.name if self.path else (self._document.name or "Untitled")
+        return f"{name}[*]"
+
+    def current_document(self) -> Document:
+        """The document with the current (trained) parameters: what Save writes."""
+        return self._document.with_changes(network=self.network)
+
+    def explanation(self) -> Explanation | None:
+        """What the last sub-step computed, in the lesson's words."""
+        sub = self.current_substep
+        if sub is None:
+            return None
+        return explain_substep(self.iteration, sub, self.config, self.digits, self.sample)
+
+    def parameter_explanation(self, name: str) -> Explanation:
+        """The derivation and update of one parameter in the current iteration."""
+        return explain_parameter(self.iteration, name, self.config, self.digits, self.sample)
+
+    def computed(self) -> set[tuple[str, str]]:
+        """(stage, target) of every sub-step taken so far in the current iteration."""
+        subs = self._stepper.substeps[: self._stepper.cursor + 1]
+        return {(s.stage, s.target) for s in subs}
+
+    def test_loss(self) -> float | None:
+        """The loss on the held-out test split at the current parameters, if there is one."""
+        data = self._document.data
+        if data.test_inputs is None or data.test_targets is None:
+            return None
+        return self.trainer.dataset_loss(self.params, data.test_inputs, data.test_targets)
+
+    # --- files ---------------------------------------------------------------------------
+
+    def load(self, path: str | Path) -> None:
+        """Open a document file. Raises DocumentError (the current document is kept)."""
+        doc = doc_io.load(path)
+        self.set_document(doc, Path(path))
+
+    def set_document(self, doc: Document, path: Path | None = None) -> None:
+        """Replace the document (not undoable: New and Open clear the undo stack)."""
+        self._document = doc
+        self._stepper = self._make_stepper(doc)
+        self.path = path
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self._saved_params = doc.network.params.copy()
+        self.divergence_message = ""
+        self.selection = ""
+        self._emit_all()
+        self.selectionChanged.emit("")
+        self.fileChanged.emit()
+
+    def save(self, path: str | Path | None = None) -> None:
+        """Save the current document (with trained parameters). Raises DocumentError."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise DocumentError("no file name to save to")
+        doc_io.save(self.current_document(), target)
+        self.path = target
+        self._saved_params = self.params.copy()
+        self.undo_stack.setClean()
+        self.fileChanged.emit()
+
+    # --- display settings ----------------------------------------------------------------
+
+    def set_digits(self, digits: int) -> None:
+        """Significant digits shown in numbers (1 to 15)."""
+        digits = max(1, min(15, int(digits)))
+        if digits != self.digits:
+            self.digits = digits
+            self.settingsChanged.emit()
+
+    def set_sample(self, sample: int) -> None:
+        """Which sample of the batch the canvas and derivations show."""
+        sample = max(0, min(int(sample), self.backward.n_samples - 1))
+        if sample != self.sample:
+            self.sample = sample
+            self.settingsChanged.emit()
+            self.valuesChanged.emit()
+
+    def select(self, element: str) -> None:
+        """Select an element (parameter or neuron name); "" clears the selection."""
+        if element != self.selection:
+            self.selection = element
+            self.selectionChanged.emit(element)
+
+    # --- stepping ------------------------------------------------------------------------
+
+    def step(self) -> bool:
+        """Take one sub-step. Returns False if it diverged or there is nothing to do."""
+        before = self._stepper.completed_iterations
+        sub = self._stepper.step()
+        if sub is None:
+            self._report_divergence()
+            return False
+        self._after_move(before)
+        return True
+
+    def step_back(self) -> bool:
+        """Undo one sub-step exactly. Returns False at the very start."""
+        if not self._stepper.can_step_back:
+            return False
+        before = self._stepper.completed_iterations
+        self._stepper.step_back()
+        self.divergence_message = ""
+        self._after_move(before)
+        return True
+
+    def finish_iteration(self) -> bool:
+        """Complete the current iteration (or take a whole one)."""
+        before = self._stepper.completed_iterations
+        ok = self._stepper.finish_iteration()
+        self._after_move(before)
+        if not ok:
+            self._report_divergence()
+        return ok
+
+    def run_iterations(self, count: int, stop_at_epoch_end: bool = False) -> RunResult:
+        """Take ``count`` whole iterations at once (the runner calls this in slices)."""
+        before = self._stepper.completed_iterations
+        result = self._stepper.run(count, stop_at_epoch_end)
+        self._after_move(before)
+        if result.divergence is not None:
+            self._report_divergence()
+        return result
+
+    def run_epoch(self) -> RunResult:
+        """Run to the end of the current epoch."""
+        return self.run_iterations(self.trainer.batches_per_epoch, stop_at_epoch_end=True)
+
+    def reset_training(self) -> None:
+        """Back to the document's parameters, with no step taken."""
+        self._stepper.reset()
+        self.divergence_message = ""
+        self.stepChanged.emit()
+        self.valuesChanged.emit()
+        self.historyChanged.emit()
+        self.fileChanged.emit()
+
+    def _after_move(self, completed_before: int) -> None:
+        self.stepChanged.emit()
+        if self._stepper.completed_iterations != completed_before:
+            self.valuesChanged.emit()
+            self.historyChanged.emit()
+            self.fileChanged.emit()
+
+    def _report_divergence(self) -> None:
+        div = self._stepper.divergence
+        if div is not None:
+            self.divergence_message = div.message
+            self.diverged.emit(div.message)
+
+    # --- editing -------------------------------------------------------------------------
+
+    def push(self, command: QUndoCommand) -> None:
+        """Push an undo command (it is applied at once)."""
+        self.undo_stack.push(command)
+
+    def edit(self, text: str, build: Callable[[Document], Document],
+             merge_key: object | None = None) -> None:
+        """Apply ``build`` to the current document (with its current parameters) as one
+        undo step named ``text``. ``build`` may raise ValueError with a message for the
+        user; then nothing changes. Commands with the same ``merge_key`` merge into one
+        (one drag is one undo step)."""
+        from .commands import DocumentCommand
+
+        new_doc = build(self.current_document())
+        self.push(DocumentCommand(self, text, new_doc, merge_key))
+
+    def snapshot(self) -> Snapshot:
+        """The current document and stepper (for undo)."""
+        return Snapshot(self._document, self._stepper)
+
+    def make_snapshot(self, doc: Document) -> Snapshot:
+        """A snapshot with ``doc`` and a fresh stepper starting at its parameters."""
+        return Snapshot(doc, self._make_stepper(doc))
+
+    def restore(self, snap: Snapshot) -> None:
+        """Make ``snap`` current and tell the views (used by undo commands)."""
+        old = self._document
+        self._document = snap.document
+        self._stepper = snap.stepper
+        self.divergence_message = ""
+        if self.sample >= self.backward.n_samples:
+            self.sample = 0
+        structural = _structure_key(old) != _structure_key(snap.document)
+        if structural:
+            self._emit_all()
+            if self.selection and not self._selection_exists(self.selection):
+                self.select("")
+        else:
+            if old.training != snap.document.training:
+                self.trainingConfigChanged.emit()
+            self.valuesChanged.emit()
+            self.stepChanged.emit()
+            self.historyChanged.emit()
+        self.fileChanged.emit()
+
+    def _selection_exists(self, element: str) -> bool:
+        net = self._document.network
+        if element in net.index_of:
+            return True
+        return any(element in layer for layer in net.neurons)
+
+    def _emit_all(self) -> None:
+        self.structureChanged.emit()
+        self.trainingConfigChanged.emit()
+        self.valuesChanged.emit()
+        self.stepChanged.emit()
+        self.historyChanged.emit()
+
+    @staticmethod
+    def _make_stepper(doc: Document) -> Stepper:
+        trainer = Trainer(doc.network, doc.data.inputs, doc.data.targets, doc.loss, doc.training)
+        return Stepper(trainer)
+
+
+def _structure_key(doc: Document) -> tuple[object, ...]:
+    net = doc.network
+    data = doc.data
+    return (net.input_size, net.layers, net.frozen, doc.loss, id(data),
+            data.inputs.shape, data.targets.shape)
+
+
+def check_finite(value: float, what: str) -> float:
+    """``value`` as a float, or ValueError naming ``what`` if it is not a finite number."""
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{what} must be a finite number")
+    return v
+
+
+__all__ = ["LabModel", "Snapshot", "check_finite", "Dataset"]
