@@ -1,0 +1,1 @@
+"""Tests of packaging: resource lookup, icons, desktop entry, the frozen bundle."""
