@@ -370,3 +370,50 @@ def new_document(sizes: Sequence[int] = (2, 2, 1), activation: str = "sigmoid",
         data = Dataset(np.zeros((1, sizes[0])), np.zeros((1, sizes[-1])))
     return Document(net, "half_sse", TrainingConfig(optimizer="gd", learning_rate=0.5),
                     data, "Untitled")
+
+
+# --- samples ---------------------------------------------------------------------------------
+
+def add_sample(doc: Document, inputs: Sequence[float] | None = None,
+               targets: Sequence[float] | None = None) -> Document:
+    """Append one training sample. Omitted values copy the last training sample (a copy
+    always fits the loss, where zeros might not: cross-entropy targets must add up to 1)."""
+    from .document import MAX_SAMPLES
+
+    data = doc.data
+    if data.n_samples >= MAX_SAMPLES:
+        raise DocumentError(f"a data set can have at most {MAX_SAMPLES} samples")
+
+    def row(values: Sequence[float] | None, arr: np.ndarray, which: str) -> np.ndarray:
+        if values is None:
+            return arr[-1].copy()
+        vals = list(values)
+        if len(vals) != arr.shape[1]:
+            raise DocumentError(f"the new sample needs {arr.shape[1]} {which} values, "
+                                f"got {len(vals)}")
+        return np.array([_finite(v, f"new sample {which}[{i}]") for i, v in enumerate(vals)])
+
+    new_in = np.vstack([data.inputs, row(inputs, data.inputs, "input")])
+    new_t = np.vstack([data.targets, row(targets, data.targets, "target")])
+    new = Dataset(new_in, new_t, data.test_inputs, data.test_targets, data.name,
+                  data.input_names, data.target_names)
+    return doc.with_changes(data=new)
+
+
+def remove_samples(doc: Document, rows: Sequence[int]) -> Document:
+    """Remove the training samples at ``rows`` (0-based; repeats are ignored). At least one
+    training sample must stay."""
+    data = doc.data
+    picked = sorted({int(r) for r in rows})
+    if not picked:
+        raise DocumentError("no samples chosen to remove")
+    bad = [r for r in picked if not 0 <= r < data.n_samples]
+    if bad:
+        raise DocumentError(f"there is no sample {bad[0] + 1} (the data set has "
+                            f"{data.n_samples})")
+    if len(picked) >= data.n_samples:
+        raise DocumentError("the data set needs at least one training sample")
+    new = Dataset(np.delete(data.inputs, picked, axis=0), np.delete(data.targets, picked, axis=0),
+                  data.test_inputs, data.test_targets, data.name, data.input_names,
+                  data.target_names)
+    return doc.with_changes(data=new)
