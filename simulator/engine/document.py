@@ -247,14 +247,14 @@ def _parameters(weights: Any, biases: Any, sizes: list[int],
             if not isinstance(row, list) or len(row) != cols:
                 raise DocumentError(f"{path}[{r}]: expected {cols} values (one per neuron of "
                                     f"layer {k}), got {_count(row)}")
-        flat_w.append(_numbers(w, path).ravel())
+        flat_w.append(_numbers(w, path, 2).ravel())
         count = {"neuron": rows, "shared": 1, "none": 0}[specs[k].bias]
         path = f"biases[{k}]"
         b = biases[k]
         if not isinstance(b, list) or len(b) != count:
             raise DocumentError(f"{path}: layer {k + 1} has bias '{specs[k].bias}', so it needs "
                                 f"{count} value{'s' if count != 1 else ''}, got {_count(b)}")
-        flat_b.append(_numbers(b, path).ravel() if count else np.zeros(0))
+        flat_b.append(_numbers(b, path, 1) if count else np.zeros(0))
     return np.concatenate(flat_w + flat_b)
 
 
@@ -307,7 +307,7 @@ def _data(value: Any, network: Network, loss: str) -> tuple[Dataset, dict[str, A
             if not isinstance(row, list) or len(row) != width:
                 raise DocumentError(f"{path}[{i}]: expected {width} values (the network has "
                                     f"{width} {what}), got {_count(row)}")
-        arrays[key] = _numbers(rows, path)
+        arrays[key] = _numbers(rows, path, 2)
     for a, b in (("inputs", "targets"), ("test_inputs", "test_targets")):
         xa, xb = arrays[a], arrays[b]
         if (xa is None) != (xb is None):
@@ -429,15 +429,16 @@ def _number(value: Any, path: str) -> float:
     return float(value)
 
 
-def _numbers(nested: list[Any], path: str) -> np.ndarray:
-    """Validate a (nested) list of numbers, naming the first bad element's path."""
-    def walk(x: Any, p: str) -> None:
-        if isinstance(x, list):
+def _numbers(nested: list[Any], path: str, depth: int) -> np.ndarray:
+    """Validate a list (``depth`` 1) or list of lists (``depth`` 2) of numbers, naming the
+    first bad element's path; a list where a number belongs is a bad element too."""
+    def walk(x: Any, p: str, level: int) -> None:
+        if level < depth and isinstance(x, list):
             for i, item in enumerate(x):
-                walk(item, f"{p}[{i}]")
+                walk(item, f"{p}[{i}]", level + 1)
         else:
             _number(x, p)
-    walk(nested, path)
+    walk(nested, path, 0)
     return np.array(nested, dtype=np.float64)
 
 
