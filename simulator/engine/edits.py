@@ -417,3 +417,18 @@ def remove_samples(doc: Document, rows: Sequence[int]) -> Document:
                   data.test_inputs, data.test_targets, data.name, data.input_names,
                   data.target_names)
     return doc.with_changes(data=new)
+
+
+def resize_layer(doc: Document, layer: int, size: int) -> Document:
+    """Give ``layer`` (0 = inputs) exactly ``size`` neurons, adding or removing neurons at
+    its end (with their data columns for the input and output layers)."""
+    sizes = doc.network.sizes
+    if not 0 <= layer < len(sizes):
+        raise NetworkError(f"there is no layer {layer}")
+    if not 1 <= size <= MAX_NEURONS:
+        raise NetworkError(f"a layer needs 1 to {MAX_NEURONS} neurons")
+    while doc.network.sizes[layer] < size:
+        doc = add_neuron(doc, layer)
+    while doc.network.sizes[layer] > size:
+        doc = remove_neuron(doc, layer, doc.network.sizes[layer] - 1)
+    return doc

@@ -75,3 +75,22 @@ def test_add_sample_keeps_cross_entropy_targets_valid():
     doc = edits.set_loss(doc, "cross_entropy")
     new = edits.add_sample(doc)
     np.testing.assert_array_equal(new.data.targets, [[0.0, 1.0], [0.0, 1.0]])
+
+
+def test_resize_layer_fits_the_network_to_new_data():
+    doc = edits.new_document((2, 3, 1))
+    wider = edits.resize_layer(edits.resize_layer(doc, 0, 3), 2, 2)
+    assert wider.network.sizes == [3, 3, 2]
+    assert wider.data.inputs.shape == (4, 3) and wider.data.targets.shape == (4, 2)
+    # the kept weights keep their values
+    np.testing.assert_array_equal(wider.network.weights[0][:, :2], doc.network.weights[0])
+    narrower = edits.resize_layer(wider, 0, 1)
+    assert narrower.network.sizes == [1, 3, 2]
+    np.testing.assert_array_equal(narrower.network.weights[0][:, 0], doc.network.weights[0][:, 0])
+    assert edits.resize_layer(doc, 1, 3) is doc  # nothing to do
+
+
+@pytest.mark.parametrize("layer, size, message", [(3, 1, "no layer 3"), (1, 0, "1 to 64")])
+def test_resize_layer_refuses(layer, size, message):
+    with pytest.raises(ValueError, match=message):
+        edits.resize_layer(_doc(), layer, size)
