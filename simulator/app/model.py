@@ -69,7 +69,9 @@ class LabModel(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(500)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.fileChanged.emit())
+        # A bound method, not a lambda: Qt drops the connection when the model goes, so the
+        # stack's last cleanChanged (emitted while it is destroyed) cannot reach a dead model.
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.path: Path | None = None
         self.digits = 6
         self.sample = 0
@@ -81,6 +83,9 @@ class LabModel(QObject):
         self._stepper = self._make_stepper(document)
         self._saved_params = document.network.params.copy()
         self._saved_marker = object()
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self.fileChanged.emit()
 
     # --- reading -------------------------------------------------------------------------
 
