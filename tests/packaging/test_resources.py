@@ -20,7 +20,8 @@ def _no_override(monkeypatch):
 
 def test_checkout_layout_is_the_repository_resources_folder():
     assert resources_dir() == REPO_ROOT / "resources"
-    assert resource_path("examples", "reference.json") == REPO_ROOT / "resources/examples/reference.json"
+    expected = REPO_ROOT / "resources" / "examples" / "reference.json"
+    assert resource_path("examples", "reference.json") == expected
 
 
 def test_example_path_adds_json_suffix_and_the_reference_example_exists():
