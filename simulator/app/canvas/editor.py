@@ -1,0 +1,170 @@
+"""The inline editor: a line edit laid over a label to type a new value.
+
+Enter commits, Esc cancels, clicking elsewhere cancels. Text that is not a usable number
+is refused with the reason shown under the editor (and a red border); the editor stays
+open so the student can fix it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent
+from PySide6.QtWidgets import QLabel, QLineEdit, QToolTip, QWidget
+
+from ...engine.document import MAX_ABS_VALUE
+
+_NORMAL_STYLE = "QLineEdit { border: 2px solid #0072B2; padding: 1px 4px; }"
+_ERROR_STYLE = "QLineEdit { border: 3px solid #C00000; padding: 0px 3px; }"
+_MESSAGE_STYLE = ("QLabel { background: #C00000; color: white; padding: 3px 6px; "
+                  "border-radius: 3px; }")
+
+
+def parse_value(text: str) -> float:
+    """The number typed in ``text``, or ValueError with a reason a student understands.
+
+    A comma is accepted as the decimal separator ("0,5").
+    """
+    raw = text.strip()
+    if not raw:
+        raise ValueError("Type a number, e.g. 0.25")
+    if "," in raw and "." not in raw and raw.count(",") == 1:
+        raw = raw.replace(",", ".")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"\"{text.strip()}\" is not a number") from None
+    if math.isnan(value):
+        raise ValueError("NaN is not a number you can train with: type a finite number")
+    if math.isinf(value):
+        raise ValueError("Infinity is not allowed: type a finite number")
+    if abs(value) > MAX_ABS_VALUE:
+        raise ValueError(f"Too large: values must lie between -{MAX_ABS_VALUE:g} and "
+                         f"{MAX_ABS_VALUE:g}")
+    return value
+
+
+class _LineEdit(QLineEdit):
+    """A line edit that reports Esc and losing focus to the user clicking elsewhere."""
+
+    escaped = Signal()
+    left = Signal()
+
+    def event(self, event: QEvent) -> bool:
+        # Keep Esc (and Return) from window shortcuts while editing.
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            self.escaped.emit()
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        super().focusOutEvent(event)
+        if event.reason() in (Qt.FocusReason.MouseFocusReason, Qt.FocusReason.TabFocusReason,
+                              Qt.FocusReason.BacktabFocusReason):
+            self.left.emit()
+
+
+class InlineEditor(QObject):
+    """A line edit (and an error message under it) over a rectangle of ``parent``.
+
+    ``commit(value)`` applies the value and returns None, or returns the reason it was
+    refused (then the editor stays open). ``finished`` is emitted once, when the editor
+    closes (committed or cancelled).
+    """
+
+    finished = Signal()
+
+    def __init__(self, parent: QWidget, rect: QRect, text: str, font: QFont,
+                 commit: Callable[[float], str | None], what: str = "") -> None:
+        super().__init__(parent)
+        self._commit = commit
+        self._closed = False
+        self.line_edit = _LineEdit(parent)
+        self.line_edit.setObjectName("canvasInlineEditor")
+        self.line_edit.setFont(font)
+        self.line_edit.setStyleSheet(_NORMAL_STYLE)
+        self.line_edit.setText(text)
+        self.line_edit.selectAll()
+        self.line_edit.setToolTip(f"{what}: type a number, Enter to apply, Esc to cancel"
+                                  if what else "Enter to apply, Esc to cancel")
+        self.line_edit.setGeometry(rect)
+        self.message = QLabel(parent)
+        self.message.setObjectName("canvasInlineEditorMessage")
+        self.message.setStyleSheet(_MESSAGE_STYLE)
+        small = QFont(font)
+        small.setPixelSize(max(12, int(font.pixelSize() * 0.8)))
+        self.message.setFont(small)
+        self.message.hide()
+        self.line_edit.returnPressed.connect(self._on_return)
+        self.line_edit.escaped.connect(self.cancel)
+        self.line_edit.left.connect(self.cancel)
+        self.line_edit.show()
+        self.line_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the editor is still shown."""
+        return not self._closed
+
+    @property
+    def error(self) -> str:
+        """The reason the last text was refused ("" if none is shown)."""
+        return self.message.text() if self.message.isVisible() else ""
+
+    def text(self) -> str:
+        """The text typed so far."""
+        return self.line_edit.text()
+
+    def _on_return(self) -> None:
+        try:
+            value = parse_value(self.line_edit.text())
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return
+        reason = self._commit(value)
+        if reason:
+            self.show_error(reason)
+            return
+        self.close()
+
+    def show_error(self, reason: str) -> None:
+        """Refuse the text: red border and the reason under the editor."""
+        self.line_edit.setStyleSheet(_ERROR_STYLE)
+        self.line_edit.setToolTip(reason)
+        self.message.setText(reason)
+        self.message.adjustSize()
+        geo = self.line_edit.geometry()
+        parent = self.line_edit.parentWidget()
+        x = geo.left()
+        if parent is not None:
+            x = max(0, min(x, parent.width() - self.message.width()))
+        self.message.move(x, geo.bottom() + 3)
+        self.message.show()
+        self.message.raise_()
+        self.line_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def cancel(self) -> None:
+        """Close without changing anything."""
+        self.close()
+
+    def close(self) -> None:
+        """Remove the editor (once)."""
+        if self._closed:
+            return
+        self._closed = True
+        QToolTip.hideText()
+        for widget in (self.line_edit, self.message):
+            widget.hide()
+            widget.deleteLater()
+        self.finished.emit()
+        self.deleteLater()
