@@ -15,7 +15,7 @@
 Options: ``--dist DIR`` / ``--work DIR`` (default dist/ and build/ in the repository),
 ``--skip-archive`` (stop after step 1 and the size report), ``--no-clean`` (reuse
 PyInstaller's cache). Needs ``pip install -e '.[package]'``; on Windows Inno Setup 6
-(``choco install innosetup``), found on PATH, via ``$ISCC`` or in its default folder.
+(``choco install innosetup``), found via ``$ISCC``, on PATH or in its default folder.
 """
 
 from __future__ import annotations
@@ -116,9 +116,9 @@ def find_iscc() -> str:
         return found
     for base in (os.environ.get("ProgramFiles(x86)"), os.environ.get("ProgramFiles"),
                  os.path.join(os.environ.get("LOCALAPPDATA", ""), "Programs")):
-        if base:
-            candidate = Path(base) / "Inno Setup 6" / "ISCC.exe"
-            if candidate.is_file():
+        if base and Path(base).is_dir():
+            # "Inno Setup 6" (or a later major version), newest first.
+            for candidate in sorted(Path(base).glob("Inno Setup */ISCC.exe"), reverse=True):
                 return str(candidate)
     raise SystemExit("build: Inno Setup's ISCC.exe not found (choco install innosetup, "
                      "or set ISCC to its path)")
