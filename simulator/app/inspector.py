@@ -1,0 +1,695 @@
+"""The inspector: the selected element's properties as editable fields.
+
+What it shows follows ``LabModel.selection``: a parameter ("w5", "b1"), a neuron ("H1",
+"X2", "Y1"; "input:<i>" and "target:<i>" show that input or output neuron), or, with
+nothing selected, the document: its name, shape, loss, initialisation and training
+settings.
+
+The widgets of a page are built when the selection or the network's shape changes, and
+updated in place on every other change (values, step, settings), so a field the user is
+typing in is never overwritten. Every change goes through ``LabModel.edit``; a refused edit
+leaves the document alone and shows why, next to the field or under the page.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+
+from ..engine import edits
+from ..engine.activations import ACTIVATIONS
+from ..engine.document import Document, MAX_ABS_VALUE
+from ..engine.explain import format_number
+from ..engine.initializers import INITIALIZER_NAMES
+from ..engine.losses import LOSSES, LOSS_NAMES
+from ..engine.network import BIAS_MODES, Network
+from ..engine.optimizers import OPTIMIZER_NAMES
+from .model import LabModel
+from .widgets import (HintLabel, NumberField, ValidatedField, WheelGuard, error_label,
+                      guard_wheel, show_message)
+
+BIAS_TEXT = {"neuron": "one per neuron", "shared": "one, shared by the layer", "none": "none"}
+OPTIMIZER_TEXT = {"gd": "gd (whole data set per step)", "sgd": "sgd (mini-batches)",
+                  "momentum": "momentum (SGD with momentum)", "adam": "adam"}
+INITIALIZER_TEXT = {"uniform": "uniform (-0.5 to 0.5)", "xavier": "Xavier / Glorot",
+                    "he": "He (Kaiming)", "constant": "constant (0)"}
+HYPER_USED_BY = {"momentum": ("momentum",), "beta1": ("adam",), "beta2": ("adam",),
+                 "eps": ("adam",), "batch_size": ("sgd", "momentum", "adam")}
+
+
+# --- what is selected -------------------------------------------------------------------------
+
+def resolve_selection(net: Network, selection: str) -> tuple:
+    """("parameter", name), ("neuron", layer, index) or ("document",) for a selection."""
+    if selection in net.index_of:
+        return ("parameter", selection)
+    for layer, names in enumerate(net.neurons):
+        if selection in names:
+            return ("neuron", layer, names.index(selection))
+    for prefix, layer in (("input:", 0), ("target:", len(net.sizes) - 1)):
+        if selection.startswith(prefix):
+            try:
+                index = int(selection[len(prefix):])
+            except ValueError:
+                break
+            if 0 <= index < net.sizes[layer]:
+                return ("neuron", layer, index)
+    return ("document",)
+
+
+def connection_text(net: Network, name: str) -> str:
+    """What a parameter joins: "H1 -> Y1", "bias of H1" or "bias of H1 and H2 (shared)"."""
+    info = net.info(name)
+    targets = net.neurons[info.layer + 1]
+    if info.kind == "weight":
+        return f"{net.neurons[info.layer][info.source]} -> {targets[info.target]}"
+    if info.target >= 0:
+        return f"bias of {targets[info.target]}"
+    if len(targets) == 1:
+        return f"bias of {targets[0]}"
+    listed = ", ".join(targets[:-1]) + f" and {targets[-1]}"
+    return f"bias of {listed} (shared)"
+
+
+def layer_text(net: Network, layer: int) -> str:
+    """"input layer", "hidden layer 1 of 2" or "output layer", with the layer number."""
+    last = len(net.sizes) - 1
+    if layer == 0:
+        return "input layer (layer 0)"
+    if layer == last:
+        return f"output layer (layer {layer})"
+    return f"hidden layer {layer} of {last - 1} (layer {layer})"
+
+
+def _mono_font() -> QFont:
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def _value_label() -> QLabel:
+    label = QLabel()
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setFont(_mono_font())
+    return label
+
+
+def _set_combo(combo: QComboBox, data: object) -> None:
+    """Select the item holding ``data`` without emitting ``activated``."""
+    if combo.view().isVisible():
+        return  # the user has the list open
+    index = combo.findData(data)
+    if index != combo.currentIndex():
+        combo.setCurrentIndex(index)
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+    return form
+
+
+# --- the panel ------------------------------------------------------------------------------
+
+class Inspector(QWidget):
+    """Shows and edits the selected parameter, neuron, or the document."""
+
+    #: The user asked to see how dE/d<name> is derived (the main window may focus its
+    #: derivation panel on it; the inspector also shows the derivation itself).
+    derivationRequested = Signal(str)
+
+    def __init__(self, model: LabModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.wheel_guard = WheelGuard(self)
+        self._page: _Page | None = None
+        self._page_key: tuple | None = None
+
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = HintLabel()
+        self.message = error_label()
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addWidget(self.message)
+        layout.addWidget(self.scroll, 1)
+
+        model.selectionChanged.connect(self._on_selection_changed)
+        model.structureChanged.connect(self._on_structure_changed)
+        model.valuesChanged.connect(self._on_values_changed)
+        model.stepChanged.connect(self._on_values_changed)
+        model.settingsChanged.connect(self._on_values_changed)
+        model.trainingConfigChanged.connect(self._on_values_changed)
+        model.fileChanged.connect(self._on_values_changed)
+        self._rebuild()
+
+    # --- model signals ---------------------------------------------------------------------
+
+    def _on_selection_changed(self, _selection: str) -> None:
+        show_message(self.message, "")
+        self._rebuild()
+
+    def _on_structure_changed(self) -> None:
+        self._rebuild()
+
+    def _on_values_changed(self) -> None:
+        if self._page is not None:
+            self._page.refresh()
+
+    # --- pages -----------------------------------------------------------------------------
+
+    def page_key(self) -> tuple:
+        """What the current page's widgets depend on: rebuilt only when this changes."""
+        net = self.model.document.network
+        return (resolve_selection(net, self.model.selection), net.input_size, net.layers)
+
+    @property
+    def page(self) -> "_Page | None":
+        """The page shown now."""
+        return self._page
+
+    def _rebuild(self) -> None:
+        key = self.page_key()
+        if key == self._page_key and self._page is not None:
+            self._page.refresh()
+            return
+        self._page_key = key
+        what = key[0]
+        if what[0] == "parameter":
+            page: _Page = ParameterPage(self, what[1])
+        elif what[0] == "neuron":
+            page = NeuronPage(self, what[1], what[2])
+        else:
+            page = DocumentPage(self)
+        old = self.scroll.widget()
+        if old is not None:
+            # Typing not yet committed is dropped (before the page loses focus, which
+            # would commit it): committing from here would edit the document in the middle
+            # of a selection or structure change.
+            for field in old.findChildren(ValidatedField):
+                field.revert()
+            self.scroll.takeWidget()
+            old.hide()
+            old.deleteLater()  # it may be inside one of its own signals right now
+        self._page = page
+        self.scroll.setWidget(page)
+        page.refresh()
+
+    # --- editing ---------------------------------------------------------------------------
+
+    def edit(self, text: str, build: Callable[[Document], Document]) -> None:
+        """One undo step; ValueError (for the field to show) if the document refuses."""
+        self.model.edit(text, build)
+        show_message(self.message, "")
+
+    def try_edit(self, text: str, build: Callable[[Document], Document]) -> bool:
+        """One undo step; a refusal is shown under the title. Returns whether it worked."""
+        try:
+            self.edit(text, build)
+        except ValueError as exc:
+            show_message(self.message, str(exc))
+            return False
+        return True
+
+    def show_message(self, message: str) -> None:
+        """Show (or with "" clear) the message under the title."""
+        show_message(self.message, message)
+
+    def set_heading(self, title: str, subtitle: str) -> None:
+        self.title.setText(title)
+        self.subtitle.setText(subtitle)
+        self.subtitle.setVisible(bool(subtitle))
+
+
+class _Page(QWidget):
+    def __init__(self, inspector: Inspector) -> None:
+        super().__init__()
+        self.inspector = inspector
+        self.model = inspector.model
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+    def refresh(self) -> None:
+        """Write the model's current values into the widgets (never into a field being
+        typed in)."""
+
+    def fmt(self, value: float) -> str:
+        return format_number(value, self.model.digits)
+
+    def combo(self, items: list[tuple[str, object]],
+              on_chosen: Callable[[object], None]) -> QComboBox:
+        combo = QComboBox()
+        for text, data in items:
+            combo.addItem(text, data)
+        guard_wheel(combo, self.inspector.wheel_guard)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(6)
+        combo.activated.connect(lambda index: on_chosen(combo.itemData(index)))
+        return combo
+
+
+# --- a parameter ----------------------------------------------------------------------------
+
+class ParameterPage(_Page):
+    """A weight or bias: what it joins, its value, frozen, and its gradient."""
+
+    def __init__(self, inspector: Inspector, name: str) -> None:
+        super().__init__(inspector)
+        self.name = name
+        net = self.model.document.network
+        info = net.info(name)
+        self.kind = info.kind
+
+        form = _form()
+        self.connects = QLabel(connection_text(net, name))
+        self.connects.setWordWrap(True)
+        form.addRow("Connects", self.connects)
+        self.value = NumberField(self._commit_value, what=name,
+                                 minimum=-MAX_ABS_VALUE, maximum=MAX_ABS_VALUE)
+        self.value.edit.setToolTip("Type a new value and press Enter (Esc reverts)")
+        form.addRow("Value", self.value)
+        self.frozen = QCheckBox("frozen (training leaves it unchanged)")
+        self.frozen.toggled.connect(self._on_frozen_toggled)
+        form.addRow("", self.frozen)
+        self.gradient = _value_label()
+        form.addRow(f"dE/d{name}", self.gradient)
+        self.gradient_note = HintLabel()
+        form.addRow("", self.gradient_note)
+
+        self.derivation_button = QPushButton("Show derivation")
+        self.derivation_button.setCheckable(True)
+        self.derivation_button.setToolTip(f"How dE/d{name} is computed with the chain rule, "
+                                          "and how the update uses it")
+        self.derivation_button.toggled.connect(self._on_derivation_toggled)
+        self.derivation = QLabel()
+        self.derivation.setFont(_mono_font())
+        self.derivation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.derivation.setTextFormat(Qt.TextFormat.PlainText)
+        self.derivation.setWordWrap(False)
+        self.derivation.hide()
+        derivation_scroll = QScrollArea()
+        derivation_scroll.setWidget(self.derivation)
+        derivation_scroll.setWidgetResizable(True)
+        derivation_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        derivation_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        derivation_scroll.hide()
+        self.derivation_scroll = derivation_scroll
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        row.addWidget(self.derivation_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(derivation_scroll)
+        layout.addStretch(1)
+        kind = "Weight" if info.kind == "weight" else "Bias"
+        into = layer_text(net, info.layer + 1).split(" (")[0]
+        inspector.set_heading(f"{kind} {name}", f"{kind.lower()} into the {into}")
+
+    def refresh(self) -> None:
+        model = self.model
+        net = model.document.network
+        if self.name not in net.index_of:
+            return  # about to be replaced
+        index = net.index_of[self.name]
+        self.value.show_text(self.fmt(model.params[index]))
+        frozen = self.name in net.frozen
+        if self.frozen.isChecked() != frozen:
+            self.frozen.blockSignals(True)
+            self.frozen.setChecked(frozen)
+            self.frozen.blockSignals(False)
+        self.gradient.setText(self.fmt(model.backward.grad[index]))
+        if ("backward", self.name) in model.computed():
+            note = "computed in this iteration's backward pass"
+        else:
+            note = "not reached yet in this iteration's steps (shown in advance)"
+        if frozen:
+            note += "; frozen, so the update ignores it"
+        self.gradient_note.setText(note)
+        if self.derivation_button.isChecked():
+            self._show_derivation()
+
+    def _commit_value(self, value: float) -> None:
+        name = self.name
+        self.inspector.edit(f"Set {name} to {self.fmt(value)}",
+                            lambda d: edits.set_parameter(d, name, value))
+
+    def _on_frozen_toggled(self, checked: bool) -> None:
+        name = self.name
+        text = f"Freeze {name}" if checked else f"Unfreeze {name}"
+        if not self.inspector.try_edit(text, lambda d: edits.set_frozen(d, name, checked)):
+            self.refresh()
+
+    def _on_derivation_toggled(self, checked: bool) -> None:
+        self.derivation_button.setText("Hide derivation" if checked else "Show derivation")
+        self.derivation.setVisible(checked)
+        self.derivation_scroll.setVisible(checked)
+        if checked:
+            self._show_derivation()
+            self.inspector.derivationRequested.emit(self.name)
+
+    def _show_derivation(self) -> None:
+        explanation = self.model.parameter_explanation(self.name)
+        self.derivation.setText("\n".join((explanation.title,) + explanation.lines))
+        bar = self.derivation_scroll.horizontalScrollBar()
+        extra = bar.sizeHint().height() if bar.isVisible() else 0
+        self.derivation_scroll.setFixedHeight(self.derivation.sizeHint().height() + extra + 4)
+
+
+# --- a neuron -------------------------------------------------------------------------------
+
+class NeuronPage(_Page):
+    """A neuron: its layer's activation and bias, its values, and the structure buttons."""
+
+    def __init__(self, inspector: Inspector, layer: int, index: int) -> None:
+        super().__init__(inspector)
+        self.layer = layer
+        self.index = index
+        net = self.model.document.network
+        self.neuron = net.neurons[layer][index]
+        last = len(net.sizes) - 1
+        self.is_input = layer == 0
+        self.is_output = layer == last
+
+        form = _form()
+        self.activation: QComboBox | None = None
+        self.bias: QComboBox | None = None
+        if not self.is_input:
+            acts = [a for a in ACTIVATIONS if a != "softmax" or self.is_output]
+            self.activation = self.combo([(a, a) for a in acts], self._on_activation_chosen)
+            self.activation.setToolTip("The activation of every neuron in this layer")
+            form.addRow("Activation", self.activation)
+            self.bias = self.combo([(BIAS_TEXT[b], b) for b in BIAS_MODES],
+                                   self._on_bias_chosen)
+            self.bias.setToolTip("The bias of this layer: one per neuron, one shared by the "
+                                 "whole layer, or none")
+            form.addRow("Bias", self.bias)
+
+        self.sample = QLabel()
+        self.sample.setWordWrap(True)
+        form.addRow("Sample", self.sample)
+        self.net_value: QLabel | None = None
+        if not self.is_input:
+            self.net_value = _value_label()
+            form.addRow(f"net{self.neuron}", self.net_value)
+        self.out_value: QLabel | None = None
+        if not self.is_input:
+            self.out_value = _value_label()
+            form.addRow(f"out{self.neuron}", self.out_value)
+
+        self.data_field: NumberField | None = None
+        if self.is_input:
+            self.data_field = NumberField(self._commit_input, what=f"input x{index + 1}")
+            form.addRow(f"Input x{index + 1}", self.data_field)
+        elif self.is_output:
+            self.data_field = NumberField(self._commit_target, what=f"target T{index + 1}")
+            form.addRow(f"Target T{index + 1}", self.data_field)
+        if self.data_field is not None:
+            self.data_field.edit.setToolTip("The value in the data set for this sample; "
+                                            "Enter changes the data (Esc reverts)")
+
+        buttons = QGroupBox(f"Structure ({layer_text(net, layer).split(' (')[0]})")
+        grid = QGridLayout(buttons)
+        self.add_neuron_button = QPushButton("Add neuron")
+        self.remove_neuron_button = QPushButton("Remove neuron")
+        self.add_layer_button = QPushButton("Add layer after")
+        self.remove_layer_button = QPushButton("Remove layer")
+        self.add_neuron_button.setToolTip("Add a neuron to this layer")
+        self.remove_neuron_button.setToolTip(f"Remove {self.neuron} and its weights")
+        self.add_layer_button.setToolTip("Insert a hidden layer of 2 sigmoid neurons after "
+                                         "this layer")
+        self.remove_layer_button.setToolTip("Remove this hidden layer; its neighbours are "
+                                            "joined by new weights")
+        self.add_neuron_button.clicked.connect(self._add_neuron)
+        self.remove_neuron_button.clicked.connect(self._remove_neuron)
+        self.add_layer_button.clicked.connect(self._add_layer)
+        self.remove_layer_button.clicked.connect(self._remove_layer)
+        self.add_layer_button.setEnabled(not self.is_output)
+        self.remove_layer_button.setEnabled(not (self.is_input or self.is_output))
+        if self.is_output:
+            self.add_layer_button.setToolTip("Hidden layers go before the output layer")
+        if self.is_input or self.is_output:
+            self.remove_layer_button.setToolTip("Only hidden layers can be removed")
+        if self.is_input:
+            self.add_neuron_button.setToolTip("Adds an input and a data column of zeros")
+        if self.is_output:
+            self.add_neuron_button.setToolTip("Adds an output and a target column of zeros")
+        self.remove_neuron_button.setEnabled(net.sizes[layer] > 1)
+        if net.sizes[layer] == 1:
+            self.remove_neuron_button.setToolTip("A layer needs at least one neuron: remove "
+                                                 "the layer instead")
+        for i, button in enumerate((self.add_neuron_button, self.remove_neuron_button,
+                                    self.add_layer_button, self.remove_layer_button)):
+            grid.addWidget(button, i // 2, i % 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        layout.addStretch(1)
+        inspector.set_heading(f"Neuron {self.neuron}", layer_text(net, layer))
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def data_row(self) -> int:
+        """The data set row of the sample shown (the current batch's selected sample)."""
+        batch = self.model.iteration.step.batch
+        return int(batch[min(self.model.sample, len(batch) - 1)])
+
+    def refresh(self) -> None:
+        model = self.model
+        net = model.document.network
+        if self.layer >= len(net.sizes) or self.index >= net.sizes[self.layer]:
+            return  # about to be replaced
+        if self.layer > 0:
+            spec = net.layers[self.layer - 1]
+            assert self.activation is not None and self.bias is not None
+            _set_combo(self.activation, spec.activation)
+            _set_combo(self.bias, spec.bias)
+        fp = model.forward
+        s = min(model.sample, fp.outs[0].shape[0] - 1)
+        row = self.data_row()
+        n_batch = fp.outs[0].shape[0]
+        where = f"sample {row + 1} of the data set"
+        self.sample.setText(where if n_batch == 1 else
+                            f"{where} ({s + 1} of the batch of {n_batch})")
+        if self.net_value is not None:
+            self.net_value.setText(self.fmt(fp.nets[self.layer - 1][s, self.index]))
+        if self.out_value is not None:
+            self.out_value.setText(self.fmt(fp.outs[self.layer][s, self.index]))
+        data = model.document.data
+        if self.is_input and self.data_field is not None:
+            self.data_field.show_text(self.fmt(data.inputs[row, self.index]))
+        elif self.is_output and self.data_field is not None:
+            self.data_field.show_text(self.fmt(data.targets[row, self.index]))
+
+    # --- editing ---------------------------------------------------------------------------
+
+    def _on_activation_chosen(self, activation: object) -> None:
+        layer, act = self.layer, str(activation)
+        if not self.inspector.try_edit(f"Set layer {layer} activation to {act}",
+                                       lambda d: edits.set_layer(d, layer, activation=act)):
+            self.refresh()
+
+    def _on_bias_chosen(self, bias: object) -> None:
+        layer, mode = self.layer, str(bias)
+        if not self.inspector.try_edit(f"Set layer {layer} bias to {BIAS_TEXT[mode]}",
+                                       lambda d: edits.set_layer(d, layer, bias=mode)):
+            self.refresh()
+
+    def _commit_input(self, value: float) -> None:
+        row, col = self.data_row(), self.index
+        self.inspector.edit(f"Set input x{col + 1} of sample {row + 1} to {self.fmt(value)}",
+                            lambda d: edits.set_sample_value(d, "inputs", row, col, value))
+
+    def _commit_target(self, value: float) -> None:
+        row, col = self.data_row(), self.index
+        self.inspector.edit(f"Set target T{col + 1} of sample {row + 1} to {self.fmt(value)}",
+                            lambda d: edits.set_sample_value(d, "targets", row, col, value))
+
+    def _add_neuron(self) -> None:
+        layer = self.layer
+        if self.inspector.try_edit(f"Add a neuron to layer {layer}",
+                                   lambda d: edits.add_neuron(d, layer)):
+            net = self.model.document.network
+            self.model.select(net.neurons[layer][-1])
+
+    def _remove_neuron(self) -> None:
+        layer, index, name = self.layer, self.index, self.neuron
+        if self.inspector.try_edit(f"Remove neuron {name}",
+                                   lambda d: edits.remove_neuron(d, layer, index)):
+            self.model.select("")
+
+    def _add_layer(self) -> None:
+        position = self.layer + 1
+        if self.inspector.try_edit("Add a hidden layer",
+                                   lambda d: edits.add_layer(d, position)):
+            net = self.model.document.network
+            self.model.select(net.neurons[position][0])
+
+    def _remove_layer(self) -> None:
+        layer = self.layer
+        if self.inspector.try_edit(f"Remove hidden layer {layer}",
+                                   lambda d: edits.remove_layer(d, layer)):
+            self.model.select("")
+
+
+# --- the document ---------------------------------------------------------------------------
+
+class DocumentPage(_Page):
+    """Nothing selected: the document's name, shape, loss, initialisation and training."""
+
+    def __init__(self, inspector: Inspector) -> None:
+        super().__init__(inspector)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        form = _form()
+        self.name = ValidatedField(str.strip, self._commit_name, placeholder="Untitled")
+        form.addRow("Name", self.name)
+        self.sizes = QLabel()
+        self.sizes.setWordWrap(True)
+        form.addRow("Layers", self.sizes)
+        self.parameters = QLabel()
+        form.addRow("Parameters", self.parameters)
+        self.data = QLabel()
+        self.data.setWordWrap(True)
+        form.addRow("Data", self.data)
+        self.loss = self.combo([(f"{n} ({LOSSES[n].title})" if LOSSES[n].title else n, n)
+                                for n in LOSS_NAMES], self._on_loss_chosen)
+        form.addRow("Loss", self.loss)
+        layout.addLayout(form)
+
+        init_box = QGroupBox("Re-initialise the parameters")
+        init_form = _form()
+        self.initializer = QComboBox()
+        for name in INITIALIZER_NAMES:
+            self.initializer.addItem(INITIALIZER_TEXT.get(name, name), name)
+        self.initializer.setCurrentIndex(self.initializer.findData("xavier"))
+        guard_wheel(self.initializer, inspector.wheel_guard)
+        self.initializer.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.initializer.setMinimumContentsLength(6)
+        init_form.addRow("Initialiser", self.initializer)
+        self.init_seed = QSpinBox()
+        self.init_seed.setRange(0, 2**31 - 1)
+        guard_wheel(self.init_seed, inspector.wheel_guard)
+        self.reinit_button = QPushButton("Re-initialise")
+        self.reinit_button.setToolTip("New values for every parameter that is not frozen "
+                                      "(one undo step)")
+        self.reinit_button.clicked.connect(self._reinitialize)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.init_seed, 1)
+        seed_row.addWidget(self.reinit_button)
+        init_form.addRow("Seed", seed_row)
+        init_box.setLayout(init_form)
+        layout.addWidget(init_box)
+
+        train_box = QGroupBox("Training")
+        train_form = _form()
+        self.optimizer = self.combo([(OPTIMIZER_TEXT.get(o, o), o) for o in OPTIMIZER_NAMES],
+                                    self._on_optimizer_chosen)
+        train_form.addRow("Optimizer", self.optimizer)
+        self.fields: dict[str, NumberField] = {}
+        specs = [
+            ("learning_rate", "Learning rate", dict(minimum=0.0)),
+            ("batch_size", "Batch size", dict(integer=True, minimum=1)),
+            ("seed", "Shuffle seed", dict(integer=True, minimum=0, maximum=2**63 - 1)),
+            ("momentum", "Momentum", dict(minimum=0.0, maximum=1.0)),
+            ("beta1", "beta1", dict(minimum=0.0, maximum=1.0)),
+            ("beta2", "beta2", dict(minimum=0.0, maximum=1.0)),
+            ("eps", "eps", dict(minimum=0.0)),
+        ]
+        for key, label, limits in specs:
+            field = NumberField(self._committer(key), what=label.lower(), **limits)
+            self.fields[key] = field
+            train_form.addRow(label, field)
+        train_box.setLayout(train_form)
+        layout.addWidget(train_box)
+        layout.addStretch(1)
+        inspector.set_heading("Network", "Nothing selected: click a weight, bias or neuron "
+                              "on the canvas to inspect it")
+
+    def refresh(self) -> None:
+        model = self.model
+        doc = model.document
+        net = doc.network
+        self.name.show_text(doc.name)
+        hidden = len(net.sizes) - 2
+        parts = [f"{net.input_size} inputs"]
+        parts += [f"{s.size} {s.activation}" for s in net.layers[:-1]]
+        parts.append(f"{net.output_size} {net.layers[-1].activation} outputs")
+        self.sizes.setText(" - ".join(str(s) for s in net.sizes) + "\n" + ", ".join(parts)
+                           + f" ({hidden} hidden layer{'s' if hidden != 1 else ''})")
+        frozen = len(net.frozen)
+        self.parameters.setText(f"{net.params.size}" + (f" ({frozen} frozen)" if frozen else ""))
+        data = doc.data
+        text = f"{data.n_samples} training sample{'s' if data.n_samples != 1 else ''}"
+        if data.has_test:
+            text += f", {data.n_test} test"
+        self.data.setText(text)
+        _set_combo(self.loss, doc.loss)
+        config = doc.training
+        _set_combo(self.optimizer, config.optimizer)
+        for key, field in self.fields.items():
+            value = getattr(config, key)
+            field.show_text(str(value) if isinstance(value, (int, np.integer))
+                            else format_number(value, max(model.digits, 6)))
+            used_by = HYPER_USED_BY.get(key)
+            used = used_by is None or config.optimizer in used_by
+            field.setEnabled(used)
+            field.setToolTip("" if used else f"used by: {', '.join(used_by or ())}")
+        self.fields["batch_size"].setToolTip(
+            "gd always uses the whole data set" if config.optimizer == "gd" else
+            f"samples per step (at most {data.n_samples})")
+        seed_used = config.optimizer != "gd"
+        self.fields["seed"].setEnabled(seed_used)
+        self.fields["seed"].setToolTip("the order samples are drawn in each epoch"
+                                       if seed_used else "gd does not shuffle")
+
+    def _commit_name(self, name: str) -> None:
+        self.inspector.edit("Rename the network", lambda d: edits.set_name(d, name))
+
+    def _committer(self, key: str) -> Callable[[float], None]:
+        def commit(value: float) -> None:
+            self.inspector.edit(f"Set {key.replace('_', ' ')} to {value}",
+                                lambda d: edits.set_training(d, **{key: value}))
+        return commit
+
+    def _on_loss_chosen(self, loss: object) -> None:
+        name = str(loss)
+        if name == self.model.document.loss:
+            return
+        if not self.inspector.try_edit(f"Use the {name} loss",
+                                       lambda d: edits.set_loss(d, name)):
+            _set_combo(self.loss, self.model.document.loss)
+
+    def _on_optimizer_chosen(self, optimizer: object) -> None:
+        name = str(optimizer)
+        if name == self.model.document.training.optimizer:
+            return
+        if not self.inspector.try_edit(f"Use the {name} optimizer",
+                                       lambda d: edits.set_training(d, optimizer=name)):
+            _set_combo(self.optimizer, self.model.document.training.optimizer)
+
+    def _reinitialize(self) -> None:
+        method = str(self.initializer.currentData())
+        seed = self.init_seed.value()
+        self.inspector.try_edit(f"Re-initialise ({method}, seed {seed})",
+                                lambda d: edits.reinitialize(d, method, seed))

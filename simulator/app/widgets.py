@@ -1,0 +1,271 @@
+"""Small widgets shared by the side panels.
+
+:class:`ValidatedField` is a line edit for one value of the document. Enter (or leaving
+the field after typing) commits; Esc reverts. Text that cannot be parsed, or that the
+edit refuses, stays in the field with a red border and the reason written under it, and
+nothing changes. While the user is typing, :meth:`ValidatedField.show_text` only records
+what the model holds; the field shows it once the user commits or reverts.
+
+:func:`parse_number` is the one place that turns typed text into a number.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QPalette
+from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+
+#: Okabe-Ito colours (colour-blind safe), readable on light and dark backgrounds.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+ERROR_COLOR = OKABE_ITO["vermillion"]
+
+_ERROR_STYLE = f"QLineEdit {{ border: 2px solid {ERROR_COLOR}; border-radius: 3px; }}"
+
+
+def parse_number(text: str, what: str = "the value", *, integer: bool = False,
+                 minimum: float | None = None, maximum: float | None = None) -> float:
+    """The number typed in ``text``, or ValueError with a reason the user can act on.
+
+    Accepts plain and scientific notation ("0.5", "-1e-3"), and a decimal comma when
+    there is no point ("0,5").
+    """
+    s = text.strip()
+    if not s:
+        raise ValueError(f"enter a number for {what}")
+    if "," in s and "." not in s and s.count(",") == 1:
+        s = s.replace(",", ".")
+    try:
+        value = float(s)
+    except ValueError:
+        raise ValueError(f"'{text.strip()}' is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number")
+    if integer:
+        if value != math.floor(value):
+            raise ValueError(f"{what} must be a whole number")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{what} must be at least {_plain(minimum)}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{what} must be at most {_plain(maximum)}")
+    return int(value) if integer else value
+
+
+def _plain(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
+
+
+def error_label(parent: QWidget | None = None) -> QLabel:
+    """A word-wrapped label for messages that explain why something was refused."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    label.hide()
+    return label
+
+
+def show_message(label: QLabel, message: str) -> None:
+    """Show ``message`` in ``label`` (hide the label when it is empty)."""
+    label.setText(message)
+    label.setVisible(bool(message))
+
+
+class _Edit(QLineEdit):
+    """The line edit inside :class:`ValidatedField`: reports Enter, Esc and focus loss."""
+
+    enterPressed = Signal()
+    escapePressed = Signal()
+    focusLost = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.enterPressed.emit()
+            event.accept()
+            return
+        if key == Qt.Key.Key_Escape:
+            self.escapePressed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        # A popup or another window taking focus is not the user leaving the field.
+        if event.reason() not in (Qt.FocusReason.PopupFocusReason,
+                                  Qt.FocusReason.ActiveWindowFocusReason):
+            self.focusLost.emit()
+
+
+class ValidatedField(QWidget):
+    """A line edit with an error line under it.
+
+    ``parse(text)`` turns the text into a value or raises ValueError; ``commit(value)``
+    applies it (e.g. pushes an undo command) or raises ValueError, whose message is
+    shown. Both failures leave the typed text in place, marked, until the user fixes it
+    or presses Esc.
+    """
+
+    committed = Signal(object)  # the value, after ``commit`` accepted it
+
+    def __init__(self, parse: Callable[[str], Any], commit: Callable[[Any], None],
+                 parent: QWidget | None = None, placeholder: str = "") -> None:
+        super().__init__(parent)
+        self._parse = parse
+        self._commit = commit
+        self._model_text = ""
+        self._dirty = False
+        self._error = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.edit = _Edit(self)
+        if placeholder:
+            self.edit.setPlaceholderText(placeholder)
+        self.error_label = error_label(self)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.error_label)
+        self.edit.textEdited.connect(self._on_text_edited)
+        self.edit.enterPressed.connect(self.try_commit)
+        self.edit.escapePressed.connect(self.revert)
+        self.edit.focusLost.connect(self._on_focus_lost)
+        self.setFocusProxy(self.edit)
+
+    # --- state ---------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the user has typed something not yet committed or reverted."""
+        return self._dirty
+
+    @property
+    def error(self) -> str:
+        """The reason the typed text was refused ("" when there is none)."""
+        return self._error
+
+    def text(self) -> str:
+        """The text in the field."""
+        return self.edit.text()
+
+    def show_text(self, text: str) -> None:
+        """Show what the model holds, unless the user is typing (then show it later)."""
+        self._model_text = text
+        if self._dirty or self.edit.text() == text:
+            return
+        pos = self.edit.cursorPosition()
+        self.edit.setText(text)
+        if self.edit.hasFocus():
+            self.edit.setCursorPosition(min(pos, len(text)))
+        else:
+            self.edit.setCursorPosition(0)
+
+    def setReadOnly(self, read_only: bool) -> None:  # noqa: N802 - Qt-style name
+        self.edit.setReadOnly(read_only)
+
+    # --- actions -------------------------------------------------------------------------
+
+    def try_commit(self) -> bool:
+        """Parse and commit the typed text. Returns whether it was accepted."""
+        if not self._dirty:
+            return True
+        try:
+            value = self._parse(self.edit.text())
+            self._commit(value)
+        except ValueError as exc:
+            self.set_error(str(exc) or "this value is not accepted")
+            return False
+        self._dirty = False
+        self.set_error("")
+        self.edit.setText(self._model_text)
+        self.committed.emit(value)
+        return True
+
+    def revert(self) -> None:
+        """Drop what the user typed and show the model's value again."""
+        self._dirty = False
+        self.set_error("")
+        self.edit.setText(self._model_text)
+
+    def set_error(self, message: str) -> None:
+        """Mark the field as refused with ``message`` ("" clears it)."""
+        self._error = message
+        self.edit.setStyleSheet(_ERROR_STYLE if message else "")
+        self.edit.setToolTip(message)
+        self.edit.setAccessibleDescription(message)
+        show_message(self.error_label, message)
+
+    def _on_text_edited(self, _text: str) -> None:
+        self._dirty = True
+
+    def _on_focus_lost(self) -> None:
+        if self._dirty:
+            self.try_commit()
+
+
+class NumberField(ValidatedField):
+    """A :class:`ValidatedField` for a number (optionally whole and bounded)."""
+
+    def __init__(self, commit: Callable[[Any], None], parent: QWidget | None = None,
+                 what: str = "the value", integer: bool = False,
+                 minimum: float | None = None, maximum: float | None = None) -> None:
+        def parse(text: str) -> float:
+            return parse_number(text, what, integer=integer, minimum=minimum, maximum=maximum)
+
+        super().__init__(parse, commit, parent)
+        self.edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.edit.setInputMethodHints(Qt.InputMethodHint.ImhFormattedNumbersOnly)
+
+
+class HintLabel(QLabel):
+    """Secondary text: word-wrapped, in the palette's placeholder colour (muted, but with
+    more contrast than a disabled label's grey, which fades away on a projector)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+
+def plain_axis(axis: Any) -> None:
+    """Turn off a pyqtgraph axis's SI-prefix scaling ("loss (x0.001)" confuses students,
+    and in log mode a stale scale mislabels the ticks)."""
+    set_ranges = getattr(axis, "setSIPrefixEnableRanges", None)
+    if callable(set_ranges):
+        set_ranges(())  # never: disabling alone keeps the last computed scale
+    axis.enableAutoSIPrefix(False)
+
+
+def is_dark(widget: QWidget) -> bool:
+    """Whether ``widget``'s palette has a dark background."""
+    return widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+class WheelGuard(QObject):
+    """Keeps combo boxes and spin boxes from changing when the user scrolls the panel
+    past them (only a focused control takes the wheel)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, QWidget) and not obj.hasFocus():
+            event.ignore()
+            return True
+        return False
+
+
+def guard_wheel(widget: QWidget, guard: WheelGuard) -> None:
+    """Install ``guard`` on ``widget`` and make it take focus on click, not on wheel."""
+    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    widget.installEventFilter(guard)

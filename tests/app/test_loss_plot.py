@@ -1,0 +1,161 @@
+"""The loss plot: train loss per completed iteration, test loss, and stepping back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from simulator.app.loss_plot import LossPlot
+from simulator.app.model import LabModel
+from simulator.engine import datasets, edits
+from simulator.engine import document as doc_io
+from simulator.resources import example_path
+
+# The offscreen platform cannot resize top-level windows to their size hints; harmless.
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+@pytest.fixture
+def model():
+    return LabModel(document=doc_io.load(example_path("reference.json")))
+
+
+@pytest.fixture
+def plot(qtbot, model):
+    view = LossPlot(model)
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    view.show()
+    return view
+
+
+def curve_points(curve):
+    """What the curve item was given (before its own clipping and downsampling)."""
+    if curve.xData is None:
+        return np.empty(0), np.empty(0)
+    return np.asarray(curve.xData), np.asarray(curve.yData)
+
+
+def split_model(model):
+    doc = edits.set_training(edits.new_document((2, 3, 1)), optimizer="sgd", batch_size=4,
+                             learning_rate=0.5)
+    model.set_document(edits.set_data(doc, datasets.make("gaussian", n=40, test_fraction=0.25)))
+
+
+def test_curve_holds_every_completed_iteration(plot, model):
+    model.run_iterations(50)
+    x, y = curve_points(plot.train_curve)
+    assert len(y) == 50
+    np.testing.assert_array_equal(y, model.losses)
+    np.testing.assert_array_equal(x, np.arange(1, 51))
+    assert f"iteration 50: train loss {plot.latest.text().split('train loss ')[1]}" \
+        in plot.latest.text()
+    model.run_iterations(25)  # appended
+    x, y = curve_points(plot.train_curve)
+    np.testing.assert_array_equal(y, model.losses)
+    assert len(y) == 75
+
+
+def test_grows_past_the_initial_capacity(plot, model):
+    model.run_iterations(3000)
+    _x, y = curve_points(plot.train_curve)
+    np.testing.assert_array_equal(y, model.losses)
+
+
+def test_shrinks_on_step_back_and_reset(plot, model):
+    model.run_iterations(50)
+    model.step_back()  # undo the last update: 49 completed iterations
+    _x, y = curve_points(plot.train_curve)
+    assert len(model.losses) == 49
+    np.testing.assert_array_equal(y, model.losses)
+    model.step()  # redo the update: the same loss again
+    _x, y = curve_points(plot.train_curve)
+    np.testing.assert_array_equal(y, model.losses)
+    assert len(y) == 50
+    model.reset_training()
+    _x, y = curve_points(plot.train_curve)
+    assert len(y) == 0
+    assert "No completed iteration" in plot.latest.text()
+
+
+def test_edits_and_undo_swap_the_history(plot, model):
+    model.run_iterations(20)
+    losses = list(model.losses)
+    model.edit("w5", lambda d: edits.set_parameter(d, "w5", 0.3))
+    assert len(curve_points(plot.train_curve)[1]) == 0  # a fresh start
+    model.undo_stack.undo()
+    np.testing.assert_array_equal(curve_points(plot.train_curve)[1], losses)
+
+
+def test_test_split_gives_a_second_curve(plot, model):
+    assert not plot.test_curve.isVisible()
+    split_model(model)
+    assert plot.test_curve.isVisible()
+    legend_names = [label.text for _sample, label in plot.legend.items]
+    assert legend_names == ["train loss (batch)", "test loss"]
+    model.run_iterations(10)
+    model.run_iterations(10)
+    x, y = curve_points(plot.test_curve)
+    np.testing.assert_array_equal(x, [0, 10, 20])
+    assert y[-1] == pytest.approx(model.test_loss())
+    assert "test loss" in plot.latest.text()
+    model.reset_training()
+    model.run_iterations(5)
+    x, _y = curve_points(plot.test_curve)
+    np.testing.assert_array_equal(x, [0, 5])  # the points beyond the position went
+    model.set_document(edits.new_document((2, 2, 1)))
+    assert not plot.test_curve.isVisible()
+    assert [label.text for _s, label in plot.legend.items] == ["train loss (batch)"]
+
+
+def test_step_back_drops_test_points_beyond_the_position(plot, model):
+    split_model(model)
+    model.run_iterations(3)
+    model.step_back()  # 2 completed iterations
+    x, y = curve_points(plot.test_curve)
+    np.testing.assert_array_equal(x, [0, 2])
+    assert y[-1] == pytest.approx(model.test_loss())
+
+
+def test_nan_and_inf_losses_are_drawn_without_errors(qtbot, plot, model):
+    model.run_iterations(5)
+    model.stepper.losses.extend([float("nan"), float("inf"), 0.0])
+    model.historyChanged.emit()
+    _x, y = curve_points(plot.train_curve)
+    assert len(y) == 8 and np.isnan(y[5]) and np.isinf(y[6])
+    plot.log_check.setChecked(True)
+    plot.grab()  # paint with non-finite values and a zero on a log axis
+    assert plot.plot.getAxis("left").logMode
+    model.stepper.losses.append(float("nan"))
+    model.historyChanged.emit()  # the last old value is NaN: still appends correctly
+    assert len(curve_points(plot.train_curve)[1]) == 9
+    assert "NaN" in plot.latest.text()
+
+
+def test_divergence_is_reported(plot, model):
+    doc = edits.set_loss(edits.new_document((2, 2, 1), activation="linear"), "mse")
+    model.set_document(edits.set_training(doc, learning_rate=1e6))
+    model.run_iterations(500)
+    assert model.divergence_message
+    assert "Training stopped" in plot.latest.text()
+    np.testing.assert_array_equal(curve_points(plot.train_curve)[1], model.losses)
+    plot.log_check.setChecked(True)  # losses up to ~1e108 on a log axis
+    plot.grab()
+
+
+def test_log_scale_checkbox(qtbot, plot, model):
+    qtbot.mouseClick(plot.log_check, Qt.MouseButton.LeftButton)
+    assert plot.plot.getAxis("left").logMode
+    plot.set_log_scale(False)
+    assert not plot.log_check.isChecked()
+    assert not plot.plot.getAxis("left").logMode
+
+
+def test_dark_and_light_colours(plot, model):
+    plot.set_dark(True)
+    dark = plot.train_curve.opts["pen"].color().name()
+    plot.set_dark(False)
+    light = plot.train_curve.opts["pen"].color().name()
+    assert dark != light
+    assert {dark.upper(), light.upper()} == {"#56B4E9", "#0072B2"}
