@@ -159,3 +159,17 @@ def test_dark_and_light_colours(plot, model):
     light = plot.train_curve.opts["pen"].color().name()
     assert dark != light
     assert {dark.upper(), light.upper()} == {"#56B4E9", "#0072B2"}
+
+
+def test_curves_follow_the_style_notes(plot, model):
+    for curve in (plot.train_curve, plot.test_curve):
+        assert curve.opts["autoDownsample"]
+        assert curve.opts["downsampleMethod"] == "peak"
+        assert curve.opts["clipToView"]
+        assert not curve.opts.get("skipFiniteCheck", False)  # a diverging loss has NaN/inf
+    first = plot.train_curve
+    model.run_iterations(10)
+    model.reset_training()
+    model.run_iterations(10)
+    assert plot.train_curve is first  # created once, updated with setData
+    assert plot.plot.listDataItems() == [plot.train_curve, plot.test_curve]
