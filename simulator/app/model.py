@@ -24,6 +24,7 @@ Signals (each emitted once per change, never once per value):
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -77,6 +78,7 @@ class LabModel(QObject):
         self.sample = 0
         self.selection = ""
         self.divergence_message = ""
+        self.last_run_seconds = 0.0  # engine time of the last run_iterations (no views)
         if document is None:
             document = doc_io.load(example_path("reference.json"))
         self._document = document
@@ -272,7 +274,9 @@ class LabModel(QObject):
     def run_iterations(self, count: int, stop_at_epoch_end: bool = False) -> RunResult:
         """Take ``count`` whole iterations at once (the runner calls this in slices)."""
         before = self._stepper.completed_iterations
+        t0 = time.perf_counter()
         result = self._stepper.run(count, stop_at_epoch_end)
+        self.last_run_seconds = time.perf_counter() - t0
         self._after_move(before)
         if result.divergence is not None:
             self._report_divergence()
