@@ -1,0 +1,308 @@
+"""Benchmark of the running app: redraws, iterations per second and event latency.
+
+Run it as a script (it is not a test)::
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_app.py [--seconds 3]
+
+It opens the real main window (1600x1000; offscreen unless QT_QPA_PLATFORM says
+otherwise; the user's settings are not touched) for two networks:
+
+- the reference lesson (2-2-2, one sample, gd; resources/examples/reference.json);
+- a 2-8-8-1 network (sigmoid, a bias per neuron) on make("circle", n=200), sgd with
+  batches of 16.
+
+For each it runs the Runner twice, at the normal speed (100 iterations/s, the default)
+and at "Fast", and measures:
+
+- redraws per second: paint events of the canvas's viewport (every model-triggered
+  repaint of the canvas ends in one), and the runner's ticks (one set of model signals
+  each);
+- iterations per second;
+- event latency: every 10 ms a probe posts a zero-delay timer and records how long it
+  waits to run; the probe's own timer lateness (how much later than 10 ms it fired) is
+  added, so a long tick shows up even when it delays the probe itself. Max and p95.
+
+Targets (from the issue): >= 30 redraws/s while running at the normal speed; >= 5,000
+iterations/s in a Fast run of the reference example; every event answered within 50 ms.
+The script prints the figures and whether each target is met, and (unless
+--no-breakdown) a diagnostic pass per network: how a Fast tick splits between the engine
+and the views' slots, and the widgets whose paints cost the most.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget  # noqa: E402
+
+from simulator.app.main import configure_gl_platform  # noqa: E402
+
+TARGET_REDRAWS = 30.0
+TARGET_FAST_REFERENCE = 5000.0
+TARGET_LATENCY_S = 0.050
+
+
+class PaintCounter(QObject):
+    """Counts the paint events of one widget."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+class PaintTimer(QObject):
+    """Times the paint events of every widget of a window (diagnostic: it re-sends each
+    paint event itself, so it runs as a separate pass, not during the measured runs)."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.totals: dict[str, list[float]] = {}
+        self._widgets = [window] + window.findChildren(QWidget)
+        for w in self._widgets:
+            w.installEventFilter(self)
+
+    def remove(self) -> None:
+        for w in self._widgets:
+            w.removeEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() != QEvent.Type.Paint or not isinstance(obj, QWidget):
+            return False
+        owner = obj
+        while owner.parentWidget() is not None and not owner.objectName():
+            owner = owner.parentWidget()
+        key = f"{type(obj).__name__} in {owner.objectName() or type(owner).__name__}"
+        t = time.perf_counter()
+        obj.removeEventFilter(self)
+        QApplication.sendEvent(obj, event)
+        obj.installEventFilter(self)
+        entry = self.totals.setdefault(key, [0, 0.0])
+        entry[0] += 1
+        entry[1] += time.perf_counter() - t
+        return True
+
+
+def breakdown(app: QApplication, window, seconds: float) -> None:
+    """Where a Fast run's time goes: engine, the views' slots per tick, paints per widget."""
+    model = window.model
+    ticks: list[tuple[float, float]] = []
+    original = model.run_iterations
+
+    def timed(count: int, stop_at_epoch_end: bool = False):
+        t = time.perf_counter()
+        result = original(count, stop_at_epoch_end)
+        ticks.append((time.perf_counter() - t, model.last_run_seconds))
+        return result
+
+    model.run_iterations = timed  # type: ignore[method-assign]
+    painter = PaintTimer(window)
+    model.reset_training()
+    window.runner.set_speed(None)
+    window.runner.start()
+    wait(app, seconds)
+    window.runner.pause()
+    painter.remove()
+    del model.run_iterations
+    wall = seconds
+    if ticks:
+        tick = statistics.mean(t for t, _e in ticks)
+        engine = statistics.mean(e for _t, e in ticks)
+        print(f"    {len(ticks)} ticks: {tick * 1000:.1f} ms each = engine "
+              f"{engine * 1000:.1f} ms + views' slots {(tick - engine) * 1000:.1f} ms")
+    top = sorted(painter.totals.items(), key=lambda kv: -kv[1][1])[:4]
+    for key, (n, total) in top:
+        print(f"    paint {key}: {n} x {total / n * 1000:.1f} ms "
+              f"({total / wall * 100:.0f}% of the run)")
+
+
+class LatencyProbe(QObject):
+    """Every ``period`` s, posts a zero-delay timer and records how late it runs."""
+
+    def __init__(self, period: float = 0.010) -> None:
+        super().__init__()
+        self.period = period
+        self.lags: list[float] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(round(period * 1000))
+        self._timer.timeout.connect(self._post)
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.lags.clear()
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _post(self) -> None:
+        now = time.perf_counter()
+        late = max(0.0, now - self._last - self.period)
+        self._last = now
+        QTimer.singleShot(0, lambda: self.lags.append(time.perf_counter() - now + late))
+
+
+@dataclass
+class Figures:
+    iterations: int
+    seconds: float
+    paints: int
+    ticks: int
+    lags: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.iterations / self.seconds
+
+    @property
+    def redraws(self) -> float:
+        return self.paints / self.seconds
+
+    @property
+    def ticks_per_s(self) -> float:
+        return self.ticks / self.seconds
+
+    @property
+    def lag_max(self) -> float:
+        return max(self.lags) if self.lags else float("nan")
+
+    @property
+    def lag_p95(self) -> float:
+        if len(self.lags) < 2:
+            return self.lag_max
+        return statistics.quantiles(self.lags, n=20)[-1]
+
+
+def wait(app: QApplication, seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(round(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def measure(app: QApplication, window, speed: int | None, seconds: float) -> Figures:
+    canvas = window.canvas
+    target = canvas.viewport() if isinstance(canvas, QAbstractScrollArea) else canvas
+    counter = PaintCounter(target)
+    probe = LatencyProbe()
+    ticks = [0]
+    window.runner.progress.connect(lambda *_: ticks.__setitem__(0, ticks[0] + 1))
+    window.model.reset_training()
+    window.runner.set_speed(speed)
+    wait(app, 0.2)
+    counter.count = 0
+    before = window.model.stepper.completed_iterations
+    probe.start()
+    t0 = time.perf_counter()
+    window.runner.start()
+    wait(app, seconds)
+    window.runner.pause()
+    elapsed = time.perf_counter() - t0
+    probe.stop()
+    done = window.model.stepper.completed_iterations - before
+    wait(app, 0.05)
+    figures = Figures(done, elapsed, counter.count, ticks[0] - 1, list(probe.lags))
+    counter.deleteLater()
+    probe.deleteLater()
+    if window.model.divergence_message:
+        print(f"    (diverged: {window.model.divergence_message})")
+    return figures
+
+
+def circle_document():
+    from simulator.engine import edits
+    from simulator.engine.datasets import make
+
+    doc = edits.new_document((2, 8, 8, 1), activation="sigmoid", bias="neuron", seed=1)
+    doc = edits.set_data(doc, make("circle", n=200), {"kind": "circle", "n": 200})
+    doc = edits.set_training(doc, optimizer="sgd", batch_size=16, learning_rate=0.5)
+    return edits.set_name(doc, "2-8-8-1 on circle(200), sgd batch 16")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each run")
+    parser.add_argument("--no-breakdown", dest="breakdown", action="store_false",
+                        help="skip the diagnostic pass (engine, slots and paint times)")
+    args = parser.parse_args(argv)
+
+    configure_gl_platform()
+    settings_dir = tempfile.mkdtemp(prefix="bench-app-settings-")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    app.setOrganizationName("BackpropLabBench")
+
+    from simulator.app.main_window import MainWindow
+    from simulator.app.model import LabModel
+    from simulator.engine import document as doc_io
+    from simulator.resources import example_path
+
+    print(f"Backprop Lab app benchmark: Python {platform.python_version()}, "
+          f"Qt platform {app.platformName()}, {args.seconds:g} s per run")
+    canvas_kind = None
+    results: dict[tuple[str, str], Figures] = {}
+    cases = (("reference", doc_io.load(example_path("reference"))),
+             ("2-8-8-1 circle", circle_document()))
+    for name, doc in cases:
+        model = LabModel(doc)
+        window = MainWindow(model, persist=False)
+        window.set_confirm_on_close(False)
+        window.resize(1600, 1000)
+        window.show()
+        wait(app, 0.5)
+        canvas_kind = type(window.canvas).__name__
+        for label, speed in (("100 it/s", 100), ("Fast", None)):
+            results[(name, label)] = measure(app, window, speed, args.seconds)
+        if args.breakdown:
+            print(f"  {name}: where a Fast run's time goes")
+            breakdown(app, window, min(args.seconds, 2.0))
+        window.close()
+        window.deleteLater()
+        wait(app, 0.1)
+
+    print(f"(canvas: {canvas_kind}; redraws = paint events of the canvas)")
+    print(f"{'network':<16} {'speed':<9} {'it/s':>9} {'redraws/s':>10} {'ticks/s':>8} "
+          f"{'lag max':>8} {'lag p95':>8}")
+    for (name, label), f in results.items():
+        print(f"{name:<16} {label:<9} {f.rate:>9,.0f} {f.redraws:>10.1f} "
+              f"{f.ticks_per_s:>8.1f} {f.lag_max * 1000:>6.1f}ms {f.lag_p95 * 1000:>6.1f}ms")
+
+    checks = []
+    for name in ("reference", "2-8-8-1 circle"):
+        f = results[(name, "100 it/s")]
+        checks.append((f"{name}: >= {TARGET_REDRAWS:g} redraws/s at the normal speed",
+                       f.redraws >= TARGET_REDRAWS, f"{f.redraws:.1f}/s"))
+    f = results[("reference", "Fast")]
+    checks.append((f"reference: >= {TARGET_FAST_REFERENCE:,.0f} iterations/s in a Fast run",
+                   f.rate >= TARGET_FAST_REFERENCE, f"{f.rate:,.0f}/s"))
+    worst = max(r.lag_max for r in results.values())
+    checks.append((f"every event answered within {TARGET_LATENCY_S * 1000:g} ms",
+                   worst <= TARGET_LATENCY_S, f"worst {worst * 1000:.1f} ms"))
+    print()
+    for text, ok, figure in checks:
+        print(f"[{'met' if ok else 'MISSED'}] {text}: {figure}")
+    return 0 if all(ok for _t, ok, _f in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,287 @@
+"""Start the desktop app: ``python -m simulator [FILE] [--screenshot OUT.png] [--steps N]
+[--self-test] [--dark]``.
+
+- ``FILE``: a network to open (default: the reference example, ready to step).
+- ``--screenshot OUT.png``: open the window at a fixed size, take ``--steps`` sub-steps,
+  save a picture of the whole window and exit (works with QT_QPA_PLATFORM=offscreen).
+- ``--self-test``: run the installed app's self-test and exit with its status.
+- ``--dark``: start with the dark theme.
+
+Bad arguments print one line on stderr and exit with status 2. Unexpected exceptions are
+logged and shown in a dialog rather than printed at the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import NoReturn
+
+SCREENSHOT_SIZE = (1600, 1000)
+LOG_NAME = "backprop-lab.log"
+
+log = logging.getLogger("backprop_lab")
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The app's argument parser."""
+    parser = _Parser(prog="backprop-lab",
+                     description="Step through one training iteration of a small neural "
+                                 "network, one partial derivative at a time.")
+    parser.add_argument("file", nargs="?", metavar="FILE",
+                        help="a Backprop Lab network (.json) to open")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="save a picture of the window to OUT.png and exit")
+    parser.add_argument("--steps", type=_non_negative, default=0, metavar="N",
+                        help="take N sub-steps before the screenshot")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check the installation and exit")
+    parser.add_argument("--dark", action="store_true", help="use the dark theme")
+    return parser
+
+
+def qt_platform(environ: os._Environ[str] | dict[str, str] | None = None,
+                platform: str | None = None) -> str | None:
+    """The Qt platform plugin the app will use: QT_QPA_PLATFORM, or on Linux the one Qt
+    picks ("wayland" when WAYLAND_DISPLAY is set, else "xcb"); None on Windows/macOS
+    when not set."""
+    env = os.environ if environ is None else environ
+    plat = sys.platform if platform is None else platform
+    chosen = env.get("QT_QPA_PLATFORM", "").strip()
+    if chosen:
+        # "wayland;xcb" lists fallbacks; "xcb:option=..." carries options.
+        return chosen.split(";")[0].split(":")[0].strip().lower() or None
+    if plat.startswith("linux") or "bsd" in plat:
+        return "wayland" if env.get("WAYLAND_DISPLAY") else "xcb"
+    return None
+
+
+def configure_gl_platform(environ: os._Environ[str] | dict[str, str] | None = None,
+                          platform: str | None = None) -> str | None:
+    """Set PYOPENGL_PLATFORM to match Qt's platform (glx for xcb, egl for wayland) unless
+    it is set already or this is Windows/macOS. Must run before anything imports OpenGL.
+    Returns the value in effect."""
+    env = os.environ if environ is None else environ
+    plat = sys.platform if platform is None else platform
+    if env.get("PYOPENGL_PLATFORM"):
+        return env["PYOPENGL_PLATFORM"]
+    if plat.startswith("win") or plat == "darwin":
+        return None
+    qpa = qt_platform(env, plat)
+    value = {"xcb": "glx", "wayland": "egl", "wayland-egl": "egl"}.get(qpa or "")
+    if value is not None:
+        env["PYOPENGL_PLATFORM"] = value
+    return value
+
+
+# --- errors --------------------------------------------------------------------------------
+
+def log_path() -> Path:
+    """Where unexpected errors are logged."""
+    from PySide6.QtCore import QStandardPaths
+
+    folder = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.AppLocalDataLocation)
+    return Path(folder or Path.home()) / LOG_NAME
+
+
+def _setup_logging() -> None:
+    if log.handlers:
+        return
+    try:
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+_showing_error = False
+
+
+def excepthook(exc_type: type[BaseException], exc: BaseException,
+               tb: TracebackType | None) -> None:
+    """Log an unexpected exception and show it in a dialog (never a bare traceback)."""
+    global _showing_error
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    details = "".join(traceback.format_exception(exc_type, exc, tb))
+    log.error("Unexpected error:\n%s", details)
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    app = QApplication.instance()
+    if not isinstance(app, QApplication) or _showing_error or \
+            os.environ.get("QT_QPA_PLATFORM", "") == "offscreen":
+        print(f"backprop-lab: unexpected error: {exc_type.__name__}: {exc} "
+              f"(details in {log_path()})", file=sys.stderr)
+        return
+    _showing_error = True
+    try:
+        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error",
+                          "Something went wrong inside Backprop Lab. Your network is still "
+                          "open; saving it under a new name is a good idea.\n\n"
+                          f"{exc_type.__name__}: {exc}", QMessageBox.StandardButton.Ok,
+                          app.activeWindow())
+        box.setDetailedText(f"{details}\nThis was also written to {log_path()}.")
+        box.exec()
+    finally:
+        _showing_error = False
+
+
+def install_excepthook() -> None:
+    """Route unexpected exceptions to :func:`excepthook`."""
+    _setup_logging()
+    sys.excepthook = excepthook
+
+
+# --- main ----------------------------------------------------------------------------------
+
+def _settle(app: object, seconds: float) -> None:
+    """Let the event loop lay out and paint for a little while."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    assert isinstance(app, QApplication)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.01)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the app; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = make_parser().parse_args(args_list)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.screenshot and not args.screenshot.lower().endswith(".png"):
+        print("backprop-lab: --screenshot: the picture must be a .png file", file=sys.stderr)
+        return 2
+
+    configure_gl_platform()
+
+    if args.self_test:
+        try:
+            from . import self_test  # type: ignore[attr-defined]
+        except ImportError:
+            print("backprop-lab: the self-test is not available in this build",
+                  file=sys.stderr)
+            return 1
+        return int(self_test.run_self_test() or 0)
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ..engine.document import DocumentError
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "backprop-lab"])
+        app.setStyle("Fusion")
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("Backprop Lab")
+    app.setApplicationName("Backprop Lab")
+    app.setApplicationDisplayName("Backprop Lab")
+    from .. import __version__
+
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("backprop-lab")
+    from .main_window import MainWindow, window_icon
+
+    icon = window_icon()
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+
+    screenshot = args.screenshot
+    if not screenshot:
+        install_excepthook()
+    from .model import LabModel
+
+    try:
+        model = LabModel()  # the reference example
+    except DocumentError as exc:  # the bundled example is missing or broken
+        print(f"backprop-lab: {exc}", file=sys.stderr)
+        return 2
+    error = ""
+    path: Path | None = None
+    if args.file:
+        try:
+            model.load(Path(args.file).resolve())
+            path = model.path
+        except DocumentError as exc:
+            error = str(exc)
+            if screenshot:
+                print(f"backprop-lab: {error}", file=sys.stderr)
+                return 2
+    window = MainWindow(model, persist=not screenshot)
+    if args.dark:
+        window.set_dark(True)
+    elif screenshot:
+        window.set_dark(False)
+
+    if screenshot:
+        window.set_confirm_on_close(False)
+        window.resize(*SCREENSHOT_SIZE)
+        window.show()
+        _settle(app, 0.3)
+        for _ in range(args.steps):
+            if not model.step():
+                break
+        _settle(app, 0.4)
+        picture = window.grab()
+        out = Path(screenshot)
+        ok = not picture.isNull() and picture.save(str(out), "PNG")
+        window.close()
+        window.deleteLater()
+        _settle(app, 0.05)
+        if not ok:
+            print(f"backprop-lab: cannot write the screenshot to {out}", file=sys.stderr)
+            return 1
+        return 0
+
+    window.show()
+    if path is not None:
+        window.settings.add_recent(str(path))
+    for _ in range(args.steps):
+        if not model.step():
+            break
+    if error:
+        QMessageBox.critical(window, "Cannot open the file",
+                             f"Backprop Lab cannot open this file:\n\n{error}\n\n"
+                             "The reference example is open instead.")
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1079 @@
+"""The main window: the canvas in the centre, docks around it, menus, toolbars, status bar.
+
+The window owns no engine state. Stepping and running call the model (or the
+:class:`~simulator.app.runner.Runner`); edits go through :meth:`MainWindow.apply_edit`,
+which pauses a run and wraps ``model.edit`` so a refused edit becomes a status message.
+Views observe the model. Files go through the engine's loader and atomic save, and every
+error the user can cause is a dialog, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGraphicsView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSpinBox,
+    QStyle,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import __version__
+from ..engine import document as doc_io
+from ..engine import edits
+from ..engine.activations import ACTIVATIONS
+from ..engine.document import Document, DocumentError
+from ..engine.initializers import INITIALIZER_NAMES
+from ..engine.network import BIAS_MODES
+from . import shortcuts, theme
+from .derivation_panel import DerivationPanel
+from .model import LabModel
+from .runner import SPEEDS, Runner, speed_from_name, speed_name
+from .settings import DEFAULT_DIGITS, MAX_RECENT, MemoryStore, Settings
+from .stage_strip import StageStrip
+from .toolbar import TrainingSettingsBar, draw_icon, make_speed_combo
+
+APP_NAME = "Backprop Lab"
+#: Bumped whenever the docks or toolbars change, so an old saved layout is not restored.
+STATE_VERSION = 1
+#: Epochs with at most this many batches run at once; longer ones run through the runner.
+SYNC_EPOCH_BATCHES = 2000
+FILE_FILTER = "Backprop Lab documents (*.json);;All files (*)"
+
+
+def _placeholder(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setEnabled(False)
+    label.setMinimumSize(120, 80)
+    return label
+
+
+def _make_view(module: str, cls: str, model: LabModel, missing: str) -> tuple[QWidget, bool]:
+    """The view ``module.cls(model)``, or a placeholder while that module is not there."""
+    try:
+        factory = getattr(importlib.import_module(module), cls)
+    except ImportError:
+        return _placeholder(missing), False
+    except AttributeError:
+        return _placeholder(missing), False
+    return factory(model), True
+
+
+# --- dialogs -------------------------------------------------------------------------------
+
+class NewDocumentDialog(QDialog):
+    """Choose the layer sizes, activation and bias of a new network."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New network")
+        self.sizes_edit = QLineEdit("2, 2, 1")
+        self.sizes_edit.setToolTip("Neurons per layer, inputs first, e.g. 2, 3, 1")
+        self.activation_combo = QComboBox()
+        for name in ACTIVATIONS:
+            if name != "softmax":
+                self.activation_combo.addItem(name)
+        self.activation_combo.setCurrentText("sigmoid")
+        self.bias_combo = QComboBox()
+        self.bias_combo.addItems(list(BIAS_MODES))
+        self.bias_combo.setCurrentText("neuron")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c02020;")
+        form = QFormLayout()
+        form.addRow("Layer sizes", self.sizes_edit)
+        form.addRow("Activation", self.activation_combo)
+        form.addRow("Bias", self.bias_combo)
+        form.addRow("Seed", self.seed_spin)
+        hint = QLabel("With 2 inputs and 1 output the new network gets the XOR data set.")
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.document: Document | None = None
+
+    def build(self) -> Document:
+        """The document the fields describe (ValueError with a message if they are bad)."""
+        parts = [p for p in self.sizes_edit.text().replace(";", ",").replace("-", ",")
+                 .replace(" ", ",").split(",") if p]
+        try:
+            sizes = [int(p) for p in parts]
+        except ValueError:
+            raise ValueError("layer sizes must be whole numbers, e.g. 2, 3, 1") from None
+        if len(sizes) < 2:
+            raise ValueError("give at least two layer sizes: inputs and outputs")
+        if len(sizes) > doc_io.MAX_LAYERS:
+            raise ValueError(f"at most {doc_io.MAX_LAYERS} layers")
+        if any(not 1 <= s <= doc_io.MAX_NEURONS for s in sizes):
+            raise ValueError(f"each layer needs 1 to {doc_io.MAX_NEURONS} neurons")
+        return edits.new_document(sizes, self.activation_combo.currentText(),
+                                  self.bias_combo.currentText(), self.seed_spin.value())
+
+    def accept(self) -> None:
+        try:
+            self.document = self.build()
+        except ValueError as exc:
+            self.error_label.setText(str(exc))
+            return
+        super().accept()
+
+
+class ReinitializeDialog(QDialog):
+    """Choose an initialiser and a seed for new parameter values."""
+
+    def __init__(self, seed: int = 0, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Re-initialise parameters")
+        self.method_combo = QComboBox()
+        self.method_combo.addItems(list(INITIALIZER_NAMES))
+        self.method_combo.setCurrentText("xavier")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setValue(seed)
+        self.low_spin = QDoubleSpinBox()
+        self.high_spin = QDoubleSpinBox()
+        self.value_spin = QDoubleSpinBox()
+        for spin, value in ((self.low_spin, -0.5), (self.high_spin, 0.5), (self.value_spin, 0.1)):
+            spin.setDecimals(4)
+            spin.setRange(-100.0, 100.0)
+            spin.setSingleStep(0.05)
+            spin.setValue(value)
+        form = QFormLayout()
+        form.addRow("Initialiser", self.method_combo)
+        form.addRow("Seed", self.seed_spin)
+        form.addRow("Uniform from", self.low_spin)
+        form.addRow("Uniform to", self.high_spin)
+        form.addRow("Constant", self.value_spin)
+        self._form = form
+        self.method_combo.currentTextChanged.connect(self._sync)
+        note = QLabel("Frozen parameters keep their values. Undo restores the old ones.")
+        note.setWordWrap(True)
+        note.setEnabled(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+        self._sync()
+
+    def _sync(self) -> None:
+        method = self.method_combo.currentText()
+        for spin, show in ((self.low_spin, method == "uniform"),
+                           (self.high_spin, method == "uniform"),
+                           (self.value_spin, method == "constant")):
+            self._form.setRowVisible(spin, show)
+
+    def build_fn(self) -> Callable[[Document], Document]:
+        """The edit the dialog describes."""
+        method = self.method_combo.currentText()
+        seed = self.seed_spin.value()
+        kwargs: dict[str, float] = {}
+        if method == "uniform":
+            kwargs = {"low": self.low_spin.value(), "high": self.high_spin.value()}
+        elif method == "constant":
+            kwargs = {"value": self.value_spin.value()}
+        return lambda d: edits.reinitialize(d, method, seed, **kwargs)
+
+
+# --- the window ----------------------------------------------------------------------------
+
+class MainWindow(QMainWindow):
+    """Backprop Lab's main window.
+
+    ``persist`` (default True) restores and saves the layout, theme, digits, speed and
+    recent files through QSettings; with False the window neither reads nor writes the
+    user's settings (the screenshot mode and the self-test: a reproducible picture).
+    """
+
+    def __init__(self, model: LabModel | None = None, parent: QWidget | None = None, *,
+                 persist: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.model = model if model is not None else LabModel()
+        self._persist = persist
+        self._confirm_on_close = True
+        self._layout_applied = False
+        self.settings = Settings() if persist else Settings(MemoryStore())
+        self.runner = Runner(self.model, self)
+        self.views: dict[str, QWidget] = {}
+        self._view_ready: dict[str, bool] = {}
+        self.setDockNestingEnabled(True)
+        self.setAcceptDrops(True)
+        self.setWindowIcon(QApplication.windowIcon())
+
+        self._build_central()
+        self._build_docks()
+        self._build_actions()
+        self._build_toolbars()
+        self._build_menus()
+        self._build_status_bar()
+        self._connect()
+
+        self.resize(1400, 900)
+        self._default_state = self.saveState(STATE_VERSION)
+        if persist:
+            self._restore_settings()
+        else:
+            self.model.set_digits(DEFAULT_DIGITS)
+            self._set_speed_name(speed_name(self.runner.speed))
+        self._on_file_changed()
+        self._on_settings_changed()
+
+    # --- construction --------------------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        central = QWidget()
+        central.setObjectName("centralArea")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.stage_strip = StageStrip(self.model)
+        layout.addWidget(self.stage_strip)
+        canvas, ready = _make_view("simulator.app.canvas", "NetworkCanvas", self.model,
+                                   "The network canvas will appear here.")
+        self.canvas = canvas
+        self.views["canvas"] = canvas
+        self._view_ready["canvas"] = ready
+        layout.addWidget(canvas, 1)
+        self.setCentralWidget(central)
+
+    def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{name}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.derivation_panel = DerivationPanel(self.model)
+        self.views["derivation"] = self.derivation_panel
+        self.derivation_dock = self._dock("derivation", "Derivation", self.derivation_panel)
+
+        specs = (("inspector", "Inspector", "simulator.app.inspector", "Inspector",
+                  "The inspector will appear here."),
+                 ("data", "Data", "simulator.app.data_panel", "DataPanel",
+                  "The data panel will appear here."),
+                 ("loss", "Loss", "simulator.app.loss_plot", "LossPlot",
+                  "The loss plot will appear here."))
+        self.docks: dict[str, QDockWidget] = {"derivation": self.derivation_dock}
+        for key, title, module, cls, missing in specs:
+            view, ready = _make_view(module, cls, self.model, missing)
+            self.views[key] = view
+            self._view_ready[key] = ready
+            self.docks[key] = self._dock(key, title, view)
+
+        # The 3D surface needs OpenGL: it is created the first time its dock is shown.
+        holder = QWidget()
+        holder.setObjectName("surfaceHolder")
+        QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+        self._surface_holder = holder
+        self.docks["surface"] = self._dock("surface", "Cost surface", holder)
+        self.docks["surface"].visibilityChanged.connect(self._on_surface_visibility)
+
+        d = self.docks
+        # The side docks run the full height; the bottom area sits under the canvas only.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["derivation"])
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["inspector"])
+        self.splitDockWidget(d["derivation"], d["inspector"], Qt.Orientation.Vertical)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["data"])
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["loss"])
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["surface"])
+        self.tabifyDockWidget(d["loss"], d["surface"])
+        d["loss"].raise_()
+
+    def _on_surface_visibility(self, visible: bool) -> None:
+        if not visible or "surface" in self.views:
+            return
+        from .main import configure_gl_platform
+
+        configure_gl_platform()
+        view, ready = _make_view("simulator.app.surface", "SurfaceView", self.model,
+                                 "The cost surface will appear here.")
+        self.views["surface"] = view
+        self._view_ready["surface"] = ready
+        self._surface_holder.layout().addWidget(view)
+        self._tell_dark(view, theme.is_dark())
+
+    def _action(self, text: str, slot: Callable[[], object], key: str | None = None,
+                icon: QStyle.StandardPixmap | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if key is not None:
+            shortcuts.apply_keys(action, key)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)  # shortcuts work even when no menu or toolbar shows it
+        return action
+
+    def _build_actions(self) -> None:
+        SP = QStyle.StandardPixmap
+        a = self._action
+        self.new_action = a("&New...", self.new_document, "new", SP.SP_FileIcon,
+                            "Start a new network")
+        self.open_action = a("&Open...", self.open_file, "open", SP.SP_DialogOpenButton,
+                             "Open a saved network")
+        self.save_action = a("&Save", self.save, "save", SP.SP_DialogSaveButton,
+                             "Save the network with its current parameters")
+        self.save_as_action = a("Save &As...", self.save_as, "save_as", None,
+                                "Save the network under a new name")
+        self.export_png_action = a("Canvas as &PNG...", lambda: self.export_canvas("png"))
+        self.export_svg_action = a("Canvas as &SVG...", lambda: self.export_canvas("svg"))
+        self.quit_action = a("&Quit", self.close, "quit")
+
+        self.undo_action = self.model.undo_stack.createUndoAction(self, "&Undo")
+        shortcuts.apply_keys(self.undo_action, "undo")
+        self.redo_action = self.model.undo_stack.createRedoAction(self, "&Redo")
+        shortcuts.apply_keys(self.redo_action, "redo")
+        self.addAction(self.undo_action)
+        self.addAction(self.redo_action)
+        self.reinit_action = a("Re-&initialise parameters...", self.reinitialize, None, None,
+                               "Give every parameter a new value from an initialiser")
+
+        self.step_action = a("&Step", self.step, "step", None,
+                             "Compute the next partial result")
+        self.step_back_action = a("Step &back", self.step_back, "step_back", None,
+                                  "Undo the last sub-step")
+        self.iteration_action = a("Finish &iteration", self.finish_iteration, "iteration",
+                                  None,
+                                  "Complete this iteration (or take a whole one)")
+        self.epoch_action = a("Run &epoch", self.run_epoch, "epoch", None,
+                              "Run to the end of the current epoch")
+        self.run_action = a("&Run", self.toggle_run, "run", None,
+                            "Train continuously (R to pause)")
+        self.run_action.setCheckable(True)
+        self.stop_action = a("Pause / clear selection", self.escape, "stop", None,
+                             "Pause a run, or clear the selection")
+        self.reset_action = a("Reset &training", self.reset_training, "reset", None,
+                              "Back to the parameters before any training")
+
+        self.zoom_fit_action = a("&Zoom to fit", self.zoom_to_fit, "zoom_fit")
+        self.reset_layout_action = a("Reset &layout", self.reset_layout)
+        self.dark_action = a("&Dark theme", lambda: self.set_dark(self.dark_action.isChecked()),
+                             "dark")
+        self.dark_action.setCheckable(True)
+        self.more_digits_action = a("More digits", lambda: self.model.set_digits(
+            self.model.digits + 1), "more_digits")
+        self.fewer_digits_action = a("Fewer digits", lambda: self.model.set_digits(
+            self.model.digits - 1), "fewer_digits")
+
+        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, "shortcuts")
+        self.about_action = a("&About Backprop Lab", self.show_about)
+
+        self._apply_icons()
+        self.export_png_action.setEnabled(hasattr(self.canvas, "export_png"))
+        self.export_svg_action.setEnabled(hasattr(self.canvas, "export_svg"))
+
+    def _apply_icons(self) -> None:
+        """Draw the training icons in the palette's text colour (light and dark themes)."""
+        color = self.palette().color(self.palette().ColorRole.ButtonText)
+        running = self.runner.running
+        for action, kind in ((self.step_action, "step"), (self.step_back_action, "step_back"),
+                             (self.iteration_action, "iteration"),
+                             (self.epoch_action, "epoch"),
+                             (self.run_action, "pause" if running else "run"),
+                             (self.reset_action, "reset")):
+            action.setIcon(draw_icon(kind, color))
+
+    def _build_toolbars(self) -> None:
+        bar = QToolBar("Steps", self)
+        bar.setObjectName("stepsToolBar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.step_back_action, self.step_action, self.iteration_action,
+                       self.epoch_action):
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addAction(self.run_action)
+        self.speed_combo = make_speed_combo()
+        self.speed_combo.activated.connect(self._on_speed_chosen)
+        bar.addWidget(self.speed_combo)
+        bar.addWidget(QLabel("  Stop after "))
+        self.run_limit_spin = QSpinBox()
+        self.run_limit_spin.setObjectName("runLimitSpin")
+        self.run_limit_spin.setRange(0, 100_000_000)
+        self.run_limit_spin.setSingleStep(100)
+        self.run_limit_spin.setSpecialValueText("no limit")
+        self.run_limit_spin.setSuffix(" it")
+        self.run_limit_spin.setToolTip("Run stops after this many iterations (0: no limit)")
+        bar.addWidget(self.run_limit_spin)
+        bar.addSeparator()
+        bar.addAction(self.reset_action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.steps_toolbar = bar
+
+        self.settings_bar = TrainingSettingsBar(self.model, self.apply_edit, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.settings_bar)
+        self.optimizer_combo = self.settings_bar.optimizer_combo
+        self.lr_spin = self.settings_bar.lr_spin
+        self.batch_spin = self.settings_bar.batch_spin
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        file_menu = mb.addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.examples_menu = file_menu.addMenu("&Examples")
+        self.examples_menu.aboutToShow.connect(self._fill_examples_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        export_menu = file_menu.addMenu("E&xport")
+        export_menu.addAction(self.export_png_action)
+        export_menu.addAction(self.export_svg_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self._fill_recent_menu()
+
+        edit_menu = mb.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.reinit_action)
+
+        train_menu = mb.addMenu("&Train")
+        for action in (self.step_action, self.step_back_action, self.iteration_action,
+                       self.epoch_action):
+            train_menu.addAction(action)
+        train_menu.addSeparator()
+        train_menu.addAction(self.run_action)
+        speed_menu = train_menu.addMenu("Run &speed")
+        self.speed_group = QActionGroup(self)
+        self.speed_actions: dict[str, QAction] = {}
+        for speed in SPEEDS:
+            name = speed_name(speed)
+            act = speed_menu.addAction("Fast" if speed is None else f"{speed} iterations/s")
+            act.setCheckable(True)
+            act.triggered.connect(lambda _c=False, n=name: self._set_speed_name(n))
+            self.speed_group.addAction(act)
+            self.speed_actions[name] = act
+        train_menu.addAction(self.stop_action)
+        train_menu.addSeparator()
+        train_menu.addAction(self.reset_action)
+
+        view_menu = mb.addMenu("&View")
+        for key in ("derivation", "inspector", "data", "loss", "surface"):
+            view_menu.addAction(self.docks[key].toggleViewAction())
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        self.light_action = theme_menu.addAction("&Light")
+        self.light_action.setCheckable(True)
+        self.light_action.triggered.connect(lambda: self.set_dark(False))
+        theme_menu.addAction(self.dark_action)
+        group = QActionGroup(self)
+        group.addAction(self.light_action)
+        group.addAction(self.dark_action)
+        digits_menu = view_menu.addMenu("Significant &digits")
+        self.digits_group = QActionGroup(self)
+        self.digits_actions: dict[int, QAction] = {}
+        for n in range(2, 11):
+            act = digits_menu.addAction(str(n))
+            act.setCheckable(True)
+            act.triggered.connect(lambda _c=False, n=n: self.model.set_digits(n))
+            self.digits_group.addAction(act)
+            self.digits_actions[n] = act
+        digits_menu.addSeparator()
+        digits_menu.addAction(self.more_digits_action)
+        digits_menu.addAction(self.fewer_digits_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.zoom_fit_action)
+        self.zoom_fit_action.setEnabled(self._view_ready["canvas"])
+        view_menu.addAction(self.reset_layout_action)
+        toolbars_menu = view_menu.addMenu("Tool&bars")
+        toolbars_menu.addAction(self.steps_toolbar.toggleViewAction())
+        toolbars_menu.addAction(self.settings_bar.toggleViewAction())
+
+        help_menu = mb.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.run_status = QLabel()
+        self.run_status.setObjectName("runStatus")
+        self.run_progress = QProgressBar()
+        self.run_progress.setObjectName("runProgress")
+        self.run_progress.setMaximumWidth(180)
+        self.run_progress.hide()
+        bar.addPermanentWidget(self.run_status)
+        bar.addPermanentWidget(self.run_progress)
+
+    def _connect(self) -> None:
+        m = self.model
+        m.fileChanged.connect(self._on_file_changed)
+        m.settingsChanged.connect(self._on_settings_changed)
+        m.diverged.connect(self._on_diverged)
+        m.stepChanged.connect(self._update_step_actions)
+        self.runner.runningChanged.connect(self._on_running_changed)
+        self.runner.progress.connect(self._on_progress)
+        self.runner.stopped.connect(self._on_run_stopped)
+        message = getattr(self.canvas, "messageRequested", None)
+        if message is not None:
+            message.connect(self.show_message)
+        self._return_keeper = shortcuts.ReturnKeeper(self)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._return_keeper.on_focus_changed)
+        self._update_step_actions()
+
+    # --- settings and layout -------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        self.model.set_digits(s.digits)
+        self._set_speed_name(s.speed)
+        geometry = s.geometry
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = s.window_state
+        if state is not None and self.restoreState(state, STATE_VERSION):
+            self._layout_applied = True
+        if s.theme == "dark":
+            self.set_dark(True)
+        else:
+            self._sync_theme_actions(False)
+
+    def _save_settings(self) -> None:
+        if not self._persist:
+            return
+        s = self.settings
+        s.geometry = self.saveGeometry()
+        s.window_state = self.saveState(STATE_VERSION)
+        s.digits = self.model.digits
+        s.speed = speed_name(self.runner.speed)
+        s.sync()
+
+    def _apply_default_sizes(self) -> None:
+        d = self.docks
+        width = max(self.width(), 800)
+        height = max(self.height(), 600)
+        self.resizeDocks([d["derivation"], d["data"]], [int(width * 0.36), int(width * 0.16)],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([d["derivation"], d["inspector"]],
+                         [int(height * 0.55), int(height * 0.45)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["loss"]], [int(height * 0.26)], Qt.Orientation.Vertical)
+
+    def reset_layout(self) -> None:
+        """Put the docks and toolbars back where they start."""
+        self.restoreState(self._default_state, STATE_VERSION)
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.docks["loss"].raise_()
+        self._apply_default_sizes()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._layout_applied:
+            self._layout_applied = True
+            # Dock sizes need the window's real size: apply them once it is laid out.
+            QTimer.singleShot(0, self._apply_default_sizes)
+            self._apply_default_sizes()
+
+    # --- theme and digits ----------------------------------------------------------------------
+
+    def set_dark(self, dark: bool) -> None:
+        """Switch the whole app between the light and the dark theme."""
+        theme.apply_theme(dark)
+        for view in self.views.values():
+            self._tell_dark(view, dark)
+        self._sync_theme_actions(dark)
+        if self._persist:
+            self.settings.theme = "dark" if dark else "light"
+
+    @staticmethod
+    def _tell_dark(view: QWidget, dark: bool) -> None:
+        set_dark = getattr(view, "set_dark", None)
+        if callable(set_dark):
+            set_dark(dark)
+
+    def _sync_theme_actions(self, dark: bool) -> None:
+        self.dark_action.setChecked(dark)
+        self.light_action.setChecked(not dark)
+
+    def is_dark(self) -> bool:
+        """Whether the dark theme is on."""
+        return self.dark_action.isChecked()
+
+    def _on_settings_changed(self) -> None:
+        digits = self.model.digits
+        for n, act in self.digits_actions.items():
+            act.setChecked(n == digits)
+        if digits not in self.digits_actions:
+            checked = self.digits_group.checkedAction()
+            if checked is not None:
+                checked.setChecked(False)
+        self.more_digits_action.setEnabled(digits < 15)
+        self.fewer_digits_action.setEnabled(digits > 1)
+        if self._persist:
+            self.settings.digits = digits
+
+    # --- messages ------------------------------------------------------------------------------
+
+    def show_message(self, text: str, timeout_ms: int = 6000) -> None:
+        """A message in the status bar."""
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def _on_diverged(self, message: str) -> None:
+        self.show_message(message, 15000)
+
+    # --- editing -------------------------------------------------------------------------------
+
+    def apply_edit(self, text: str, build: Callable[[Document], Document],
+                   merge_key: object = None) -> bool:
+        """Apply an edit as one undo step (pausing a run first). A refused edit is reported
+        in the status bar and changes nothing; returns whether it was applied."""
+        self.runner.pause()
+        try:
+            self.model.edit(text, build, merge_key)
+        except ValueError as exc:
+            self.show_message(f"{text}: {exc}", 10000)
+            return False
+        return True
+
+    def reinitialize(self) -> None:
+        """Edit > Re-initialise parameters."""
+        dialog = ReinitializeDialog(self.model.config.seed, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.apply_edit("Re-initialise parameters", dialog.build_fn())
+
+    # --- stepping and running ------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Take one sub-step."""
+        self.runner.pause()
+        self.model.step()
+
+    def step_back(self) -> None:
+        """Undo one sub-step."""
+        self.runner.pause()
+        if not self.model.step_back():
+            self.show_message("Already at the start of training.", 3000)
+
+    def finish_iteration(self) -> None:
+        """Complete the current iteration (or take a whole new one)."""
+        self.runner.pause()
+        self.model.finish_iteration()
+
+    def run_epoch(self) -> None:
+        """Run to the end of the current epoch (long epochs run through the runner)."""
+        self.runner.pause()
+        if self.model.trainer.batches_per_epoch <= SYNC_EPOCH_BATCHES:
+            self.model.run_epoch()
+        else:
+            self.runner.start(until_epoch_end=True, fast=True)
+
+    def toggle_run(self) -> None:
+        """Run / Pause."""
+        if self.runner.running:
+            self.runner.pause()
+        else:
+            self.runner.start(target=self.run_limit_spin.value())
+        self.run_action.setChecked(self.runner.running)
+
+    def escape(self) -> None:
+        """Esc: pause a run, else clear the selection."""
+        if self.runner.running:
+            self.runner.pause()
+        elif self.model.selection:
+            self.model.select("")
+
+    def reset_training(self) -> None:
+        """Back to the document's parameters with no step taken."""
+        self.runner.pause()
+        self.model.reset_training()
+        self.show_message("Training reset to the starting parameters.", 3000)
+
+    def _set_speed_name(self, name: str) -> None:
+        try:
+            speed = speed_from_name(name)
+        except ValueError:
+            return
+        self.runner.set_speed(speed)
+        index = self.speed_combo.findData(name)
+        if index >= 0:
+            self.speed_combo.setCurrentIndex(index)
+        act = self.speed_actions.get(name)
+        if act is not None:
+            act.setChecked(True)
+        if self._persist:
+            self.settings.speed = name
+
+    def _on_speed_chosen(self, index: int) -> None:
+        self._set_speed_name(str(self.speed_combo.itemData(index)))
+
+    def _on_running_changed(self, running: bool) -> None:
+        self._apply_icons()
+        self.run_action.setText("&Pause" if running else "&Run")
+        self.run_action.setChecked(running)
+        self.derivation_panel.set_throttled(running)
+        if running:
+            self.run_status.setText("Running...")
+        target = self.runner.target
+        self.run_progress.setVisible(running and target > 0)
+        if target:
+            self.run_progress.setRange(0, target)
+            self.run_progress.setValue(0)
+
+    def _on_progress(self, done: int, target: int) -> None:
+        rate = self.runner.rate()
+        rate_text = f" ({rate:,.0f} it/s)" if rate else ""
+        of = f" of {target:,}" if target else ""
+        self.run_status.setText(f"Running: {done:,}{of} iterations{rate_text}")
+        if target:
+            self.run_progress.setValue(min(done, target))
+
+    def _on_run_stopped(self, reason: str) -> None:
+        done = self.runner.done
+        self.run_progress.hide()
+        self.run_status.setText(f"Last run: {done:,} iteration{'s' if done != 1 else ''}")
+        if reason:
+            self.show_message(reason, 15000 if "diverged" in reason else 6000)
+        else:
+            self.show_message(f"Paused after {done:,} iteration{'s' if done != 1 else ''}.",
+                              4000)
+
+    def _update_step_actions(self) -> None:
+        self.step_back_action.setEnabled(self.model.stepper.can_step_back)
+
+    # --- files ---------------------------------------------------------------------------------
+
+    def _on_file_changed(self) -> None:
+        self.setWindowTitle(f"{self.model.title} \u2014 {APP_NAME}")
+        self.setWindowModified(self.model.modified)
+
+    def _display_name(self) -> str:
+        return self.model.title.replace("[*]", "")
+
+    def maybe_save(self) -> bool:
+        """Ask Save/Discard/Cancel when there are unsaved changes. True: go on."""
+        if not self.model.modified:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes",
+            f"\u201c{self._display_name()}\u201d has unsaved changes (edits or training).\n"
+            "Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _set_document(self, doc: Document, path: Path | None) -> None:
+        self.runner.pause()
+        self.model.set_document(doc, path)
+        if path is not None:
+            self._add_recent(path)
+        QTimer.singleShot(0, self.zoom_to_fit)
+
+    def new_document(self) -> bool:
+        """File > New: choose the sizes of a new network."""
+        self.runner.pause()
+        dialog = NewDocumentDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.document is None:
+            return False
+        if not self.maybe_save():
+            return False
+        self._set_document(dialog.document, None)
+        self.show_message("New network. Press Space to step through its first iteration.")
+        return True
+
+    def open_file(self) -> bool:
+        """File > Open: choose a file and open it."""
+        self.runner.pause()
+        start = str(self.model.path.parent) if self.model.path else ""
+        path, _filter = QFileDialog.getOpenFileName(self, "Open network", start, FILE_FILTER)
+        if not path:
+            return False
+        return self.open_path(path)
+
+    def open_path(self, path: str | Path, example: bool = False) -> bool:
+        """Open ``path`` (asking about unsaved changes first). A file that cannot be read
+        is reported in a dialog and the open document stays. An example opens untitled,
+        so Save never overwrites the bundled file."""
+        self.runner.pause()
+        p = Path(path)
+        try:
+            doc = doc_io.load(p)
+        except DocumentError as exc:
+            QMessageBox.critical(self, "Cannot open the file",
+                                 f"Backprop Lab cannot open this file:\n\n{exc}")
+            if not example and str(p) in self.settings.recent_files and not p.exists():
+                self.settings.remove_recent(str(p))
+            return False
+        if not self.maybe_save():
+            return False
+        self._set_document(doc, None if example else p.resolve())
+        self.show_message(f"Opened {p.name}.", 4000)
+        return True
+
+    def save(self) -> bool:
+        """File > Save (Save As when the document has no file yet)."""
+        if self.model.path is None:
+            return self.save_as()
+        return self._save_to(self.model.path)
+
+    def save_as(self) -> bool:
+        """File > Save As."""
+        self.runner.pause()
+        if self.model.path is not None:
+            start = str(self.model.path)
+        else:
+            name = (self.model.document.name or "Untitled").strip() or "Untitled"
+            safe = "".join(c if c.isalnum() or c in "-_ " else "_" for c in name)
+            start = safe.replace(" ", "-").lower() + ".json"
+        path, _filter = QFileDialog.getSaveFileName(self, "Save network as", start, FILE_FILTER)
+        if not path:
+            return False
+        p = Path(path)
+        if not p.suffix:
+            p = p.with_suffix(".json")
+        return self._save_to(p)
+
+    def _save_to(self, path: Path) -> bool:
+        self.runner.pause()
+        try:
+            self.model.save(path)
+        except DocumentError as exc:
+            QMessageBox.critical(self, "Cannot save", f"The network was not saved:\n\n{exc}")
+            return False
+        self._add_recent(path)
+        self.show_message(f"Saved {path.name}.", 4000)
+        return True
+
+    def _add_recent(self, path: Path) -> None:
+        if self._persist:
+            self.settings.add_recent(str(path))
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        paths = self.settings.recent_files[:MAX_RECENT]
+        for i, path in enumerate(paths):
+            label = f"&{i + 1} {Path(path).name}" if i < 9 else Path(path).name
+            act = menu.addAction(label)
+            act.setToolTip(path)
+            act.setStatusTip(path)
+            act.triggered.connect(lambda _c=False, p=path: self.open_path(p))
+        if not paths:
+            empty = menu.addAction("No recent files")
+            empty.setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear list", self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.recent_files = []
+
+    def example_files(self) -> list[tuple[str, Path]]:
+        """(name, path) of the bundled examples."""
+        try:
+            from ..resources import example_path
+
+            folder = example_path("reference").parent
+            files = sorted(folder.glob("*.json"))
+        except (ImportError, OSError):
+            return []
+        result = []
+        for path in files:
+            name = path.stem.replace("_", " ").replace("-", " ").capitalize()
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(raw, dict) and isinstance(raw.get("name"), str) and raw["name"]:
+                    name = raw["name"]
+            except (OSError, ValueError):
+                pass
+            result.append((name, path))
+        return result
+
+    def _fill_examples_menu(self) -> None:
+        menu = self.examples_menu
+        menu.clear()
+        examples = self.example_files()
+        for name, path in examples:
+            act = menu.addAction(name)
+            act.setStatusTip(str(path.name))
+            act.triggered.connect(lambda _c=False, p=path: self.open_path(p, example=True))
+        if not examples:
+            menu.addAction("No examples found").setEnabled(False)
+
+    def export_canvas(self, kind: str) -> bool:
+        """File > Export > Canvas as PNG or SVG."""
+        method = getattr(self.canvas, f"export_{kind}", None)
+        if method is None:
+            return False
+        stem = self._display_name().removesuffix(".json") or "network"
+        filt = "PNG image (*.png)" if kind == "png" else "SVG image (*.svg)"
+        path, _filter = QFileDialog.getSaveFileName(self, f"Export canvas as {kind.upper()}",
+                                                    f"{stem}.{kind}", filt)
+        if not path:
+            return False
+        p = Path(path)
+        if p.suffix.lower() != f".{kind}":
+            p = p.with_name(p.name + f".{kind}")
+        try:
+            result = method(str(p))
+        except (OSError, ValueError, RuntimeError) as exc:
+            QMessageBox.critical(self, "Cannot export", f"The canvas was not exported:\n\n{exc}")
+            return False
+        if result is False:
+            QMessageBox.critical(self, "Cannot export", f"Could not write {p.name}.")
+            return False
+        self.show_message(f"Exported {p.name}.", 4000)
+        return True
+
+    # --- view ----------------------------------------------------------------------------------
+
+    def zoom_to_fit(self) -> None:
+        """Fit the whole network into the canvas."""
+        fit = getattr(self.canvas, "zoom_to_fit", None)
+        if callable(fit):
+            fit()
+        elif isinstance(self.canvas, QGraphicsView) and self.canvas.scene() is not None:
+            rect = self.canvas.scene().itemsBoundingRect()
+            if not rect.isEmpty():
+                self.canvas.fitInView(rect.adjusted(-20, -20, 20, 20),
+                                      Qt.AspectRatioMode.KeepAspectRatio)
+
+    def shortcut_groups(self) -> list[tuple[str, list[QAction]]]:
+        """Actions with shortcuts, grouped as in the menus (for the shortcuts dialog)."""
+        return [
+            ("Training", [self.step_action, self.step_back_action, self.iteration_action,
+                          self.epoch_action, self.run_action, self.stop_action,
+                          self.reset_action]),
+            ("File", [self.new_action, self.open_action, self.save_action,
+                      self.save_as_action, self.quit_action]),
+            ("Edit", [self.undo_action, self.redo_action]),
+            ("View", [self.zoom_fit_action, self.dark_action, self.more_digits_action,
+                      self.fewer_digits_action, self.shortcuts_action]),
+        ]
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts."""
+        dialog = shortcuts.ShortcutsDialog(self.shortcut_groups(), self)
+        dialog.exec()
+
+    def show_about(self) -> None:
+        """Help > About."""
+        QMessageBox.about(
+            self, f"About {APP_NAME}",
+            f"<h3>{APP_NAME} {__version__}</h3>"
+            "<p>Build a small neural network and step through one training iteration one "
+            "partial derivative at a time: the forward pass neuron by neuron, the error, "
+            "the chain-rule backward pass and the gradient-descent update.</p>"
+            "<p>Every number is computed in float64 by the same engine the command line "
+            "uses.</p>")
+
+    # --- window events -------------------------------------------------------------------------
+
+    def set_confirm_on_close(self, confirm: bool) -> None:
+        """Whether closing asks about unsaved changes (off in the screenshot mode)."""
+        self._confirm_on_close = confirm
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.runner.pause()
+        if self._confirm_on_close and not self.maybe_save():
+            event.ignore()
+            return
+        self._save_settings()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            with contextlib.suppress(RuntimeError, TypeError):
+                app.focusChanged.disconnect(self._return_keeper.on_focus_changed)
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(u.isLocalFile() and u.toLocalFile().lower().endswith(".json") for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(".json"):
+                event.acceptProposedAction()
+                QTimer.singleShot(0, functools.partial(self.open_path, url.toLocalFile()))
+                return
+        event.ignore()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.PaletteChange:
+            self._sync_theme_actions(theme.is_dark(self.palette()))
+            self._apply_icons()
+        super().changeEvent(event)
+
+
+def window_icon() -> QIcon:
+    """The app icon from resources (an empty icon when the files are missing)."""
+    icon = QIcon()
+    try:
+        from ..resources import ICON_SIZES, icon_path
+
+        svg = icon_path()
+        if svg.exists():
+            icon.addFile(str(svg))
+        for size in ICON_SIZES:
+            png = icon_path(size)
+            if png.exists():
+                icon.addFile(str(png))
+    except (ImportError, ValueError, OSError):
+        pass
+    return icon
+
+
+__all__ = ["MainWindow", "NewDocumentDialog", "ReinitializeDialog", "window_icon", "APP_NAME",
+           "STATE_VERSION"]

@@ -1,0 +1,220 @@
+"""The user's settings: plain values in QSettings, with a version and a migration.
+
+Stored keys (nothing pickled; the window layout is the QByteArray Qt's ``saveState`` and
+``saveGeometry`` return, which QSettings stores as bytes):
+
+- ``settings_version``: :data:`SETTINGS_VERSION`.
+- ``theme``: "light" or "dark".
+- ``digits``: significant digits in the derivations (1 to 15).
+- ``recent_files``: JSON list of paths, most recent first (at most :data:`MAX_RECENT`).
+- ``run/speed``: the run speed, one of :data:`SPEED_NAMES`.
+- ``window/geometry``, ``window/state``: the main window's geometry and dock layout.
+
+Every reader validates what it finds and falls back to the default, so a hand-edited or
+corrupt store cannot stop the app from starting. :func:`migrate` runs on every open: it
+drops keys this version does not know and values from other versions it cannot read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+SETTINGS_VERSION = 1
+MAX_RECENT = 8
+DEFAULT_DIGITS = 5
+THEMES: tuple[str, ...] = ("light", "dark")
+SPEED_NAMES: tuple[str, ...] = ("1", "5", "20", "100", "fast")
+DEFAULT_SPEED = "100"
+
+KNOWN_KEYS: frozenset[str] = frozenset({
+    "settings_version", "theme", "digits", "recent_files", "run/speed",
+    "window/geometry", "window/state",
+})
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def migrate(store: QSettings | MemoryStore) -> None:
+    """Bring ``store`` to :data:`SETTINGS_VERSION`.
+
+    Unknown keys are removed. Settings written by another version keep only the plain
+    values that still validate; their window layout is dropped (the docks may differ).
+    """
+    version = _as_int(store.value("settings_version"))
+    for key in store.allKeys():
+        if key not in KNOWN_KEYS:
+            store.remove(key)
+    if version != SETTINGS_VERSION:
+        store.remove("window/geometry")
+        store.remove("window/state")
+    # Drop values that do not validate, so that they are not carried forward.
+    if store.contains("theme") and str(store.value("theme")) not in THEMES:
+        store.remove("theme")
+    digits = _as_int(store.value("digits"))
+    if store.contains("digits") and (digits is None or not 1 <= digits <= 15):
+        store.remove("digits")
+    if store.contains("run/speed") and str(store.value("run/speed")) not in SPEED_NAMES:
+        store.remove("run/speed")
+    if store.contains("recent_files") and _parse_recent(store.value("recent_files")) is None:
+        store.remove("recent_files")
+    for key in ("window/geometry", "window/state"):
+        if store.contains(key) and not isinstance(store.value(key), (QByteArray, bytes)):
+            store.remove(key)
+    store.setValue("settings_version", SETTINGS_VERSION)
+
+
+def _parse_recent(value: Any) -> list[str] | None:
+    if value is None:
+        return []
+    try:
+        items = json.loads(str(value))
+    except ValueError:
+        return None
+    if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
+        return None
+    return items
+
+
+class MemoryStore:
+    """The part of the QSettings interface :class:`Settings` uses, kept in memory: for a
+    window that must not read or write the user's settings (screenshots, the self-test)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+
+    def value(self, key: str, default: Any = None) -> Any:
+        return self._values.get(key, default)
+
+    def setValue(self, key: str, value: Any) -> None:  # noqa: N802 - QSettings' name
+        self._values[key] = value
+
+    def contains(self, key: str) -> bool:
+        return key in self._values
+
+    def remove(self, key: str) -> None:
+        self._values.pop(key, None)
+
+    def allKeys(self) -> list[str]:  # noqa: N802 - QSettings' name
+        return list(self._values)
+
+    def sync(self) -> None:
+        pass
+
+
+class Settings:
+    """Typed, validated access to the app's QSettings store (or a :class:`MemoryStore`)."""
+
+    def __init__(self, store: QSettings | MemoryStore | None = None) -> None:
+        self._store = store if store is not None else QSettings()
+        migrate(self._store)
+
+    @property
+    def store(self) -> QSettings | MemoryStore:
+        """The underlying QSettings."""
+        return self._store
+
+    def sync(self) -> None:
+        """Write pending changes to disk."""
+        self._store.sync()
+
+    # --- plain values ------------------------------------------------------------------------
+
+    @property
+    def theme(self) -> str:
+        """"light" or "dark"."""
+        value = str(self._store.value("theme", "light"))
+        return value if value in THEMES else "light"
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        if value not in THEMES:
+            raise ValueError(f"unknown theme '{value}'")
+        self._store.setValue("theme", value)
+
+    @property
+    def digits(self) -> int:
+        """Significant digits shown in derivations."""
+        value = _as_int(self._store.value("digits", DEFAULT_DIGITS))
+        return value if value is not None and 1 <= value <= 15 else DEFAULT_DIGITS
+
+    @digits.setter
+    def digits(self, value: int) -> None:
+        self._store.setValue("digits", max(1, min(15, int(value))))
+
+    @property
+    def speed(self) -> str:
+        """The run speed: iterations per second ("1", "5", "20", "100") or "fast"."""
+        value = str(self._store.value("run/speed", DEFAULT_SPEED))
+        return value if value in SPEED_NAMES else DEFAULT_SPEED
+
+    @speed.setter
+    def speed(self, value: str) -> None:
+        if value not in SPEED_NAMES:
+            raise ValueError(f"unknown speed '{value}'")
+        self._store.setValue("run/speed", value)
+
+    # --- recent files --------------------------------------------------------------------------
+
+    @property
+    def recent_files(self) -> list[str]:
+        """Recently opened or saved files, most recent first."""
+        items = _parse_recent(self._store.value("recent_files")) or []
+        return items[:MAX_RECENT]
+
+    @recent_files.setter
+    def recent_files(self, paths: list[str]) -> None:
+        unique: list[str] = []
+        for p in paths:
+            if p not in unique:
+                unique.append(p)
+        self._store.setValue("recent_files", json.dumps(unique[:MAX_RECENT]))
+
+    def add_recent(self, path: str) -> None:
+        """Put ``path`` first in the recent files."""
+        self.recent_files = [path] + [p for p in self.recent_files if p != path]
+
+    def remove_recent(self, path: str) -> None:
+        """Forget ``path`` (e.g. it could not be opened)."""
+        self.recent_files = [p for p in self.recent_files if p != path]
+
+    # --- window layout -------------------------------------------------------------------------
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self._store.value(key)
+        if isinstance(value, QByteArray) and not value.isEmpty():
+            return value
+        if isinstance(value, bytes) and value:
+            return QByteArray(value)
+        return None
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        """The main window's saved geometry."""
+        return self._bytes("window/geometry")
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self._store.setValue("window/geometry", value)
+
+    @property
+    def window_state(self) -> QByteArray | None:
+        """The main window's saved dock and toolbar layout."""
+        return self._bytes("window/state")
+
+    @window_state.setter
+    def window_state(self, value: QByteArray) -> None:
+        self._store.setValue("window/state", value)
+
+
+__all__ = ["Settings", "MemoryStore", "migrate", "SETTINGS_VERSION", "MAX_RECENT", "DEFAULT_DIGITS",
+           "THEMES", "SPEED_NAMES", "DEFAULT_SPEED"]
