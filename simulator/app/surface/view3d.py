@@ -1,0 +1,447 @@
+"""The 3D view: a pyqtgraph.opengl surface with the current point, the paths and the arrow.
+
+Import this module only when :func:`~simulator.app.surface.gl.gl_available` says so: it
+imports ``pyqtgraph.opengl`` (and PyOpenGL) at once.
+
+Every item is created once. The surface's x/y grid is fixed (the parameter ranges are
+mapped onto a fixed square, ``-BOX .. BOX``), so a new slice passes only heights and vertex
+colours: ``setData(z=..., colors=...)``. The surface is built with ``computeNormals=False``
+and coloured per vertex from the height map, with no lighting shader: pyqtgraph's smooth
+shading would recompute normals in a Python loop on every update (about 40 ms at 100 x 100).
+Only a change of resolution rebuilds the mesh. Heights are scaled so that the lowest grid
+value sits at 0 and the highest at ``HEIGHT``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QColor, QFont, QPalette, QVector3D
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from .gl import ensure_pyopengl_platform
+
+ensure_pyopengl_platform()  # before the first import of OpenGL
+
+import pyqtgraph.opengl as gl  # noqa: E402
+from OpenGL import GL  # noqa: E402
+
+from .controller import GridView, PathView, PointView  # noqa: E402
+from .legend import ColorLegend, PathLegend  # noqa: E402
+from .slicing import finite_range, format_value, nice_ticks  # noqa: E402
+from .style import (  # noqa: E402
+    ARROW_COLOUR,
+    PATH_ORDER,
+    PATH_WIDTHS,
+    POINT_COLOUR,
+    lookup_table,
+    path_colour,
+    rgba_f,
+)
+
+BOX = 10.0  # the grid spans -BOX .. BOX in x and y
+HEIGHT = 8.0  # the lowest grid value is drawn at z = 0, the highest at HEIGHT
+LIFT = 0.02 * HEIGHT  # paths and the arrow float this far above the surface
+OFF_TOP = 1.08  # where non-finite heights are drawn (as a share of HEIGHT)
+BACKGROUND = "#1c1c1e"
+TEXT = (225, 225, 225)
+CAMERA = {"distance": 40.0, "elevation": 28.0, "azimuth": -118.0}
+MAX_TICKS = 8  # tick labels per axis (created once)
+MESH_LINES = 11  # lines along the surface in each direction (a shape cue without lighting)
+TICK_LEN = 0.45
+CORNER_GAP = 1.8  # no x or y tick this close to the corner where the two axes meet
+
+ON_TOP = {  # drawn over everything (the current point must never hide inside the surface)
+    GL.GL_DEPTH_TEST: False,
+    GL.GL_BLEND: True,
+    GL.GL_CULL_FACE: False,
+    "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA),
+}
+
+
+def _forget_gl_programs() -> None:
+    """Drop pyqtgraph's compiled shader programs (0.14 keeps them in class attributes and
+    module globals, valid only in the OpenGL context that compiled them: a second context,
+    e.g. after the dock is floated, would otherwise fail with "glUseProgram: invalid
+    value" and paint nothing). Not needed when the application shares its contexts
+    (Qt.AA_ShareOpenGLContexts, set before the QApplication is created)."""
+    for name in ("GLLinePlotItem", "GLScatterPlotItem", "GLVolumeItem"):
+        cls = getattr(gl, name, None)
+        if cls is not None and getattr(cls, "_shaderProgram", None) is not None:
+            cls._shaderProgram = None
+    for program in getattr(gl.shaders.ShaderProgram, "names", {}).values():
+        program.prog = None
+        for shader in getattr(program, "shaders", ()):
+            if hasattr(shader, "compiled"):
+                shader.compiled = None
+
+
+class SurfaceGLView(gl.GLViewWidget):
+    """pyqtgraph's GLViewWidget, recompiling shaders in each new unshared context."""
+
+    def initializeGL(self) -> None:  # noqa: N802 - Qt's name
+        if not QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts):
+            _forget_gl_programs()
+        super().initializeGL()
+
+
+class Transform:
+    """Maps slice coordinates (u, v, loss) to the scene and back."""
+
+    def __init__(self, xs: np.ndarray, ys: np.ndarray, lo: float, hi: float) -> None:
+        self.x0, self.x1 = float(xs[0]), float(xs[-1])
+        self.y0, self.y1 = float(ys[0]), float(ys[-1])
+        self.lo, self.hi = lo, hi
+
+    def xy(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scene x, y of slice coordinates."""
+        x = -BOX + 2 * BOX * (np.asarray(u, dtype=np.float64) - self.x0) / (self.x1 - self.x0)
+        y = -BOX + 2 * BOX * (np.asarray(v, dtype=np.float64) - self.y0) / (self.y1 - self.y0)
+        return x, y
+
+    def z(self, z: np.ndarray) -> np.ndarray:
+        """Scene z of losses (non-finite ones just above the top)."""
+        z = np.asarray(z, dtype=np.float64)
+        out = (z - self.lo) / (self.hi - self.lo) * HEIGHT
+        return np.where(np.isfinite(out), out, OFF_TOP * HEIGHT)
+
+    def to_scene(self, pts: np.ndarray, lift: float = 0.0) -> np.ndarray:
+        """(N, 3) slice points (u, v, loss) as (N, 3) float32 scene points."""
+        pts = np.atleast_2d(pts)
+        x, y = self.xy(pts[:, 0], pts[:, 1])
+        return np.ascontiguousarray(np.column_stack([x, y, self.z(pts[:, 2]) + lift]),
+                                    dtype=np.float32)
+
+    def from_scene(self, pts: np.ndarray, lift: float = 0.0) -> np.ndarray:
+        """The inverse of :meth:`to_scene` (for tests)."""
+        pts = np.atleast_2d(np.asarray(pts, dtype=np.float64))
+        u = self.x0 + (pts[:, 0] + BOX) / (2 * BOX) * (self.x1 - self.x0)
+        v = self.y0 + (pts[:, 1] + BOX) / (2 * BOX) * (self.y1 - self.y0)
+        z = self.lo + (pts[:, 2] - lift) / HEIGHT * (self.hi - self.lo)
+        return np.column_stack([u, v, z])
+
+
+class Surface3DView(QWidget):
+    """GLViewWidget with the surface, point, paths and arrow; a colour bar and key beside."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.glview = SurfaceGLView()
+        self.glview.setMinimumSize(240, 180)
+        self.glview.setBackgroundColor(BACKGROUND)
+        self.glview.setToolTip("Drag to rotate, wheel to zoom, middle-drag (or Ctrl+drag) "
+                               "to pan. \"Reset view\" brings the camera back.")
+        self.color_legend = ColorLegend()
+        self.path_legend = PathLegend()
+        self.path_legend.setMaximumWidth(170)
+        self.side = QWidget()
+        self.side.setAutoFillBackground(True)
+        palette = self.side.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(BACKGROUND))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(*TEXT))
+        palette.setColor(QPalette.ColorRole.Text, QColor(*TEXT))
+        self.side.setPalette(palette)
+        side = QVBoxLayout(self.side)
+        side.setContentsMargins(6, 6, 6, 6)
+        side.addWidget(self.color_legend, 1)
+        side.addWidget(self.path_legend, 0)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.glview, 1)
+        layout.addWidget(self.side, 0)
+
+        self.lut = lookup_table()
+        self.transform: Transform | None = None
+        self.shape: tuple[int, int] | None = None
+        self.grid: GridView | None = None
+        self.point: PointView | None = None
+        self.paths: list[PathView] = []
+        self.surface_updates = 0  # setData(z=...) calls with a fixed grid
+        self.surface_rebuilds = 0  # grid (re)creations: a new resolution
+
+        self.surface = gl.GLSurfacePlotItem(computeNormals=False, smooth=True,
+                                            glOptions="opaque")
+        self.surface.setVisible(False)
+        self.glview.addItem(self.surface)
+        self.mesh = gl.GLLinePlotItem(mode="lines", color=(0.0, 0.0, 0.0, 0.35), width=1.0,
+                                      pos=np.zeros((2, 3), np.float32), antialias=True,
+                                      glOptions="translucent")
+        self.mesh.setVisible(False)
+        self.glview.addItem(self.mesh)
+        self.frame = gl.GLLinePlotItem(mode="lines", color=(0.7, 0.7, 0.7, 0.8), width=1.0,
+                                       pos=self._frame_lines(), glOptions="translucent")
+        self.glview.addItem(self.frame)
+        self.drop = gl.GLLinePlotItem(mode="lines", color=rgba_f(POINT_COLOUR, 0.8), width=1.0,
+                                      pos=np.zeros((2, 3), np.float32), glOptions=ON_TOP)
+        self.marker = gl.GLScatterPlotItem(pos=np.zeros((1, 3), np.float32), size=15.0,
+                                           color=rgba_f(POINT_COLOUR), pxMode=True)
+        self.marker.setGLOptions(ON_TOP)
+        self.arrow = gl.GLLinePlotItem(mode="line_strip", color=rgba_f(ARROW_COLOUR),
+                                       width=4.0, pos=np.zeros((2, 3), np.float32),
+                                       antialias=True, glOptions="translucent")
+        self.arrow_head = gl.GLLinePlotItem(mode="lines", color=rgba_f(ARROW_COLOUR),
+                                            width=4.0, pos=np.zeros((4, 3), np.float32),
+                                            antialias=True, glOptions="translucent")
+        self.path_items: dict[str, gl.GLLinePlotItem] = {}
+        for key in PATH_ORDER:
+            item = gl.GLLinePlotItem(mode="lines", color=rgba_f(path_colour(key)),
+                                     width=PATH_WIDTHS[key],
+                                     pos=np.zeros((2, 3), np.float32), antialias=True,
+                                     glOptions="translucent")
+            item.setVisible(False)
+            self.path_items[key] = item
+            self.glview.addItem(item)
+        for item in (self.drop, self.arrow, self.arrow_head, self.marker):
+            item.setVisible(False)
+            self.glview.addItem(item)
+        # the point and its arrow are drawn last, over the paths and the surface
+        self.arrow.setGLOptions(ON_TOP)
+        self.arrow_head.setGLOptions(ON_TOP)
+        self.marker.setDepthValue(10)
+        self.arrow.setDepthValue(9)
+        self.arrow_head.setDepthValue(9)
+        self.drop.setDepthValue(8)
+
+        font = QFont()
+        font.setPointSize(10)
+        small = QFont()
+        small.setPointSize(9)
+
+        def text(pos: tuple[float, float, float], f: QFont = small,
+                 align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter) -> gl.GLTextItem:
+            item = gl.GLTextItem(pos=np.array(pos, dtype=np.float64), text="", color=TEXT,
+                                 font=f, alignment=align)
+            self.glview.addItem(item)
+            return item
+
+        # x along the front edge (y = -BOX), y along the left edge (x = -BOX): the edges
+        # nearest the camera, so no label sits behind the surface. The height axis stands
+        # at the right corner (BOX, -BOX).
+        self.x_label = text((0.0, -BOX - 4.6, 0.0), font)
+        self.y_label = text((-BOX - 5.8, 0.0, 0.0), font)
+        self.x_ticks = [text((0.0, -BOX - 1.5, 0.0)) for _ in range(MAX_TICKS)]
+        self.y_ticks = [text((-BOX - 1.8, 0.0, 0.0)) for _ in range(MAX_TICKS)]
+        self.z_label = text((BOX + 0.8, -BOX - 0.8, HEIGHT + 1.4), font)
+        self.z_ticks = [text((BOX + 1.4, -BOX - 1.4, 0.0)),
+                        text((BOX + 1.4, -BOX - 1.4, HEIGHT / 2)),
+                        text((BOX + 1.4, -BOX - 1.4, HEIGHT))]
+        self.tick_marks = gl.GLLinePlotItem(mode="lines", color=(0.7, 0.7, 0.7, 0.8),
+                                            width=1.0, pos=np.zeros((2, 3), np.float32),
+                                            glOptions="translucent")
+        self.tick_marks.setVisible(False)
+        self.glview.addItem(self.tick_marks)
+        self.reset_view()
+
+    # --- the scene -------------------------------------------------------------------------
+
+    @staticmethod
+    def _frame_lines() -> np.ndarray:
+        b, h = BOX, HEIGHT
+        corners = [(-b, -b), (b, -b), (b, b), (-b, b)]
+        segs = []
+        for k in range(4):
+            (x0, y0), (x1, y1) = corners[k], corners[(k + 1) % 4]
+            segs += [(x0, y0, 0.0), (x1, y1, 0.0)]
+        segs += [(b, -b, 0.0), (b, -b, h)]  # the height axis
+        for z in (h / 2, h):  # its ticks
+            segs += [(b, -b, z), (b + 0.35, -b - 0.35, z)]
+        return np.array(segs, dtype=np.float32)
+
+    def reset_view(self) -> None:
+        """Put the camera back where it started."""
+        self.glview.setCameraPosition(pos=QVector3D(0.0, 0.0, HEIGHT * 0.3), **CAMERA)
+
+    def set_grid(self, grid: GridView | None) -> None:
+        """Draw a new slice: only heights and colours when the resolution is unchanged."""
+        self.grid = grid
+        if grid is None:
+            self.surface.setVisible(False)
+            self.mesh.setVisible(False)
+            self.transform = None
+            self.color_legend.clear()
+            self._apply_point()
+            self._apply_paths()
+            return
+        lo, hi = finite_range(grid.z)
+        self.transform = Transform(grid.xs, grid.ys, lo, hi)
+        z = grid.z
+        zn = np.clip((np.where(np.isfinite(z), z, hi) - lo) / (hi - lo), 0.0, 1.0)
+        heights = (zn * HEIGHT).astype(np.float32)
+        heights[~np.isfinite(z)] = OFF_TOP * HEIGHT
+        colours = self.lut[(zn * (len(self.lut) - 1)).astype(np.intp).ravel()]
+        shape = (int(z.shape[0]), int(z.shape[1]))
+        if shape != self.shape:
+            self.shape = shape
+            self.surface_rebuilds += 1
+            self.surface.setData(x=np.linspace(-BOX, BOX, shape[0], dtype=np.float32),
+                                 y=np.linspace(-BOX, BOX, shape[1], dtype=np.float32),
+                                 z=heights, colors=colours)
+        else:
+            self.surface_updates += 1
+            self.surface.setData(z=heights, colors=colours)
+        self.surface.setVisible(True)
+        self.mesh.setData(pos=_mesh_lines(heights))
+        self.mesh.setVisible(True)
+        self._set_ticks()
+        for item, value in zip(self.z_ticks, (lo, (lo + hi) / 2, hi), strict=True):
+            item.setData(text=format_value(value, 3))
+        self.z_label.setData(text=grid.z_label + (" (preview)" if grid.coarse else ""))
+        self.color_legend.set_range(lo, hi, grid.z_label.split(" ")[0])
+        if self.point is None:
+            self.x_label.setData(text=grid.labels[0])
+            self.y_label.setData(text=grid.labels[1])
+        self._apply_point()
+        self._apply_paths()
+
+    def _set_ticks(self) -> None:
+        """Round values along the front (x) and left (y) edges of the floor."""
+        tf = self.transform
+        assert tf is not None
+        marks = []
+        for k, items in enumerate((self.x_ticks, self.y_ticks)):
+            lo, hi = (tf.x0, tf.x1) if k == 0 else (tf.y0, tf.y1)
+            values = nice_ticks(lo, hi, 4)
+            scene = tf.xy(values, np.full(values.shape, tf.y0))[0] if k == 0 else \
+                tf.xy(np.full(values.shape, tf.x0), values)[1]
+            keep = scene > -BOX + CORNER_GAP  # clear of the corner nearest the camera
+            values, scene = values[keep][:MAX_TICKS], scene[keep][:MAX_TICKS]
+            for n, item in enumerate(items):
+                if n >= len(values):
+                    item.setData(text="")
+                    continue
+                c = float(scene[n])
+                if k == 0:
+                    item.setData(pos=np.array([c, -BOX - 1.5, 0.0]),
+                                 text=format_value(float(values[n]), 3))
+                    marks += [(c, -BOX, 0.0), (c, -BOX - TICK_LEN, 0.0)]
+                else:
+                    item.setData(pos=np.array([-BOX - 1.8, c, 0.0]),
+                                 text=format_value(float(values[n]), 3))
+                    marks += [(-BOX, c, 0.0), (-BOX - TICK_LEN, c, 0.0)]
+        if marks:
+            self.tick_marks.setData(pos=np.array(marks, dtype=np.float32))
+        self.tick_marks.setVisible(bool(marks))
+
+    def set_point(self, point: PointView | None) -> None:
+        """Move the marker, its drop line and the gradient arrow."""
+        self.point = point
+        self._apply_point()
+
+    def set_paths(self, paths: list[PathView]) -> None:
+        """Draw the training path and the comparison's paths."""
+        self.paths = list(paths)
+        self._apply_paths()
+        self.path_legend.set_paths([(p.key, p.label) for p in self.paths])
+
+    def _apply_point(self) -> None:
+        point, tf = self.point, self.transform
+        if point is not None:
+            self.x_label.setData(text=point.texts[0])
+            self.y_label.setData(text=point.texts[1])
+        if point is None or tf is None:
+            for item in (self.marker, self.drop, self.arrow, self.arrow_head):
+                item.setVisible(False)
+            return
+        pos = tf.to_scene(np.array([[point.u, point.v, point.z]]))
+        self.marker.setData(pos=pos)
+        self.drop.setData(pos=np.array([[pos[0, 0], pos[0, 1], 0.0], pos[0]], np.float32))
+        self.marker.setVisible(True)
+        self.drop.setVisible(True)
+        if point.arrow is None:
+            self.arrow.setVisible(False)
+            self.arrow_head.setVisible(False)
+            return
+        line = tf.to_scene(point.arrow, LIFT)
+        self.arrow.setData(pos=line)
+        self.arrow_head.setData(pos=_arrow_head(line))
+        self.arrow.setVisible(True)
+        self.arrow_head.setVisible(True)
+
+    def _apply_paths(self) -> None:
+        tf = self.transform
+        shown = {p.key: p for p in self.paths}
+        for key, item in self.path_items.items():
+            path = shown.get(key)
+            if path is None or tf is None or path.points.shape[0] < 2:
+                item.setVisible(False)
+                continue
+            # later paths float a little higher: coinciding lines must not z-fight
+            lift = LIFT * (1.0 + 0.25 * PATH_ORDER.index(key))
+            segments = _inside_segments(tf.to_scene(path.points, lift))
+            if segments.shape[0] == 0:
+                item.setVisible(False)
+                continue
+            item.setData(pos=segments)
+            item.setVisible(True)
+
+    def scene_points(self, key: str) -> np.ndarray | None:
+        """The scene positions of a path item ("marker" for the current point), for tests:
+        a path's (N, 3) points in order (its segments joined up again)."""
+        item = self.marker if key == "marker" else self.path_items.get(key)
+        if item is None or not item.visible():
+            return None
+        pos = np.asarray(item.pos)
+        if item is self.marker:
+            return pos
+        return np.vstack([pos[0::2][:1], pos[1::2]])
+
+    def background(self) -> QColor:
+        """The scene's background colour."""
+        return QColor(BACKGROUND)
+
+
+def _mesh_lines(heights: np.ndarray) -> np.ndarray:
+    """Segments of MESH_LINES lines across the surface in each direction, a little above
+    it (scene coordinates)."""
+    nx, ny = heights.shape
+    x = np.linspace(-BOX, BOX, nx, dtype=np.float32)
+    y = np.linspace(-BOX, BOX, ny, dtype=np.float32)
+    lift = np.float32(0.004 * HEIGHT)
+    parts = []
+    for r in np.unique(np.round(np.linspace(0, nx - 1, MESH_LINES)).astype(int)):
+        parts.append(np.column_stack([np.full(ny, x[r]), y, heights[r] + lift]))
+    for col in np.unique(np.round(np.linspace(0, ny - 1, MESH_LINES)).astype(int)):
+        parts.append(np.column_stack([x, np.full(nx, y[col]), heights[:, col] + lift]))
+    segs = []
+    for line in parts:
+        pair = np.empty((2 * (len(line) - 1), 3), dtype=np.float32)
+        pair[0::2], pair[1::2] = line[:-1], line[1:]
+        segs.append(pair)
+    return np.concatenate(segs)
+
+
+def _inside_segments(pts: np.ndarray) -> np.ndarray:
+    """A polyline (N, 3) as "lines" segments, keeping those with both ends over the floor
+    (a path that leaves the drawn range is cut at its edge rather than drawn in the air)."""
+    if pts.shape[0] < 2:
+        return np.zeros((0, 3), np.float32)
+    tol = 1e-3 * BOX
+    inside = (np.abs(pts[:, 0]) <= BOX + tol) & (np.abs(pts[:, 1]) <= BOX + tol)
+    keep = inside[:-1] & inside[1:]
+    segs = np.empty((2 * int(keep.sum()), 3), dtype=np.float32)
+    segs[0::2] = pts[:-1][keep]
+    segs[1::2] = pts[1:][keep]
+    return segs
+
+
+def _arrow_head(line: np.ndarray, size: float = 1.1, angle: float = 28.0) -> np.ndarray:
+    """Two short segments at the end of ``line`` (scene coordinates), in the xy plane."""
+    tip = line[-1].astype(np.float64)
+    back = line[max(0, len(line) - 3)].astype(np.float64)
+    d = tip[:2] - back[:2]
+    norm = math.hypot(float(d[0]), float(d[1]))
+    if norm == 0:
+        return np.repeat(tip[None, :], 4, axis=0).astype(np.float32)
+    d /= norm
+    segs = []
+    for sign in (1, -1):
+        a = math.radians(180 - angle) * sign
+        rot = np.array([d[0] * math.cos(a) - d[1] * math.sin(a),
+                        d[0] * math.sin(a) + d[1] * math.cos(a)])
+        end = tip.copy()
+        end[:2] = tip[:2] + size * rot
+        segs += [tip, end]
+    return np.array(segs, dtype=np.float32)

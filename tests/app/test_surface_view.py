@@ -1,0 +1,515 @@
+"""The cost-surface view under the offscreen platform (no OpenGL: the contour view).
+
+Every test builds the model, wraps it in the view and registers the view with qtbot. The
+expected numbers come from the engine (model.params, backprop.loss_value and the grids of
+simulator.engine.surface), never from the view's own arithmetic.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from simulator.app.model import LabModel
+from simulator.app.surface import VIEW_CONTOUR, SurfaceView, gl_available
+from simulator.app.surface.slicing import AXES, DIRECTIONS
+from simulator.engine import document as doc_io
+from simulator.engine import edits
+from simulator.engine import surface as engine_surface
+from simulator.engine.backprop import loss_value
+from simulator.resources import example_path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The offscreen platform says this whenever a top-level widget with a layout is shown.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def model():
+    return LabModel(document=doc_io.load(example_path("reference.json")))
+
+
+def settled(view: SurfaceView) -> bool:
+    """The grid for the current parameters has arrived and nothing is pending."""
+    c = view.controller
+    drawn = c.drawn
+    return (drawn is not None and not drawn.coarse and not c.busy
+            and np.array_equal(drawn.spec.centre, view.model.params)
+            and not view.redraw_pending)
+
+
+def wait_settled(qtbot, view: SurfaceView) -> None:
+    qtbot.waitUntil(lambda: settled(view), timeout=10_000)
+
+
+@pytest.fixture
+def view(qtbot, model):
+    v = SurfaceView(model)
+    qtbot.addWidget(v)
+    v.resize(900, 640)
+    v.show()
+    wait_settled(qtbot, v)
+    return v
+
+
+def index(model, name):
+    return model.document.network.index_of[name]
+
+
+def value(model, name):
+    return float(model.params[index(model, name)])
+
+
+def data(model):
+    doc = model.document
+    return doc.data.inputs, doc.data.targets, doc.loss
+
+
+def marker_xy(view):
+    xs, ys = view.contour.marker.getData()
+    return float(xs[0]), float(ys[0])
+
+
+def path_xy(view, key="path"):
+    item = view.contour.path_items[key]
+    if not item.isVisible():
+        return None
+    xs, ys = item.getData()
+    return np.column_stack([xs, ys])
+
+
+def slice_loss(model, centre, names, u, v):
+    """The engine's loss with parameters ``names`` at (u, v) and the others at ``centre``."""
+    net = model.document.network.with_params(centre)
+    net.set(names[0], u)
+    net.set(names[1], v)
+    return loss_value(net, *data(model))
+
+
+def edit_value(model, name, v, merge_key=None):
+    model.edit(f"Set {name}", lambda d: edits.set_parameter(d, name, v), merge_key)
+
+
+# --- the fallback -------------------------------------------------------------------------------
+
+def test_offscreen_has_no_gl_and_falls_back_to_contour_with_a_notice(view):
+    ok, reason = gl_available()
+    assert not ok
+    assert "offscreen" in reason
+    assert view.view3d is None
+    assert view.view_mode == VIEW_CONTOUR
+    assert view.current_view is view.contour
+    assert view.notice.isVisible()
+    assert "3D view unavailable" in view.notice.text()
+    assert "contour" in view.notice.text()
+    assert not view.button_3d.isEnabled()
+    # never a blank view: the slice is drawn
+    assert view.contour.image.isVisible()
+    assert view.contour.image.image.shape == (101, 101)
+    assert view.contour.contours.isVisible()
+
+
+def test_no_opengl_is_imported_without_gl():
+    """Under offscreen, building the view must not import pyqtgraph.opengl or PyOpenGL
+    (in a fresh interpreter: other tests may have imported them)."""
+    code = textwrap.dedent("""
+        import sys
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from simulator.app.model import LabModel
+        from simulator.app.surface import SurfaceView
+        view = SurfaceView(LabModel())
+        loaded = sorted(m for m in sys.modules if m.startswith(("pyqtgraph.opengl", "OpenGL")))
+        view.close()
+        print("LOADED", loaded)
+        sys.exit(1 if loaded else 0)
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- axes, point and path ----------------------------------------------------------------------
+
+def test_default_axes_of_the_reference_are_w5_and_w6(view, model):
+    c = view.controller
+    assert c.axes == ("w5", "w6")
+    assert c.frame is not None and c.frame.kind == AXES
+    assert view.x_combo.currentText() == "w5"
+    assert view.y_combo.currentText() == "w6"
+    grid = c.grid_view()
+    assert grid is not None and grid.labels == ("w5", "w6")
+    # automatic range: value +- max(1, 2|value|), 101 x 101 by default
+    assert grid.z.shape == (101, 101)
+    assert (grid.xs[0], grid.xs[-1]) == pytest.approx(engine_surface.auto_range(0.18))
+    assert (grid.ys[0], grid.ys[-1]) == pytest.approx(engine_surface.auto_range(0.06))
+    assert "w5 = 0.18" in view.contour.plot.getAxis("bottom").labelText
+
+
+def test_the_grid_is_the_engines_loss_over_the_slice(view, model):
+    grid = view.controller.grid_view()
+    expected = engine_surface.loss_grid(model.network, *data(model), "w5", "w6", grid.xs,
+                                        grid.ys)
+    np.testing.assert_allclose(grid.z, expected, rtol=0, atol=1e-12)
+
+
+def test_the_marker_sits_at_the_engines_values_and_moves_at_once(view, model):
+    c = view.controller
+    assert marker_xy(view) == (value(model, "w5"), value(model, "w6"))
+    point = c.point_view()
+    assert point.z == loss_value(model.network, *data(model))
+    jobs = c.jobs_started
+
+    edit_value(model, "w5", 0.5)
+    # no event processing in between: the marker moved synchronously
+    assert marker_xy(view) == (0.5, value(model, "w6"))
+    assert c.point_view().z == loss_value(model.network, *data(model))
+    # w5 is an axis and 0.5 is inside the range: the slice is unchanged, nothing recomputed
+    QApplication.processEvents()
+    assert c.jobs_started == jobs
+    assert not c.busy
+
+
+def test_the_gradient_arrow_points_down_the_slope(view, model):
+    point = view.controller.point_view()
+    assert point.arrow is not None
+    grad = model.backward.grad  # one sample, full batch: the data's gradient
+    g = (grad[index(model, "w5")], grad[index(model, "w6")])
+    assert point.gradient == pytest.approx(g, rel=1e-12)
+    start, end = point.arrow[0], point.arrow[-1]
+    assert (start[0], start[1]) == (point.u, point.v)
+    step = np.array([end[0] - start[0], end[1] - start[1]])
+    # along the negative gradient
+    cos = -(step @ np.array(g)) / (np.linalg.norm(step) * np.linalg.norm(g))
+    assert cos == pytest.approx(1.0, abs=1e-9)
+    assert start[2] == point.z  # it starts at the marker's height
+    xs, ys = view.contour.arrow_line.getData()
+    assert (xs[0], ys[0]) == (point.u, point.v)
+
+
+def test_moving_an_axis_parameter_out_of_the_range_recentres(qtbot, view, model):
+    c = view.controller
+    jobs = c.jobs_started
+    edit_value(model, "w5", 5.0)  # the range was 0.18 +- 1
+    wait_settled(qtbot, view)
+    assert c.jobs_started > jobs
+    grid = c.grid_view()
+    assert grid.xs[0] <= 5.0 <= grid.xs[-1]
+    assert (grid.xs[0], grid.xs[-1]) == pytest.approx(engine_surface.auto_range(5.0))
+    assert (grid.ys[0], grid.ys[-1]) == pytest.approx(engine_surface.auto_range(0.06))
+
+
+def test_stepping_whole_iterations_extends_the_path_with_the_engines_params(qtbot, view,
+                                                                           model):
+    expected = [model.params.copy()]
+    for k in range(1, 4):
+        assert model.finish_iteration()
+        expected.append(model.params.copy())
+        qtbot.waitUntil(lambda n=k + 1: (p := path_xy(view)) is not None and len(p) == n)
+    np.testing.assert_array_equal(view.controller.path_params, np.array(expected))
+    assert view.controller.path_iterations == [0, 1, 2, 3]
+    i5, i6 = index(model, "w5"), index(model, "w6")
+    np.testing.assert_array_equal(path_xy(view), np.array(expected)[:, [i5, i6]])
+    # the path lies on the drawn slice: its heights are the loss there
+    wait_settled(qtbot, view)
+    (path,) = [p for p in view.controller.path_views() if p.key == "path"]
+    centre = view.controller.drawn.spec.centre
+    for (u, v, z) in path.points:
+        assert z == pytest.approx(slice_loss(model, centre, ("w5", "w6"), u, v), rel=1e-12)
+
+
+def test_stepping_back_shortens_the_path(qtbot, view, model):
+    for _ in range(3):
+        model.finish_iteration()
+    qtbot.waitUntil(lambda: len(path_xy(view)) == 4)
+    assert model.step_back()  # undoes the last update: 2 completed iterations
+    qtbot.waitUntil(lambda: len(path_xy(view)) == 3)
+    assert view.controller.path_iterations == [0, 1, 2]
+    np.testing.assert_array_equal(view.controller.path_params[-1], model.params)
+
+
+def test_a_run_of_many_iterations_fills_the_path_from_the_checkpoints(qtbot, view, model):
+    model.step()  # a run that starts in the middle of an iteration
+    model.run_iterations(40)
+    qtbot.waitUntil(lambda: len(view.controller.path_iterations) == 41)
+    assert view.controller.path_iterations == list(range(41))
+    np.testing.assert_array_equal(view.controller.path_params[-1], model.params)
+    # every point is the engine's state at that iteration
+    reference = LabModel(document=doc_io.load(example_path("reference.json")))
+    for k in range(1, 41):
+        reference.finish_iteration()
+        np.testing.assert_array_equal(view.controller.path_params[k], reference.params)
+
+
+def test_an_edit_starts_a_new_path(qtbot, view, model):
+    for _ in range(3):
+        model.finish_iteration()
+    edit_value(model, "w1", 0.2)  # the edit keeps the trained values; the stepper restarts
+    qtbot.waitUntil(lambda: len(path_xy(view)) == 1)
+    np.testing.assert_array_equal(view.controller.path_params, model.params[None, :])
+
+
+# --- recomputing ---------------------------------------------------------------------------
+
+def test_changing_an_axis_recomputes_the_grid(qtbot, view, model):
+    jobs = view.controller.jobs_started
+    view.x_combo.setCurrentText("w1")
+    view.x_combo.activated.emit(view.x_combo.currentIndex())
+    assert view.controller.axes == ("w1", "w6")
+    qtbot.waitUntil(lambda: settled(view) and view.controller.grid_view().labels
+                    == ("w1", "w6"), timeout=10_000)
+    assert view.controller.jobs_started > jobs
+    grid = view.controller.grid_view()
+    expected = engine_surface.loss_grid(model.network, *data(model), "w1", "w6", grid.xs,
+                                        grid.ys)
+    np.testing.assert_allclose(grid.z, expected, rtol=0, atol=1e-12)
+    assert marker_xy(view) == (value(model, "w1"), value(model, "w6"))
+
+
+def test_choosing_the_other_axis_parameter_swaps_the_axes(view):
+    view.y_combo.setCurrentText("w5")
+    view.y_combo.activated.emit(view.y_combo.currentIndex())
+    assert view.controller.axes == ("w6", "w5")
+    assert view.x_combo.currentText() == "w6"
+
+
+def test_editing_an_off_axis_parameter_recomputes_in_the_background_coalesced(qtbot, view,
+                                                                             model):
+    c = view.controller
+    jobs = c.jobs_started
+    values = np.linspace(0.1, 0.9, 40)
+    for v in values:  # a drag of w1: many edits, events handled in between
+        edit_value(model, "w1", float(v), merge_key="drag w1")
+        QApplication.processEvents()
+    wait_settled(qtbot, view)
+    started = c.jobs_started - jobs
+    assert 1 <= started <= 6, started  # far fewer computations than edits
+    assert value(model, "w1") == pytest.approx(0.9)
+    grid = c.grid_view()
+    expected = engine_surface.loss_grid(model.network, *data(model), "w5", "w6", grid.xs,
+                                        grid.ys)
+    np.testing.assert_allclose(grid.z, expected, rtol=0, atol=1e-12)
+    assert model.undo_stack.count() == 1  # (the drag is one undo step: the model's doing)
+
+
+def test_the_interface_is_not_blocked_while_a_grid_is_computed(qtbot, view, model):
+    """The request returns at once; the result arrives later through the event loop."""
+    c = view.controller
+    edit_value(model, "w1", 0.7)
+    assert c.busy
+    assert not np.array_equal(c.drawn.spec.centre, model.params)
+    wait_settled(qtbot, view)
+
+
+def test_stale_results_are_dropped_when_the_frame_changes(qtbot, view, model):
+    c = view.controller
+    edit_value(model, "w1", 0.7)
+    c.set_axes("w2", "w3")  # before the first job's result could arrive
+    wait_settled(qtbot, view)
+    assert c.grid_view().labels == ("w2", "w3")
+
+
+def test_a_coarse_pass_comes_first_when_the_grid_is_slow(qtbot, view, model, monkeypatch):
+    from simulator.app.surface import slicing
+
+    monkeypatch.setattr(slicing, "COARSE_ABOVE_SECONDS", 0.0)  # "long" for any grid
+    monkeypatch.setattr(view.controller, "_seconds_per_point", 1.0)
+    seen = []
+    view.controller._signals.sliceResult.connect(lambda r: seen.append(r.coarse))
+    edit_value(model, "w1", 0.3)
+    wait_settled(qtbot, view)
+    assert seen[:2] == [True, False]
+
+
+def test_resolution_change(qtbot, view, model):
+    view.res_spin.setValue(31)
+    qtbot.waitUntil(lambda: settled(view) and view.controller.grid_view().z.shape == (31, 31))
+    assert view.contour.image.image.shape == (31, 31)
+
+
+def test_manual_span(qtbot, view, model):
+    view.range_combo.setCurrentIndex(1)
+    view.span_spin.setValue(0.25)
+    qtbot.waitUntil(lambda: settled(view)
+                    and view.controller.grid_view().xs[-1] == pytest.approx(0.43))
+    grid = view.controller.grid_view()
+    assert (grid.xs[0], grid.xs[-1]) == pytest.approx((-0.07, 0.43))
+    assert (grid.ys[0], grid.ys[-1]) == pytest.approx((-0.19, 0.31))
+
+
+def test_a_structural_change_follows_the_axes_and_recomputes(qtbot, view, model):
+    model.edit("Add neuron", lambda d: edits.add_neuron(d, 1))  # 2-3-2: weights renumbered
+    wait_settled(qtbot, view)
+    net = model.document.network
+    # w5 and w6 (H1 -> Y1, H2 -> Y1) are now called w7 and w8
+    assert view.controller.axes == ("w7", "w8")
+    assert net.weight_name(1, 0, 0) == "w7" and net.weight_name(1, 0, 1) == "w8"
+    assert view.x_combo.count() == len(net.names)
+    assert view.x_combo.currentText() == "w7"
+    grid = view.controller.grid_view()
+    expected = engine_surface.loss_grid(model.network, *data(model), "w7", "w8", grid.xs,
+                                        grid.ys)
+    np.testing.assert_allclose(grid.z, expected, rtol=0, atol=1e-12)
+
+
+def test_axes_that_no_longer_exist_fall_back_to_the_default(qtbot, view, model):
+    view.controller.set_axes("w8", "b2")
+    model.set_document(edits.new_document((2, 3, 1)))  # one output: no H2 -> Y2 weight
+    wait_settled(qtbot, view)
+    expected = engine_surface.default_axes(model.document.network)
+    assert view.controller.axes == expected == ("w7", "w8")
+    assert len(path_xy(view)) == 1
+
+
+# --- random directions ---------------------------------------------------------------------
+
+def test_random_directions(qtbot, view, model):
+    view.seed_spin.setValue(3)  # ignored until the mode is on
+    view.random_check.setChecked(True)
+    c = view.controller
+    qtbot.waitUntil(lambda: settled(view) and c.frame.kind == DIRECTIONS, timeout=10_000)
+    assert not view.x_combo.isEnabled()
+    d1, d2 = engine_surface.random_directions(model.network, 3)
+    np.testing.assert_array_equal(c.frame.directions[0], d1)
+    np.testing.assert_array_equal(c.frame.directions[1], d2)
+    grid = c.grid_view()
+    assert grid.labels == ("α", "β")
+    assert (grid.xs[0], grid.xs[-1]) == (-1.0, 1.0)  # Li et al.'s range
+    expected = engine_surface.loss_grid_directions(model.network, *data(model), d1, d2,
+                                                   grid.xs, grid.ys)
+    np.testing.assert_allclose(grid.z, expected, rtol=0, atol=1e-12)
+    # the plane passes through the current parameters: the marker is at its origin
+    np.testing.assert_allclose(marker_xy(view), (0.0, 0.0), atol=1e-12)
+    # the path is projected onto the plane through the drawn centre
+    for _ in range(3):
+        model.finish_iteration()
+    wait_settled(qtbot, view)
+    centre = c.drawn.spec.centre
+    expected_path = engine_surface.project_path(c.path_params, centre, d1, d2)
+    qtbot.waitUntil(lambda: len(path_xy(view)) == 4)
+    np.testing.assert_allclose(path_xy(view), expected_path, rtol=0, atol=1e-12)
+    (path,) = [p for p in c.path_views() if p.key == "path"]
+    for (a, b, z) in path.points:
+        net = model.document.network.with_params(centre + a * d1 + b * d2)
+        assert z == pytest.approx(loss_value(net, *data(model)), rel=1e-12)
+    # back to two parameters
+    view.random_check.setChecked(False)
+    qtbot.waitUntil(lambda: settled(view) and c.frame.kind == AXES)
+    assert view.x_combo.isEnabled()
+
+
+def test_changing_the_seed_changes_the_directions(qtbot, view, model):
+    c = view.controller
+    c.set_random(True, 0)
+    wait_settled(qtbot, view)
+    z0 = c.grid_view().z.copy()
+    view.seed_spin.setValue(1)
+    qtbot.waitUntil(lambda: settled(view) and c.frame.seed == 1)
+    assert not np.array_equal(c.grid_view().z, z0)
+
+
+# --- comparing optimizers ----------------------------------------------------------------------
+
+def test_compare_optimizers_draws_four_paths_with_a_legend(qtbot, view, model):
+    c = view.controller
+    view.steps_spin.setValue(20)
+    view.compare_button.click()
+    qtbot.waitUntil(lambda: len(c.compare_paths) == 4 and not c.compare_running,
+                    timeout=10_000)
+    expected = engine_surface.compare_optimizers(model.network, *data(model), model.config,
+                                                 20)
+    i5, i6 = index(model, "w5"), index(model, "w6")
+    for name in ("gd", "sgd", "momentum", "adam"):
+        np.testing.assert_array_equal(c.compare_paths[name], expected[name])
+        qtbot.waitUntil(lambda n=name: path_xy(view, n) is not None)
+        np.testing.assert_array_equal(path_xy(view, name), expected[name][:, [i5, i6]])
+    labels = [label.text for _sample, label in view.contour.legend.items]
+    assert labels == ["training path", "GD (20 steps)", "SGD (20 steps)",
+                      "Momentum (20 steps)", "Adam (20 steps)"]
+    assert view.clear_button.isEnabled()
+    # the automatic range widened so that every path is drawn whole
+    wait_settled(qtbot, view)
+    grid = c.grid_view()
+    for rows in expected.values():
+        assert grid.xs[0] <= rows[:, i5].min() and rows[:, i5].max() <= grid.xs[-1]
+        assert grid.ys[0] <= rows[:, i6].min() and rows[:, i6].max() <= grid.ys[-1]
+    view.clear_button.click()
+    qtbot.waitUntil(lambda: path_xy(view, "adam") is None)
+    assert [label.text for _s, label in view.contour.legend.items] == ["training path"]
+
+
+def test_an_edit_clears_the_comparison(qtbot, view, model):
+    c = view.controller
+    c.start_compare(5)
+    qtbot.waitUntil(lambda: len(c.compare_paths) == 4)
+    edit_value(model, "w1", 0.3)
+    assert c.compare_paths == {}
+
+
+# --- picking axes on the canvas ----------------------------------------------------------------
+
+def test_pick_axis_alternates_x_and_y(view, model):
+    c = view.controller
+    assert view.pick_axis("w1") == "x"
+    assert c.axes == ("w1", "w6")
+    assert view.pick_axis("b1") == "y"
+    assert c.axes == ("w1", "b1")
+    assert view.pick_axis("w2") == "x"
+    assert c.axes == ("w2", "b1")
+    assert view.pick_axis("w2") == "y"  # the x parameter picked for y: they swap
+    assert c.axes == ("b1", "w2")
+    assert view.pick_axis("nope") is None
+    assert view.x_combo.currentText() == "b1" and view.y_combo.currentText() == "w2"
+
+
+def test_picking_an_axis_leaves_random_directions(qtbot, view):
+    view.controller.set_random(True)
+    assert view.pick_axis("w7") == "x"
+    assert not view.controller.random
+    assert not view.random_check.isChecked()
+
+
+# --- closing -----------------------------------------------------------------------------------
+
+def test_closing_stops_the_background_work_and_disconnects(qtbot, model):
+    v = SurfaceView(model)
+    qtbot.addWidget(v)
+    v.show()
+    edit_value(model, "w1", 0.4)  # a job pending
+    v.close()
+    assert v.controller.closed
+    model.finish_iteration()  # the model goes on without the view
+    edit_value(model, "w1", 0.6)
+    QApplication.processEvents()
+
+
+def test_reset_view_shows_the_whole_grid(view):
+    vb = view.contour.view_box
+    vb.scaleBy((0.5, 0.5))
+    view.reset_button.click()
+    grid = view.controller.grid_view()
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert (x0, x1) == pytest.approx((grid.xs[0], grid.xs[-1]))
+    assert (y0, y1) == pytest.approx((grid.ys[0], grid.ys[-1]))
+
+
+def test_a_long_path_is_drawn_through_stable_evenly_spread_points():
+    from simulator.app.surface.slicing import subsample
+
+    for n in (1, 10, 500, 501, 1000, 12_345):
+        idx = subsample(n, 500)
+        assert len(idx) <= 500
+        assert idx[0] == 0 and idx[-1] == n - 1
+        assert np.all(np.diff(idx) > 0)
+    # growing by one keeps the earlier choice (so cached heights stay useful)
+    a, b = subsample(1000, 500), subsample(1001, 500)
+    assert set(a[:-1]) <= set(b)
