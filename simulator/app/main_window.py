@@ -599,7 +599,7 @@ class MainWindow(QMainWindow):
         d = self.docks
         width = max(self.width(), 800)
         height = max(self.height(), 600)
-        self.resizeDocks([d["derivation"], d["data"]], [int(width * 0.36), int(width * 0.16)],
+        self.resizeDocks([d["derivation"], d["data"]], [int(width * 0.33), int(width * 0.2)],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([d["derivation"], d["inspector"]],
                          [int(height * 0.55), int(height * 0.45)], Qt.Orientation.Vertical)
