@@ -16,9 +16,10 @@ LEAKY_SLOPE = 0.01
 
 
 def sigmoid(net: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid 1 / (1 + e^-net), without overflow for large negative net."""
-    z = np.exp(-np.abs(net))
-    return np.where(net >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+    """Logistic sigmoid 1 / (1 + e^-net), without overflow for large negative net:
+    1 / (1 + z) where net >= 0 and z / (1 + z) where net < 0, with z = e^-|net|."""
+    z = np.exp(np.copysign(net, -1.0))  # e^-|net|
+    return np.where(net >= 0.0, 1.0, z) / (1.0 + z)
 
 
 def _sigmoid_grad(net: np.ndarray, out: np.ndarray) -> np.ndarray:

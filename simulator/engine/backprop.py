@@ -10,8 +10,11 @@ values are per sample; the batch gradient is their mean over samples.
 
 from __future__ import annotations
 
+import operator
+import threading
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -36,18 +39,24 @@ class ForwardPass:
 
 def forward(network: Network, inputs: np.ndarray) -> ForwardPass:
     """Run the batch ``inputs`` (n_samples, n_inputs) through the network."""
-    out = np.asarray(inputs, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        nets, outs = _forward(network, np.asarray(inputs, dtype=np.float64))
+    return ForwardPass(nets, outs)
+
+
+def _forward(network: Network, out: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The forward pass proper; the caller sets NumPy's error state."""
     nets: list[np.ndarray] = []
     outs: list[np.ndarray] = [out]
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k, layer in enumerate(network.layers):
-            net = out @ network.weights[k].T
-            if network.biases[k].size:
-                net += network.biases[k]
-            out = ACTIVATIONS[layer.activation].fn(net)
-            nets.append(net)
-            outs.append(out)
-    return ForwardPass(nets, outs)
+    biases = network.biases
+    for k, (layer, w) in enumerate(zip(network.layers, network.weights)):
+        net = out.dot(w.T) if w.shape[1] > 1 else out @ w.T  # (see _backward)
+        if biases[k].size:
+            net += biases[k]
+        out = ACTIVATIONS[layer.activation].fn(net)
+        nets.append(net)
+        outs.append(out)
+    return nets, outs
 
 
 def predict(network: Network, inputs: np.ndarray) -> np.ndarray:
@@ -62,7 +71,11 @@ def loss_value(network: Network, inputs: np.ndarray, targets: np.ndarray, loss: 
         return LOSSES[loss].value(fp.output, np.asarray(targets, dtype=np.float64), fp.nets[-1])
 
 
-@dataclass(frozen=True)
+# Factor, Term and Derivation are built by the thousand (every parameter's derivation in
+# every iteration a student steps through), so they are slotted dataclasses: about three
+# times cheaper to create than frozen ones. Treat them as read-only all the same.
+
+@dataclass(slots=True)
 class Factor:
     """One named factor of a chain-rule product.
 
@@ -78,7 +91,7 @@ class Factor:
     expansion: tuple["Term", ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Term:
     """A product of factors."""
 
@@ -93,10 +106,11 @@ class Term:
         return result
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Derivation:
     """How dE/dp comes about: ``sum(term.values for term in terms)`` per sample, averaged
-    over samples. ``per_sample`` and ``gradient`` are the backward pass's own numbers."""
+    over samples. ``per_sample`` (dE/dp of each sample alone) and ``gradient`` are the
+    backward pass's own numbers; the terms' products add up to them (up to rounding)."""
 
     parameter: str
     symbol: str
@@ -141,51 +155,71 @@ class BackwardPass:
 
     def derivation(self, name: str) -> Derivation:
         """The chain-rule derivation of dE/d``name``."""
+        self.network.info(name)  # KeyError naming an unknown parameter
         return _DerivationBuilder(self).build(name)
 
     def derivations(self) -> dict[str, Derivation]:
         """Derivations of every parameter, by name."""
-        builder = _DerivationBuilder(self)
-        return {name: builder.build(name) for name in self.network.names}
+        return _DerivationBuilder(self).build_all()
 
 
 def backward(network: Network, inputs: np.ndarray, targets: np.ndarray,
              loss: str) -> BackwardPass:
     """Forward and backward pass over the batch; the gradient is of the mean loss."""
-    X = np.asarray(inputs, dtype=np.float64)
-    T = np.asarray(targets, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return _backward(network, np.asarray(inputs, dtype=np.float64),
+                         np.asarray(targets, dtype=np.float64), loss)
+
+
+def _backward(network: Network, X: np.ndarray, T: np.ndarray, loss: str) -> BackwardPass:
+    """:func:`backward` proper, on float64 arrays; the caller silences NumPy's warnings."""
     lf: Loss = LOSSES[loss]
     n = X.shape[0]
-    L = len(network.layers)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        fp = forward(network, X)
-        out, net = fp.outs[-1], fp.nets[-1]
-        per_sample = lf.per_sample(out, T, net)
-        d_out: list[np.ndarray | None] = [None] * L
-        d_act: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        delta: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        grad = np.empty_like(network.params)
-        for k in range(L - 1, -1, -1):
-            layer = network.layers[k]
-            out_k = fp.outs[k + 1]
-            act = ACTIVATIONS[layer.activation]
-            d_act[k] = act.grad(fp.nets[k], out_k)
-            if k == L - 1 and lf.on_net:
-                delta[k] = lf.grad(out_k, T, net)
+    layers = network.layers
+    weights = network.weights
+    L = len(layers)
+    nets, outs = _forward(network, X)
+    out, net = outs[-1], nets[-1]
+    per_sample = lf.per_sample(out, T, net)
+    d_out: list[np.ndarray | None] = [None] * L
+    d_act: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    delta: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    # The sums over samples go straight into the flat gradient; one division by n at
+    # the end makes them means (x / 1 is x, so a single sample skips it).
+    # Matrix products use ndarray.dot, the same BLAS product as @ with less overhead on
+    # tiny arrays, except over an inner dimension of 1: there dot multiplies directly and
+    # keeps the sign of a zero product (-0.0) where @ gives +0.0, so that case keeps @.
+    grad = np.empty_like(network.params)
+    add_reduce = np.add.reduce
+    for k in range(L - 1, -1, -1):
+        layer = layers[k]
+        out_k = outs[k + 1]
+        d_act[k] = act_k = ACTIVATIONS[layer.activation].grad(nets[k], out_k)
+        if k == L - 1 and lf.on_net:
+            delta_k = lf.grad(out_k, T, net)
+        else:
+            if k == L - 1:
+                g = lf.grad(out_k, T, net)
             else:
-                g = lf.grad(out_k, T, net) if k == L - 1 else delta[k + 1] @ network.weights[k + 1]
-                d_out[k] = g
-                if layer.activation == "softmax":
-                    delta[k] = out_k * (g - (g * out_k).sum(axis=1, keepdims=True))
-                else:
-                    delta[k] = g * d_act[k]
-            grad[network.weight_slices[k]] = (delta[k].T @ fp.outs[k]).ravel() / n
-            bias = layer.bias
-            if bias == "neuron":
-                grad[network.bias_slices[k]] = delta[k].mean(axis=0)
-            elif bias == "shared":
-                grad[network.bias_slices[k]] = delta[k].sum(axis=1).mean()
-    return BackwardPass(network, X, T, loss, fp, per_sample, float(per_sample.mean()),
+                w_next = weights[k + 1]
+                g = delta[k + 1].dot(w_next) if w_next.shape[0] > 1 else delta[k + 1] @ w_next
+            d_out[k] = g
+            if layer.activation == "softmax":
+                delta_k = out_k * (g - (g * out_k).sum(axis=1, keepdims=True))
+            else:
+                delta_k = g * act_k
+        delta[k] = delta_k
+        (np.dot if n > 1 else np.matmul)(delta_k.T, outs[k], out=grad[
+            network.weight_slices[k]].reshape(weights[k].shape))
+        bias = layer.bias
+        if bias == "neuron":
+            add_reduce(delta_k, axis=0, out=grad[network.bias_slices[k]])
+        elif bias == "shared":
+            grad[network.bias_slices[k]] = add_reduce(add_reduce(delta_k, axis=1))
+    if n != 1:
+        grad /= n
+    loss_value_ = float(add_reduce(per_sample) / n)
+    return BackwardPass(network, X, T, loss, ForwardPass(nets, outs), per_sample, loss_value_,
                         d_out, d_act, delta, grad)
 
 
@@ -218,93 +252,355 @@ class _Symbols:
         return f"T{j + 1}"
 
 
-class _DerivationBuilder:
-    """Builds :class:`Derivation` objects from a backward pass's stored arrays, sharing the
-    factor for each neuron's dE/dout so that deep networks stay linear in size."""
+# --- derivations -----------------------------------------------------------------------------
+#
+# What a derivation says (its symbols, formulas, and which computed number each factor shows)
+# depends only on the network's shape and the loss. It is worked out once per shape and loss
+# as a _Plan and reused by every backward pass; building a pass's derivations then only picks
+# the per-sample numbers out of the pass's arrays. A plan grows on demand: one parameter's
+# derivation plans only what that derivation needs (in a big network, a click on one weight
+# must not plan all of them); derivations() completes the plan and builds everything in bulk.
 
-    def __init__(self, bp: BackwardPass) -> None:
-        self.bp = bp
-        self.net = bp.network
-        self.sym = bp._symbols
-        self.loss = LOSSES[bp.loss_name]
-        self._d_out_cache: dict[tuple[int, int], Factor] = {}
+# Where a factor's per-sample values come from (the first element of its source tuple):
+_COLUMN = 0  # (_COLUMN, array, layer, column): a column of bp.<array>[layer]
+_ONES = 1  # (_ONES,): 1 for every sample (dnet/db)
+_WEIGHT = 2  # (_WEIGHT, k, m, j): weights[k][m, j] for every sample (dnet/dout)
+_JACOBIAN = 3  # (_JACOBIAN, k, i, j): dout_i/dnet_j of softmax layer k
+# ... and a parameter's per-sample gradient:
+_PRODUCT = 4  # (_PRODUCT, k, j, i): delta[k][:, j] * outs[k][:, i] (a weight)
+_ROW_SUM = 5  # (_ROW_SUM, k): delta[k] summed over the layer's neurons (a shared bias)
+# (a neuron's own bias: (_COLUMN, "delta", k, j))
 
-    # Layer indices here are of non-input layers (k), neurons live in layer k + 1.
 
-    def _d_out(self, k: int, j: int) -> Factor:
+def _locate(network: Network, source: tuple) -> tuple[tuple, int]:
+    """The group a source belongs to and its element in it. A group is a list of
+    (n_samples,) arrays that a backward pass yields at once: the columns of one layer's
+    d_out, a layer's weights repeated per sample, ..."""
+    kind = source[0]
+    if kind == _COLUMN:
+        return (_COLUMN, source[1], source[2]), source[3]
+    if kind in (_ONES, _ROW_SUM):
+        return source, 0
+    k = source[1]
+    cols = network.sizes[k + 1] if kind == _JACOBIAN else network.sizes[k]
+    return (kind, k), source[2] * cols + source[3]
+
+
+def _group_width(network: Network, group: tuple) -> int:
+    sizes, kind = network.sizes, group[0]
+    if kind == _COLUMN:
+        return sizes[group[2]] if group[1] == "outs" else sizes[group[2] + 1]
+    if kind in (_ONES, _ROW_SUM):
+        return 1
+    if kind == _JACOBIAN:
+        return sizes[group[1] + 1] ** 2
+    return sizes[group[1] + 1] * sizes[group[1]]
+
+
+def _getter(ids: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """itemgetter(*ids), returning a tuple even for a single id."""
+    if len(ids) > 1:
+        return operator.itemgetter(*ids)
+    i = ids[0]
+    return lambda items: (items[i],)
+
+
+class _Plan:
+    """The symbolic side of the derivations for one network shape and loss.
+
+    ``factors[i]`` is (symbol, formula, source, expansion) with ``expansion`` a tuple of term
+    ids or None, and ``locations[i]`` where its values sit; ``terms[t]`` is a tuple of factor
+    ids; ``params[name]`` is (symbol, term ids, location of the per-sample gradient). Ids
+    are in creation order, so every factor and term comes after the ones it is made of.
+    """
+
+    def __init__(self, network: Network, loss_name: str) -> None:
+        self.net = network  # for its shape and names only
+        self.sym = _Symbols(network)
+        self.loss = LOSSES[loss_name]
+        self.factors: list[tuple[str, str, tuple, tuple[int, ...] | None]] = []
+        self.locations: list[tuple[tuple, int]] = []
+        self.terms: list[tuple[int, ...]] = []
+        self.params: dict[str, tuple[str, tuple[int, ...], tuple[tuple, int]]] = {}
+        self._d_out: dict[tuple[int, int], int] = {}
+        self._d_act: dict[tuple[int, int], int] = {}
+        self._delta: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._ones: dict[int, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self.complete = False
+
+    # --- growing ------------------------------------------------------------------------------
+
+    def param(self, name: str) -> tuple[str, tuple[int, ...], tuple[tuple, int]]:
+        """The plan of one parameter's derivation (made on first use)."""
+        spec = self.params.get(name)
+        if spec is None:
+            with self._lock:
+                if name not in self.params:
+                    self._param(name)
+                spec = self.params[name]
+        return spec
+
+    def finish(self) -> None:
+        """Plan every parameter, and what building them all at once needs."""
+        if self.complete:
+            return
+        with self._lock:
+            if not self.complete:
+                for name in self.net.names:
+                    if name not in self.params:
+                        self._param(name)
+                self._bulk()
+                self.complete = True
+
+    def _factor(self, symbol: str, formula: str, source: tuple,
+                expansion: tuple[int, ...] | None = None) -> int:
+        self.factors.append((symbol, formula, source, expansion))
+        self.locations.append(_locate(self.net, source))
+        return len(self.factors) - 1
+
+    def _term(self, factors: tuple[int, ...]) -> int:
+        self.terms.append(factors)
+        return len(self.terms) - 1
+
+    def _formula(self, ids: tuple[int, ...]) -> str:
+        return " + ".join("*".join(self.factors[f][0] for f in self.terms[t]) for t in ids)
+
+    # Layer indices here are of non-input layers (k); their neurons live in layer k + 1.
+
+    def _dE_dout(self, k: int, j: int) -> int:
         key = (k, j)
-        cached = self._d_out_cache.get(key)
-        if cached is not None:
-            return cached
-        bp, sym = self.bp, self.sym
+        if key in self._d_out:
+            return self._d_out[key]
+        net, sym = self.net, self.sym
         out_sym = sym.out(k + 1, j)
-        values = bp.d_out[k][:, j]  # type: ignore[index]
-        if k == len(self.net.layers) - 1:
-            m = self.net.output_size
-            formula = self.loss.grad_formula.format(out=out_sym, t=sym.target(j), m=m)
-            factor = Factor(f"dE/d{out_sym}", formula, values)
+        source = (_COLUMN, "d_out", k, j)
+        if k == len(net.layers) - 1:
+            formula = self.loss.grad_formula.format(out=out_sym, t=sym.target(j),
+                                                    m=net.output_size)
+            fid = self._factor(f"dE/d{out_sym}", formula, source)
         else:
             terms = []
-            W = self.net.weights[k + 1]
-            for m in range(self.net.sizes[k + 2]):
-                w_name = self.net.weight_name(k + 1, m, j)
-                link = Factor(f"d{sym.net(k + 2, m)}/d{out_sym}", w_name, W[m, j:j + 1]
-                              * np.ones(bp.n_samples))
-                terms.append(Term(self._node_delta(k + 1, m) + (link,)))
-            formula = " + ".join(
-                "*".join(f.symbol for f in t.factors) for t in terms)
-            factor = Factor(f"dE/d{out_sym}", formula, values, tuple(terms))
-        self._d_out_cache[key] = factor
-        return factor
+            for m in range(net.sizes[k + 2]):
+                link = self._factor(f"d{sym.net(k + 2, m)}/d{out_sym}",
+                                    net.weight_name(k + 1, m, j), (_WEIGHT, k + 1, m, j))
+                terms.append(self._term(self._node_delta(k + 1, m) + (link,)))
+            ids = tuple(terms)
+            fid = self._factor(f"dE/d{out_sym}", self._formula(ids), source, ids)
+        self._d_out[key] = fid
+        return fid
 
-    def _d_act(self, k: int, j: int) -> Factor:
-        sym = self.sym
-        act = ACTIVATIONS[self.net.layers[k].activation]
-        out_sym, net_sym = sym.out(k + 1, j), sym.net(k + 1, j)
-        formula = act.grad_formula.format(out=out_sym, net=net_sym)
-        return Factor(f"d{out_sym}/d{net_sym}", formula, self.bp.d_act[k][:, j])
+    def _dout_dnet(self, k: int, j: int) -> int:
+        key = (k, j)
+        if key not in self._d_act:
+            sym = self.sym
+            act = ACTIVATIONS[self.net.layers[k].activation]
+            out_sym, net_sym = sym.out(k + 1, j), sym.net(k + 1, j)
+            self._d_act[key] = self._factor(f"d{out_sym}/d{net_sym}",
+                                            act.grad_formula.format(out=out_sym, net=net_sym),
+                                            (_COLUMN, "d_act", k, j))
+        return self._d_act[key]
 
-    def _node_delta(self, k: int, j: int) -> tuple[Factor, ...]:
+    def _node_delta(self, k: int, j: int) -> tuple[int, ...]:
         """Factors whose product is dE/dnet of neuron j in non-input layer k."""
-        sym = self.sym
-        last = k == len(self.net.layers) - 1
+        key = (k, j)
+        if key in self._delta:
+            return self._delta[key]
+        net, sym = self.net, self.sym
+        last = k == len(net.layers) - 1
         net_sym = sym.net(k + 1, j)
         if last and self.loss.on_net:
             formula = self.loss.grad_formula.format(out=sym.out(k + 1, j), t=sym.target(j),
-                                                    m=self.net.output_size)
-            return (Factor(f"dE/d{net_sym}", formula, self.bp.delta[k][:, j]),)
-        if self.net.layers[k].activation == "softmax":
-            out_k = self.bp.forward.outs[k + 1]
+                                                    m=net.output_size)
+            ids: tuple[int, ...] = (self._factor(f"dE/d{net_sym}", formula,
+                                                 (_COLUMN, "delta", k, j)),)
+        elif net.layers[k].activation == "softmax":
             terms = []
-            for i in range(self.net.sizes[k + 1]):
-                jac = out_k[:, i] * ((1.0 if i == j else 0.0) - out_k[:, j])
+            for i in range(net.sizes[k + 1]):
                 o_i, o_j = sym.out(k + 1, i), sym.out(k + 1, j)
-                jac_formula = (f"{o_i} * (1 - {o_j})" if i == j else f"-{o_i} * {o_j}")
-                terms.append(Term((self._d_out(k, i),
-                                   Factor(f"d{o_i}/d{net_sym}", jac_formula, jac))))
-            formula = " + ".join("*".join(f.symbol for f in t.factors) for t in terms)
-            return (Factor(f"dE/d{net_sym}", formula, self.bp.delta[k][:, j], tuple(terms)),)
-        return (self._d_out(k, j), self._d_act(k, j))
+                jac_formula = f"{o_i} * (1 - {o_j})" if i == j else f"-{o_i} * {o_j}"
+                jac = self._factor(f"d{o_i}/d{net_sym}", jac_formula, (_JACOBIAN, k, i, j))
+                terms.append(self._term((self._dE_dout(k, i), jac)))
+            expansion = tuple(terms)
+            ids = (self._factor(f"dE/d{net_sym}", self._formula(expansion),
+                                (_COLUMN, "delta", k, j), expansion),)
+        else:
+            ids = (self._dE_dout(k, j), self._dout_dnet(k, j))
+        self._delta[key] = ids
+        return ids
 
-    def build(self, name: str) -> Derivation:
-        info = self.net.info(name)
-        sym, k = self.sym, info.layer
-        n = self.bp.n_samples
-        terms: list[Term] = []
+    def _param(self, name: str) -> None:
+        net, sym = self.net, self.sym
+        info = net.info(name)
+        k = info.layer
+        terms = []
         if info.kind == "weight":
             j, i = info.target, info.source
-            link = Factor(f"d{sym.net(k + 1, j)}/d{name}", sym.out(k, i),
-                          self.bp.forward.outs[k][:, i])
-            terms.append(Term(self._node_delta(k, j) + (link,)))
+            link = self._factor(f"d{sym.net(k + 1, j)}/d{name}", sym.out(k, i),
+                                (_COLUMN, "outs", k, i))
+            terms.append(self._term(self._node_delta(k, j) + (link,)))
+            per_sample: tuple = (_PRODUCT, k, j, i)
         else:
-            targets = range(self.net.sizes[k + 1]) if info.target < 0 else [info.target]
-            ones = np.ones(n)
+            targets = range(net.sizes[k + 1]) if info.target < 0 else [info.target]
             for j in targets:
-                link = Factor(f"d{sym.net(k + 1, j)}/d{name}", "1", ones)
-                terms.append(Term(self._node_delta(k, j) + (link,)))
-        index = info.index
-        per_sample = terms[0].values
-        for t in terms[1:]:
-            per_sample = per_sample + t.values
-        return Derivation(name, f"dE/d{name}", tuple(terms), per_sample,
-                          float(self.bp.grad[index]))
+                link = self._factor(f"d{sym.net(k + 1, j)}/d{name}", "1", (_ONES,))
+                terms.append(self._term(self._node_delta(k, j) + (link,)))
+            per_sample = ((_ROW_SUM, k) if info.target < 0
+                          else (_COLUMN, "delta", k, info.target))
+        self.params[name] = (f"dE/d{name}", tuple(terms), _locate(net, per_sample))
+
+    def _bulk(self) -> None:
+        """What :meth:`_DerivationBuilder.build_all` needs to build everything at once.
+
+        The groups side by side make one (n_samples, width) matrix; ``gather`` picks, from
+        its transpose, the row of every factor (leaf factors first, then expanded ones) and
+        then of every parameter's per-sample gradient. The leaf factors are made in one go;
+        ``schedule`` then makes the terms and expanded factors, each after its parts; then
+        ``rest`` the terms of the derivations themselves.
+        """
+        names = list(self.net.names)
+        leaves = [fid for fid, f in enumerate(self.factors) if f[3] is None]
+        expanded = [fid for fid, f in enumerate(self.factors) if f[3] is not None]
+        bulk = {fid: i for i, fid in enumerate(leaves + expanded)}  # bulk id of each factor
+        located = [self.locations[fid] for fid in leaves + expanded]
+        located += [self.params[name][2] for name in names]
+        self.groups: list[tuple] = list(dict.fromkeys(group for group, _ in located))
+        widths = [_group_width(self.net, group) for group in self.groups]
+        offsets = dict(zip(self.groups, np.cumsum([0] + widths[:-1]).tolist()))
+        self.gather = np.array([offsets[group] + e for group, e in located], dtype=np.intp)
+        self.n_leaves = len(leaves)
+        self.leaf_symbols = [self.factors[fid][0] for fid in leaves]
+        self.leaf_formulas = [self.factors[fid][1] for fid in leaves]
+        term_getter = [_getter([bulk[f] for f in spec]) for spec in self.terms]
+        scheduled: set[int] = set()
+        self.schedule: list[tuple] = []  # (term id, getter) or (bulk id, symbol, formula, getter)
+        for fid in expanded:
+            symbol, formula, _, expansion = self.factors[fid]
+            for tid in expansion or ():
+                if tid not in scheduled:
+                    scheduled.add(tid)
+                    self.schedule.append((tid, term_getter[tid]))
+            self.schedule.append((bulk[fid], symbol, formula, _getter(expansion or ())))
+        self.rest = [(tid, term_getter[tid]) for tid in range(len(self.terms))
+                     if tid not in scheduled]
+        self.names = names  # in parameter order, as the flat gradient
+        self.symbols = [self.params[name][0] for name in names]
+        self.term_of = [_getter(self.params[name][1]) for name in names]
+
+    def ones(self, n: int) -> np.ndarray:
+        """A read-only array of n ones (dnet/db for every sample), shared."""
+        ones = self._ones.get(n)
+        if ones is None:
+            ones = np.ones(n)
+            ones.flags.writeable = False
+            if len(self._ones) > 8:
+                self._ones.clear()
+            self._ones[n] = ones
+        return ones
+
+
+_PLANS: dict[tuple, _Plan] = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def _plan(network: Network, loss_name: str) -> _Plan:
+    key = (network.layout, loss_name)
+    plan = _PLANS.get(key)
+    if plan is None:
+        with _PLANS_LOCK:
+            plan = _PLANS.get(key)
+            if plan is None:
+                if len(_PLANS) >= 16:
+                    _PLANS.clear()
+                plan = _PLANS[key] = _Plan(network, loss_name)
+    return plan
+
+
+class _DerivationBuilder:
+    """Builds one backward pass's :class:`Derivation` objects from the plan of its shape,
+    each factor once (a neuron's dE/dout is shared by every derivation through it)."""
+
+    def __init__(self, bp: BackwardPass) -> None:
+        self.bp = bp
+        self.plan = _plan(bp.network, bp.loss_name)
+
+    def _block(self, group: tuple) -> np.ndarray:
+        """Group ``group``'s numbers as an (n_samples, width) matrix (the arrays of the
+        backward pass themselves where they already are one)."""
+        bp, kind = self.bp, group[0]
+        n = bp.n_samples
+        if kind == _COLUMN:
+            return (bp.forward.outs if group[1] == "outs" else getattr(bp, group[1]))[group[2]]
+        if kind == _ONES:
+            return self.plan.ones(n)[:, None]
+        if kind == _ROW_SUM:
+            return np.add.reduce(bp.delta[group[1]], axis=1)[:, None]
+        k = group[1]
+        if kind == _WEIGHT:  # weights[k][m, j] for every sample
+            w = bp.network.weights[k].reshape(1, -1)
+            return w if n == 1 else np.repeat(w, n, axis=0)
+        if kind == _JACOBIAN:  # dout_i/dnet_j = out_i * ([i == j] - out_j)
+            o = bp.forward.outs[k + 1]
+            return (o[:, :, None] * (np.eye(o.shape[1]) - o[:, None, :])).reshape(n, -1)
+        # _PRODUCT: delta_j * out_i, a weight's gradient per sample
+        return (bp.delta[k][:, :, None] * bp.forward.outs[k][:, None, :]).reshape(n, -1)
+
+    # --- one parameter -------------------------------------------------------------------
+
+    def build(self, name: str) -> Derivation:
+        """The derivation of one parameter, building only the factors it needs."""
+        plan = self.plan
+        symbol, term_ids, (group, element) = plan.param(name)
+        self._columns: dict[tuple, list[np.ndarray]] = {}
+        self._factors: dict[int, Factor] = {}
+        self._terms: dict[int, Term] = {}
+        return Derivation(name, symbol, tuple([self._term(t) for t in term_ids]),
+                          self._values(group, element),
+                          float(self.bp.grad[self.bp.network.index_of[name]]))
+
+    def _values(self, group: tuple, element: int) -> np.ndarray:
+        columns = self._columns.get(group)
+        if columns is None:
+            columns = self._columns[group] = list(self._block(group).T)
+        return columns[element]
+
+    def _factor(self, fid: int) -> Factor:
+        factor = self._factors.get(fid)
+        if factor is None:
+            symbol, formula, _, expansion = self.plan.factors[fid]
+            terms = None if expansion is None else tuple([self._term(t) for t in expansion])
+            factor = self._factors[fid] = Factor(symbol, formula,
+                                                 self._values(*self.plan.locations[fid]), terms)
+        return factor
+
+    def _term(self, tid: int) -> Term:
+        term = self._terms.get(tid)
+        if term is None:
+            term = self._terms[tid] = Term(tuple([self._factor(f)
+                                                  for f in self.plan.terms[tid]]))
+        return term
+
+    # --- every parameter -----------------------------------------------------------------
+
+    def build_all(self) -> dict[str, Derivation]:
+        """Every parameter's derivation, built in bulk from the plan (see ``_Plan._bulk``)."""
+        plan, bp = self.plan, self.bp
+        plan.finish()
+        matrix = np.concatenate([self._block(group) for group in plan.groups], axis=1)
+        rows = list(matrix.T[plan.gather])
+        n_leaves, n_factors = plan.n_leaves, len(plan.factors)
+        factors: list[Factor | None] = list(map(Factor, plan.leaf_symbols, plan.leaf_formulas,
+                                                rows[:n_leaves]))
+        factors += [None] * (n_factors - n_leaves)
+        terms: list[Term | None] = [None] * len(plan.terms)
+        for item in plan.schedule:
+            if len(item) == 2:
+                terms[item[0]] = Term(item[1](factors))
+            else:
+                fid = item[0]
+                factors[fid] = Factor(item[1], item[2], rows[fid], item[3](terms))
+        for tid, getter in plan.rest:
+            terms[tid] = Term(getter(factors))
+        return dict(zip(plan.names, map(
+            Derivation, plan.names, plan.symbols, [get(terms) for get in plan.term_of],
+            rows[n_factors:], bp.grad.tolist())))

@@ -9,7 +9,6 @@ optimizer updates the whole network with one vector operation.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -86,6 +85,7 @@ class Network:
     neurons: list[list[str]] = field(init=False, repr=False)
     weight_slices: list[slice] = field(init=False, repr=False)
     bias_slices: list[slice] = field(init=False, repr=False)
+    layout: tuple = field(init=False, repr=False, compare=False)
 
     @staticmethod
     def create(input_size: int, layers: Sequence[LayerSpec],
@@ -109,6 +109,9 @@ class Network:
     def __post_init__(self) -> None:
         self._validate()
         self.params = np.ascontiguousarray(self.params, dtype=np.float64)
+        # The shape as plain tuples: a cheap key for what depends only on the shape.
+        self.layout = (int(self.input_size), tuple(
+            (int(s.size), s.activation, s.bias) for s in self.layers))
         sizes = self.sizes
         self.neurons = neuron_names(sizes)
         self.weights, self.biases = [], []
@@ -237,7 +240,8 @@ class Network:
         vec = np.array(params, dtype=np.float64)
         if vec.shape != self.params.shape:
             raise NetworkError(f"expected {self.params.size} parameter values, got {vec.size}")
-        clone = copy.copy(self)
+        clone = object.__new__(Network)  # a shallow copy, without copy.copy's detour
+        clone.__dict__.update(self.__dict__)
         clone.params = vec
         clone.weights = [vec[sl].reshape(w.shape) for sl, w in zip(self.weight_slices,
                                                                      self.weights)]

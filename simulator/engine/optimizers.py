@@ -88,10 +88,14 @@ class OptimizerState:
         return OptimizerState(self.step, {k: v.copy() for k, v in self.buffers.items()})
 
 
-def update(params: np.ndarray, grad: np.ndarray, mask: np.ndarray, config: TrainingConfig,
-           state: OptimizerState) -> tuple[np.ndarray, OptimizerState]:
-    """One optimizer step. Returns the new parameters and state; the inputs are not changed."""
-    g = grad * mask
+def update(params: np.ndarray, grad: np.ndarray, mask: np.ndarray | None,
+           config: TrainingConfig, state: OptimizerState) -> tuple[np.ndarray, OptimizerState]:
+    """One optimizer step. Returns the new parameters and state; the inputs are not changed.
+
+    ``mask`` is 1.0 for trainable parameters and 0.0 for frozen ones; None means all are
+    trainable (the same numbers as a mask of ones, without multiplying by it).
+    """
+    g = grad if mask is None else grad * mask
     lr = config.learning_rate
     step = state.step + 1
     buffers = dict(state.buffers)
@@ -111,7 +115,7 @@ def update(params: np.ndarray, grad: np.ndarray, mask: np.ndarray, config: Train
         m_hat = m / (1.0 - config.beta1 ** step)
         v_hat = v / (1.0 - config.beta2 ** step)
         delta = lr * m_hat / (np.sqrt(v_hat) + config.eps)
-    new_params = params - delta * mask
+    new_params = params - (delta if mask is None else delta * mask)
     return new_params, OptimizerState(step, buffers)
 
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .backprop import BackwardPass, backward, loss_value
+from .backprop import BackwardPass, _backward, loss_value
 from .network import Network
 from .optimizers import OptimizerState, TrainingConfig, update
 
@@ -75,8 +75,11 @@ class Trainer:
         self.loss = loss
         self.config = config
         self.mask = network.trainable_mask()
+        # The mask the optimizer applies: None when nothing is frozen (nothing to mask).
+        self._update_mask = self.mask if network.frozen else None
         self._order_cache: dict[int, np.ndarray] = {}
         self._scratch = network.copy()
+        self._all = np.arange(self.inputs.shape[0])
 
     @property
     def n_samples(self) -> int:
@@ -86,9 +89,10 @@ class Trainer:
     @property
     def batch_size(self) -> int:
         """Samples per batch: all of them for gd, else the configured size (capped)."""
+        n = self.inputs.shape[0]
         if self.config.optimizer == "gd":
-            return self.n_samples
-        return min(self.config.batch_size, self.n_samples)
+            return n
+        return min(self.config.batch_size, n)
 
     @property
     def batches_per_epoch(self) -> int:
@@ -103,7 +107,7 @@ class Trainer:
     def epoch_order(self, epoch: int) -> np.ndarray:
         """The sample order of an epoch: shuffled from (seed, epoch) unless full-batch."""
         if self.batch_size >= self.n_samples:
-            return np.arange(self.n_samples)
+            return self._all.copy()
         order = self._order_cache.get(epoch)
         if order is None:
             order = np.random.default_rng([self.config.seed, epoch]).permutation(self.n_samples)
@@ -128,22 +132,28 @@ class Trainer:
         With ``keep`` the result's backward pass owns its network, so its derivations stay
         valid; without it (fast runs) the network is a scratch copy reused by the next step.
         """
-        idx = self.batch_indices(state)
+        size = self.batch_size
+        n = self.inputs.shape[0]
         if keep:
             net = self.network.with_params(state.params)
         else:
             net = self._scratch
             net.params[:] = state.params
-        if idx.size == self.n_samples and self.batch_size == self.n_samples:
+        if size >= n:  # the whole data set, in order
+            idx = self._all.copy()
             X, T = self.inputs, self.targets
+            batches = 1
         else:
+            idx = self.epoch_order(state.epoch)[state.batch * size:(state.batch + 1) * size]
             X, T = self.inputs[idx], self.targets[idx]
-        bp = backward(net, X, T, self.loss)
-        with np.errstate(over="ignore", invalid="ignore"):
-            params, opt = update(state.params, bp.grad, self.mask, self.config, state.optimizer)
+            batches = -(-n // size)
+        with np.errstate(all="ignore"):  # divergence is reported by check(), not warned
+            bp = _backward(net, X, T, self.loss)
+            params, opt = update(state.params, bp.grad, self._update_mask, self.config,
+                                 state.optimizer)
         batch = state.batch + 1
         epoch = state.epoch
-        if batch >= self.batches_per_epoch:
+        if batch >= batches:
             batch, epoch = 0, epoch + 1
         after = TrainState(params, opt, state.iteration + 1, epoch, batch)
         return StepResult(state, after, idx, bp, bp.loss)
