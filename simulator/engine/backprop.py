@@ -488,10 +488,10 @@ class _Plan:
         self.term_of = [_getter(self.params[name][1]) for name in names]
 
     def ones(self, n: int) -> np.ndarray:
-        """A read-only array of n ones (dnet/db for every sample), shared."""
+        """A read-only (n, 1) array of ones (dnet/db for every sample), shared."""
         ones = self._ones.get(n)
         if ones is None:
-            ones = np.ones(n)
+            ones = np.ones((n, 1))
             ones.flags.writeable = False
             if len(self._ones) > 8:
                 self._ones.clear()
@@ -532,9 +532,9 @@ class _DerivationBuilder:
         if kind == _COLUMN:
             return (bp.forward.outs if group[1] == "outs" else getattr(bp, group[1]))[group[2]]
         if kind == _ONES:
-            return self.plan.ones(n)[:, None]
+            return self.plan.ones(n)
         if kind == _ROW_SUM:
-            return np.add.reduce(bp.delta[group[1]], axis=1)[:, None]
+            return np.add.reduce(bp.delta[group[1]], axis=1, keepdims=True)
         k = group[1]
         if kind == _WEIGHT:  # weights[k][m, j] for every sample
             w = bp.network.weights[k].reshape(1, -1)
