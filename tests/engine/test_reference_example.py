@@ -291,3 +291,23 @@ def test_explained_w1_shows_both_paths_with_w5_and_w7(iteration: Iteration,
     assert ("dE/doutH1 = 0.5837097788 * 0.232121695 * 0.18 + (-0.1710019299) * "
             "0.2277995751 * 0.11 = 0.02010354822") in text
     assert "w1 = 0.1 - 0.01 * 0.004746395662 = 0.09995253604" in text
+
+
+def test_unknown_parameter_derivation_is_a_key_error(bp: BackwardPass) -> None:
+    with pytest.raises(KeyError, match="unknown parameter 'w99'"):
+        bp.derivation("w99")
+
+
+def test_derivations_of_one_pass_do_not_change_with_later_passes(doc: document.Document) -> None:
+    """A pass's derivations stay its own: the plan is shared, the numbers are not."""
+    trainer = Trainer(doc.network, doc.data.inputs, doc.data.targets, doc.loss, doc.training)
+    first = trainer.step(trainer.initial_state())
+    kept = first.backward.derivations()
+    later = trainer.step(first.after)
+    later.backward.derivations()
+    later.backward.derivation("w1")
+    assert kept["w5"].gradient == pytest.approx(ref.GRADIENTS["w5"], abs=ref.TOL)
+    factors = kept["w1"].terms[0].factors
+    assert factors[0].expansion[0].factors[-1].values[0] == 0.18  # w5 before the update
+    assert kept["w5"].terms[0].factors[1].values[0] == pytest.approx(ref.W5_DOUT_DNET,
+                                                                     abs=ref.TOL)
