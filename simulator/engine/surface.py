@@ -90,9 +90,13 @@ MAX_RESOLUTION = 1001
 DEFAULT_DIRECTION_SPAN = 1.0  # random directions: alpha, beta in [-1, 1] as in Li et al.
 DIRECTION_AXES = ("alpha", "beta")  # axis names of a random-directions surface
 
-#: Elements (float64) in the widest array of one chunk: ~1.3 MB, so that a chunk's working
-#: set stays in a core's L2 cache. Memory use is a few such arrays per worker thread.
+#: Elements (float64) in the widest array of one chunk when one thread does the work:
+#: ~1.3 MB, so that a chunk's working set stays in a core's L2 cache. With several threads
+#: chunks are 4x larger: fewer NumPy calls, so less waiting for the GIL between them, which
+#: costs more than the cache misses (measured on the 2-core benchmark machine). Memory use
+#: is a few such arrays per thread.
 CHUNK_ELEMENTS = 160_000
+CHUNK_ELEMENTS_THREADED = 640_000
 MAX_WORKERS = 4
 #: Multiply-adds per BLAS call (OpenBLAS stays single-threaded up to 65536 * 4).
 BLAS_BLOCK = 1 << 18
@@ -422,61 +426,89 @@ _pool: ThreadPoolExecutor | None = None
 
 
 def worker_count() -> int:
-    """Threads the grid computations use: the CPUs this process may run on, at most 4."""
+    """Threads the grid computations use by default: the CPUs this process may run on (at
+    most MAX_WORKERS), or 1 when the 1-minute load average says that other processes keep
+    them busy (load >= CPUs - 0.5). On a busy machine the threads would mostly wait for
+    each other (each NumPy call takes the GIL back, and a thread holding it may be
+    descheduled): on the 2-core benchmark machine, fully loaded by other processes, two
+    threads took about 30% longer than one; with a core free they took about 35% less."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS, cpus))
+    n = max(1, min(MAX_WORKERS, cpus))
+    if n > 1:
+        try:
+            if os.getloadavg()[0] >= cpus - 0.5:
+                return 1
+        except (AttributeError, OSError):
+            pass
+    return n
 
 
 def _executor() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=worker_count(),
-                                       thread_name_prefix="surface")
+            _pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="surface")
         return _pool
+
+
+def _threads(workers: int | None) -> int:
+    """The number of threads to use: ``workers``, or :func:`worker_count` when None."""
+    return worker_count() if workers is None else max(1, int(workers))
 
 
 def _run_chunks(chunks: list[tuple[int, int, int, int]],
                 work: Callable[[tuple[int, int, int, int], _Workspace], None],
-                workers: int | None) -> None:
-    """Run ``work`` on every chunk, spread over ``workers`` threads (each with its own
-    workspace, taking every workers-th chunk)."""
-    n = worker_count() if workers is None else max(1, int(workers))
-    n = min(n, len(chunks))
+                workers: int) -> None:
+    """Run ``work`` on every chunk, over ``workers`` threads (the calling one and pool
+    threads) that each take the next chunk not yet taken, so that a thread slowed down by
+    another process simply takes fewer."""
+    n = min(workers, len(chunks))
+    lock = threading.Lock()
+    next_index = [0]
 
-    def task(part: list[tuple[int, int, int, int]]) -> None:
+    def task() -> None:
         ws = getattr(_local, "workspace", None)
         if ws is None:
             ws = _local.workspace = _Workspace()
         try:
             with np.errstate(all="ignore"):
-                for chunk in part:
-                    work(chunk, ws)
+                while True:
+                    with lock:
+                        i = next_index[0]
+                        next_index[0] += 1
+                    if i >= len(chunks):
+                        return
+                    work(chunks[i], ws)
         finally:
             if ws.size > KEEP_WORKSPACE_ELEMENTS:  # do not hold on to a huge chunk's arrays
                 _local.workspace = None
 
-    if n <= 1:
-        task(chunks)
-        return
-    futures = [_executor().submit(task, chunks[k::n]) for k in range(n)]
-    for f in futures:
-        f.result()
+    futures = [_executor().submit(task) for _ in range(n - 1)]  # the caller is one more
+    try:
+        task()
+    finally:
+        for f in futures:
+            f.result()
 
 
-def _chunks(nx: int, ny: int, per_point: int) -> list[tuple[int, int, int, int]]:
+def _chunks(nx: int, ny: int, per_point: int,
+            threads: int = 1) -> list[tuple[int, int, int, int]]:
     """Cut an (nx, ny) grid into (row0, row1, col0, col1) blocks of about CHUNK_ELEMENTS
-    elements, given ``per_point`` elements per grid point: whole rows when a row fits."""
+    elements (CHUNK_ELEMENTS_THREADED for several threads, but at least 4 blocks per
+    thread when the grid allows), given ``per_point`` elements per grid point: whole rows
+    when a row fits."""
     per_point = max(1, per_point)
-    cols = max(1, min(ny, CHUNK_ELEMENTS // per_point))
+    target = CHUNK_ELEMENTS if threads <= 1 else \
+        max(CHUNK_ELEMENTS, min(CHUNK_ELEMENTS_THREADED, nx * ny * per_point // (4 * threads)))
+    cols = max(1, min(ny, target // per_point))
     if cols < ny:  # a row is too big: cut it into equal column blocks
         blocks = -(-ny // cols)
         cols = -(-ny // blocks)
         return [(r, r + 1, c, min(ny, c + cols)) for r in range(nx) for c in range(0, ny, cols)]
-    rows = max(1, min(nx, CHUNK_ELEMENTS // (per_point * ny)))
+    rows = max(1, min(nx, target // (per_point * ny)))
     blocks = -(-nx // rows)
     rows = -(-nx // blocks)
     return [(r, min(nx, r + rows), 0, ny) for r in range(0, nx, rows)]
@@ -495,15 +527,16 @@ def _activate(name: str, a: np.ndarray, ws: _Workspace, key: str) -> np.ndarray:
         np.tanh(a, out=a)
     elif name == "sigmoid":
         # activations.sigmoid: z = exp(-|net|); where(net >= 0, 1 / (1 + z), z / (1 + z)).
-        # The numerator is exp(min(net, 0)): exp(0) = 1 where net >= 0, and exp(net) = z
-        # where net < 0. Same values, without a masked selection (slow on random masks).
+        # Here the numerator is max(net >= 0, z): 1 where net >= 0 (z <= 1 there), z where
+        # net < 0 (nan stays nan). The same divisions, without a masked selection (slow on
+        # random masks).
         z = ws.get(key + ".z", a.shape)
         np.abs(a, out=z)
         np.negative(z, out=z)
         np.exp(z, out=z)
+        np.greater_equal(a, 0.0, out=a)
+        np.maximum(a, z, out=a)
         np.add(1.0, z, out=z)
-        np.minimum(a, 0.0, out=a)
-        np.exp(a, out=a)
         np.divide(a, z, out=a)
     elif name == "relu":
         np.maximum(a, 0.0, out=a)
@@ -716,7 +749,8 @@ def loss_grid(network: Network, inputs: np.ndarray, targets: np.ndarray, loss: s
             result[R0 + r0:R0 + r1, C0 + c0:C0 + c1] = _grid_tail(
                 lazy, plans, acts, loss, keep_net, T, slice(r0, r1), slice(c0, c1), ws)
 
-        _run_chunks(_chunks(R1 - R0, C1 - C0, tail_widest * n), work, workers)
+        threads = _threads(workers)
+        _run_chunks(_chunks(R1 - R0, C1 - C0, tail_widest * n, threads), work, threads)
     result[~np.isfinite(result)] = np.inf
     return result
 
@@ -1078,7 +1112,8 @@ def loss_grid_directions(network: Network, inputs: np.ndarray, targets: np.ndarr
                 else:
                     _activate(acts[k], net, ws, f"act{k}")
 
-        _run_chunks(_chunks(R1 - R0, C1 - C0, widest * n), work, workers)
+        threads = _threads(workers)
+        _run_chunks(_chunks(R1 - R0, C1 - C0, widest * n, threads), work, threads)
     result[~np.isfinite(result)] = np.inf
     return result
 
