@@ -813,7 +813,10 @@ def _grid_head(plans: list[_LayerPlan], acts: list[str], prefix: np.ndarray, k0:
                            h.base if len(keep) == n_in else h.base[keep])
             parts.append(rest)
         for cols, arr in h.over:
-            parts.append(_matmul(np.ascontiguousarray(W[:, cols]), arr))
+            if len(cols) == 1:  # an outer product: BLAS is slow at inner size 1
+                parts.append(W[:, cols[0]].reshape(-1, 1, 1, 1) * arr)
+            else:
+                parts.append(_matmul(np.ascontiguousarray(W[:, cols]), arr))
         parts = _fold(parts + [plan.b])
         blocks: list[tuple[list[int], list[_Term]]] = []
         if np.broadcast_shapes(*(p.shape for p in parts))[1:3] == full:
@@ -968,7 +971,11 @@ def _grid_tail(lazy: _Lazy, plans: list[_LayerPlan], acts: list[str], loss: str,
         m = lazy.values.shape[0]
         if lazy.cols == list(range(m)):
             net = F
+        elif sorted(lazy.cols) == list(range(m)):  # all of them, grouped in another order
+            net = ws.get("out", (m, *grid, n))
+            net[lazy.cols] = F
         else:  # elementwise activation: the other neurons are activated already
+            assert acts[k] in _ELEMENTWISE and not keep_net
             _activate(acts[k], F, ws, "act")
             out = ws.get("out", (m, *grid, n))
             np.copyto(out, _slice(lazy.values, rows, cols))

@@ -117,7 +117,7 @@ def test_softmax_cross_entropy_grid_equals_the_loop() -> None:
     net = build([2, 5, 3], ["leaky_relu", "softmax"], ["neuron", "neuron"], seed=3)
     X, T = data(net, 11, kind="prob")
     for p1, p2 in (("w11", "w12"), ("w11", "w14"), ("w1", "w2"), ("w3", "w15"), ("b6", "b7"),
-                   ("b1", "w11"), ("w13", "b8")):
+                   ("b1", "w11"), ("w13", "b8"), ("w16", "w17"), ("w17", "b7"), ("w21", "b8")):
         for loss in ("cross_entropy", "half_sse"):
             assert_matches_loop(net, X, T, loss, p1, p2)
 
@@ -159,6 +159,23 @@ def test_any_pair_of_parameters_equals_the_loop(seed: int, pick: int, loss: str,
     rng = np.random.default_rng(pick)
     p1, p2 = rng.choice(net.names, 2, replace=False)
     assert_matches_loop(net, X, T, loss, str(p1), str(p2), nx=5, ny=4)
+
+
+@given(seed=st.integers(0, 10_000), pick=st.integers(0, 10_000),
+       out=st.sampled_from([("softmax", "cross_entropy", "prob"),
+                            ("sigmoid", "binary_cross_entropy", "unit"),
+                            ("softmax", "mse", "prob")]),
+       hidden=st.sampled_from(["tanh", "relu", "leaky_relu"]),
+       biases=st.lists(st.sampled_from(["neuron", "shared", "none"]), min_size=2, max_size=2))
+def test_any_pair_with_probability_outputs_equals_the_loop(
+        seed: int, pick: int, out: tuple[str, str, str], hidden: str,
+        biases: list[str]) -> None:
+    act, loss, kind = out
+    net = build([3, 4, 3], [hidden, act], biases, seed=seed, scale=1.5)
+    X, T = data(net, 6, seed=seed + 2, kind=kind)
+    rng = np.random.default_rng(pick)
+    p1, p2 = rng.choice(net.names, 2, replace=False)
+    assert_matches_loop(net, X, T, loss, str(p1), str(p2), nx=4, ny=5)
 
 
 def test_results_do_not_depend_on_threads_or_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
