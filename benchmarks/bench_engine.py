@@ -7,8 +7,12 @@ Run it as a script (it is not a test)::
 For two networks it times one training iteration three ways, in the same run:
 
 - "with derivations": ``Trainer.step(state)`` (keeping the network for the explanations)
-  plus building the chain-rule derivation of every parameter, ``bp.derivations()``: what
-  the stepper does for one iteration a student steps through.
+  plus ``bp.derivations()``, which computes every number of every parameter's chain-rule
+  derivation (each factor's value per sample) in one gather; the Derivation objects that
+  put the lesson's symbols on those numbers are made on first access.
+- "with derivation objects": the same, and every Derivation, Term and Factor object made
+  too (``dict(bp.derivations())``): the most a view could ask for in one iteration (the
+  app only ever shows one parameter's derivation at a time).
 - "without derivations": ``Trainer.step(state, keep=False)``: what a fast run does per step.
 - "plain NumPy": the same iteration written straight in NumPy below, with nothing but the
   arithmetic: forward pass, the loss (which a training loop reports, as the engine does),
@@ -190,6 +194,9 @@ def bench(name: str, trainer: Trainer, plain: Plain, rounds: int,
     def with_derivations() -> None:
         trainer.step(state).backward.derivations()
 
+    def with_objects() -> None:
+        dict(trainer.step(state).backward.derivations())
+
     def without_derivations() -> None:
         trainer.step(state, keep=False)
 
@@ -197,6 +204,7 @@ def bench(name: str, trainer: Trainer, plain: Plain, rounds: int,
         plain(state.params)
 
     results = measure({"with derivations": with_derivations,
+                       "with derivation objects": with_objects,
                        "without derivations": without_derivations,
                        "plain NumPy": plain_loop}, rounds, seconds)
     plain_min = results["plain NumPy"][0]

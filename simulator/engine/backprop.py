@@ -14,6 +14,7 @@ import operator
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -158,9 +159,10 @@ class BackwardPass:
         self.network.info(name)  # KeyError naming an unknown parameter
         return _DerivationBuilder(self).build(name)
 
-    def derivations(self) -> dict[str, Derivation]:
-        """Derivations of every parameter, by name."""
-        return _DerivationBuilder(self).build_all()
+    def derivations(self) -> "Derivations":
+        """Derivations of every parameter, by name (a read-only mapping: the numbers are
+        computed now, the :class:`Derivation` objects on first access)."""
+        return Derivations(self)
 
 
 def backward(network: Network, inputs: np.ndarray, targets: np.ndarray,
@@ -582,15 +584,22 @@ class _DerivationBuilder:
 
     # --- every parameter -----------------------------------------------------------------
 
-    def build_all(self) -> dict[str, Derivation]:
-        """Every parameter's derivation, built in bulk from the plan (see ``_Plan._bulk``)."""
-        plan, bp = self.plan, self.bp
+    def value_rows(self) -> np.ndarray:
+        """Every factor's and every parameter's per-sample values, one row each, in the
+        plan's bulk order (see ``_Plan._bulk``): all the numbers of all the derivations."""
+        plan = self.plan
         plan.finish()
         matrix = np.concatenate([self._block(group) for group in plan.groups], axis=1)
-        rows = list(matrix.T[plan.gather])
+        return matrix.T[plan.gather]
+
+    def build_all(self, rows: np.ndarray | None = None) -> dict[str, Derivation]:
+        """Every parameter's derivation, built in bulk from the plan (see ``_Plan._bulk``)
+        and from ``rows`` (:meth:`value_rows`, computed here if not given)."""
+        plan, bp = self.plan, self.bp
+        rows_list = list(self.value_rows() if rows is None else rows)
         n_leaves, n_factors = plan.n_leaves, len(plan.factors)
         factors: list[Factor | None] = list(map(Factor, plan.leaf_symbols, plan.leaf_formulas,
-                                                rows[:n_leaves]))
+                                                rows_list[:n_leaves]))
         factors += [None] * (n_factors - n_leaves)
         terms: list[Term | None] = [None] * len(plan.terms)
         for item in plan.schedule:
@@ -598,9 +607,40 @@ class _DerivationBuilder:
                 terms[item[0]] = Term(item[1](factors))
             else:
                 fid = item[0]
-                factors[fid] = Factor(item[1], item[2], rows[fid], item[3](terms))
+                factors[fid] = Factor(item[1], item[2], rows_list[fid], item[3](terms))
         for tid, getter in plan.rest:
             terms[tid] = Term(getter(factors))
         return dict(zip(plan.names, map(
             Derivation, plan.names, plan.symbols, [get(terms) for get in plan.term_of],
-            rows[n_factors:], bp.grad.tolist())))
+            rows_list[n_factors:], bp.grad.tolist())))
+
+
+class Derivations(Mapping[str, Derivation]):
+    """Every parameter's derivation for one backward pass, by name.
+
+    All the numbers (every factor's value per sample, and every parameter's per-sample
+    gradient) are computed when this is made, in one gather from the backward pass's
+    arrays. The :class:`Derivation` objects that name them are made on first access,
+    all at once, and kept: they only attach the plan's symbols to those rows.
+    """
+
+    __slots__ = ("_builder", "rows", "_built")
+
+    def __init__(self, bp: BackwardPass) -> None:
+        self._builder = _DerivationBuilder(bp)
+        self.rows = self._builder.value_rows()
+        self._built: dict[str, Derivation] | None = None
+
+    def _all(self) -> dict[str, Derivation]:
+        if self._built is None:
+            self._built = self._builder.build_all(self.rows)
+        return self._built
+
+    def __getitem__(self, name: str) -> Derivation:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._builder.plan.names)
+
+    def __len__(self) -> int:
+        return len(self._builder.plan.names)
