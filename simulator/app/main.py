@@ -2,8 +2,9 @@
 [--self-test] [--dark]``.
 
 - ``FILE``: a network to open (default: the reference example, ready to step).
-- ``--screenshot OUT.png``: open the window at a fixed size, take ``--steps`` sub-steps,
-  save a picture of the whole window and exit (works with QT_QPA_PLATFORM=offscreen).
+- ``--screenshot OUT.png``: open the window at a fixed size, run ``--train`` whole
+  iterations, take ``--steps`` sub-steps, save a picture of the whole window and exit
+  (works with QT_QPA_PLATFORM=offscreen).
 - ``--self-test``: run the installed app's self-test and exit with its status.
 - ``--dark``: start with the dark theme.
 
@@ -58,8 +59,10 @@ def make_parser() -> argparse.ArgumentParser:
                         help="a Backprop Lab network (.json) to open")
     parser.add_argument("--screenshot", metavar="OUT.png",
                         help="save a picture of the window to OUT.png and exit")
+    parser.add_argument("--train", type=_non_negative, default=0, metavar="N",
+                        help="first run N whole training iterations")
     parser.add_argument("--steps", type=_non_negative, default=0, metavar="N",
-                        help="take N sub-steps before the screenshot")
+                        help="take N sub-steps (after --train) before the screenshot")
     parser.add_argument("--self-test", action="store_true",
                         help="check the installation and exit")
     parser.add_argument("--dark", action="store_true", help="use the dark theme")
@@ -201,12 +204,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         return int(self_test.run_self_test() or 0)
 
+    from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from ..engine.document import DocumentError
 
     app = QApplication.instance()
     if app is None:
+        # pyqtgraph keeps its compiled shader programs globally, so every GL view must share
+        # one context group (pyqtgraph issue 3455): re-docking the 3D view makes a new one.
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
         app = QApplication([sys.argv[0] if sys.argv else "backprop-lab"])
         app.setStyle("Fusion")
     assert isinstance(app, QApplication)
@@ -255,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.resize(*SCREENSHOT_SIZE)
         window.show()
         _settle(app, 0.3)
+        if args.train:
+            model.run_iterations(args.train)
         for _ in range(args.steps):
             if not model.step():
                 break
@@ -273,6 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     if path is not None:
         window.settings.add_recent(str(path))
+    if args.train:
+        model.run_iterations(args.train)
     for _ in range(args.steps):
         if not model.step():
             break
