@@ -19,7 +19,8 @@ initialisation with seed 1), the loss half_sse, the data 200 samples of the "cir
   moving.
 
 each four ways: the vectorised grid with the default number of threads
-(``surface.worker_count()``: 2 here, or 1 when the load average says the machine is busy),
+(``surface.worker_count()``: 2 here, or 1 for 2 s after a threaded run in which the
+threads did not get a CPU each),
 with one thread, with two, and the plain per-point loop (``loss_grid_loop``: one engine
 ``loss_value`` per point). Before timing, each vectorised grid is checked against the loop
 (within 1e-12).
@@ -144,9 +145,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Backprop Lab surface benchmark: 2-8-8-1 (tanh, tanh, sigmoid), {LOSS}, "
           f"{X.shape[0]} samples (circle), {n} x {n} grid")
-    print(f"Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} CPUs; "
-          f"load average before: {load()}, so the default is "
-          f"{surface.worker_count()} thread(s)")
+    print(f"Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} CPUs, "
+          f"up to {surface.worker_count()} threads by default; load average before: {load()}")
     print()
     ticks = cpu_ticks()
     header = (f"{'surface':32} {'default':>13} {'1 thread':>9} {'2 threads':>9} {'loop':>7} "

@@ -70,6 +70,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -425,24 +426,53 @@ _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 
 
+class _ThreadCheck:
+    """Whether the worker threads lately had CPUs to themselves.
+
+    After each threaded run of at least MIN_CHECK_SECONDS, the process's CPU time is
+    compared with the wall time: threads that really ran side by side used well over one
+    CPU-second per second. When they did not (other processes keep the CPUs busy), the
+    threads only wait for each other (each NumPy call takes the GIL back, and a thread
+    holding it may be descheduled): on the 2-core benchmark machine, with both cores kept
+    busy by other processes, two threads have taken up to 30% longer than one, while with a
+    core free they take about 35% less. So after a run without parallelism the default is
+    one thread, and threads are tried again after RETRY_SECONDS."""
+
+    MIN_CHECK_SECONDS = 0.005
+    RETRY_SECONDS = 2.0
+    MIN_SPEEDUP = 1.25  # CPU seconds per wall second that count as running side by side
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.parallel = True
+        self.checked_at = -math.inf
+
+    def threads_help(self) -> bool:
+        with self.lock:
+            return self.parallel or time.monotonic() - self.checked_at >= self.RETRY_SECONDS
+
+    def record(self, wall: float, cpu: float) -> None:
+        if wall < self.MIN_CHECK_SECONDS:
+            return
+        with self.lock:
+            self.parallel = cpu >= self.MIN_SPEEDUP * wall
+            self.checked_at = time.monotonic()
+
+
+_thread_check = _ThreadCheck()
+
+
 def worker_count() -> int:
     """Threads the grid computations use by default: the CPUs this process may run on (at
-    most MAX_WORKERS), or 1 when the 1-minute load average says that other processes keep
-    them busy (load >= CPUs - 0.5). On a busy machine the threads would mostly wait for
-    each other (each NumPy call takes the GIL back, and a thread holding it may be
-    descheduled): on the 2-core benchmark machine, fully loaded by other processes, two
-    threads took about 30% longer than one; with a core free they took about 35% less."""
+    most MAX_WORKERS), or 1 while the last threaded run showed that the threads did not
+    get CPUs of their own (see :class:`_ThreadCheck`)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
     n = max(1, min(MAX_WORKERS, cpus))
-    if n > 1:
-        try:
-            if os.getloadavg()[0] >= cpus - 0.5:
-                return 1
-        except (AttributeError, OSError):
-            pass
+    if n > 1 and not _thread_check.threads_help():
+        return 1
     return n
 
 
@@ -486,12 +516,15 @@ def _run_chunks(chunks: list[tuple[int, int, int, int]],
             if ws.size > KEEP_WORKSPACE_ELEMENTS:  # do not hold on to a huge chunk's arrays
                 _local.workspace = None
 
+    wall, cpu = time.perf_counter(), time.process_time()
     futures = [_executor().submit(task) for _ in range(n - 1)]  # the caller is one more
     try:
         task()
     finally:
         for f in futures:
             f.result()
+    if n > 1:
+        _thread_check.record(time.perf_counter() - wall, time.process_time() - cpu)
 
 
 def _chunks(nx: int, ny: int, per_point: int,

@@ -197,15 +197,24 @@ def test_results_do_not_depend_on_threads_or_chunks(monkeypatch: pytest.MonkeyPa
         np.testing.assert_allclose(small, loop, rtol=0, atol=TOL)
 
 
-def test_worker_count_follows_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_count_follows_whether_threads_ran_side_by_side(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    check = surface._ThreadCheck()
+    monkeypatch.setattr(surface, "_thread_check", check)
     assert surface.worker_count() == 2
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.7, 1.0, 1.0))  # the other CPU is busy
+    check.record(wall=0.001, cpu=0.001)  # too short to tell
+    assert surface.worker_count() == 2
+    check.record(wall=0.05, cpu=0.052)  # the two threads shared one CPU
     assert surface.worker_count() == 1
+    check.checked_at -= check.RETRY_SECONDS  # time to try threads again
+    assert surface.worker_count() == 2
+    check.record(wall=0.05, cpu=0.09)
+    assert surface.worker_count() == 2
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert surface.worker_count() == surface.MAX_WORKERS
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert surface.worker_count() == 1
 
 
 @given(nx=st.integers(2, 300), ny=st.integers(2, 300), per=st.integers(1, 10**6))
