@@ -1076,11 +1076,10 @@ def loss_grid_directions(network: Network, inputs: np.ndarray, targets: np.ndarr
                          betas: Sequence[float], *, workers: int | None = None) -> np.ndarray:
     """The loss at ``params + alphas[i] * d1 + betas[j] * d2``, as (len(alphas), len(betas)).
 
-    Every parameter may move, so from the first layer in which d1 or d2 is not zero every
-    layer is computed per grid point: that first layer as ``W @ h + alpha * (D1 @ h) +
-    beta * (D2 @ h)`` from its fixed input h (the two products once per block of the grid),
-    the later ones with each point's own weights ``W + alpha * D1 + beta * D2`` (one small
-    matrix product per point). Non-finite losses are ``+inf``.
+    Every parameter may move, so from the first layer in which d1 or d2 is not zero (the
+    layers before it are computed once) every layer is computed per grid point, in chunks
+    of grid points, by :func:`_directions_layer`: one small matrix product per point with
+    that point's own weights ``W + alpha * D1 + beta * D2``. Non-finite losses are ``+inf``.
     """
     X, T = _data(network, inputs, targets, loss)
     alphas, betas = _values(alphas, "alphas"), _values(betas, "betas")
@@ -1091,12 +1090,6 @@ def loss_grid_directions(network: Network, inputs: np.ndarray, targets: np.ndarr
         raise SurfaceError(f"the directions must have {P} values each (one per parameter)")
     if not (np.isfinite(d1).all() and np.isfinite(d2).all()):
         raise SurfaceError("the directions must be finite")
-    if alphas.size == 1 or betas.size == 1:  # a grid dimension of 1 would read as "constant"
-        grid = loss_grid_directions(network, X, T, loss, d1, d2,
-                                    np.repeat(alphas, 2) if alphas.size == 1 else alphas,
-                                    np.repeat(betas, 2) if betas.size == 1 else betas,
-                                    workers=workers)
-        return grid[:alphas.size, :betas.size].copy()
     L = len(network.layers)
     dn = (network.with_params(d1), network.with_params(d2))
     moving = [any(d.weights[k].any() or d.biases[k].any() for d in dn) for k in range(L)]
@@ -1122,53 +1115,41 @@ def loss_grid_directions(network: Network, inputs: np.ndarray, targets: np.ndarr
     keep_net = LOSSES[loss].on_net
     widest = max(network.sizes[k0:])
 
-    for R0, R1, C0, C1 in _super_blocks(alphas.size, betas.size, widest * n):
-        coefs = (alphas[R0:R1].reshape(1, -1, 1, 1), betas[C0:C1].reshape(1, 1, -1, 1))
-        W, b, dirs = layers[k0]
-        with np.errstate(all="ignore"):
-            terms = [_Term(_matmul(W, prefix) + b)]
-            for coef, d in zip(coefs, dirs):
-                if d is not None:
-                    terms.append(_Term(coef * (_matmul(d[0], prefix) + d[1])))
-            terms = [_Term(t) for t in _fold([t.arr for t in terms])]
+    def work(chunk: tuple[int, int, int, int], ws: _Workspace) -> None:
+        r0, r1, c0, c1 = chunk
+        a, b = alphas[r0:r1], betas[c0:c1]
+        h = prefix
+        for k in range(k0, L):
+            net = _directions_layer(layers[k], h, a, b, ws, f"net{k}")
+            if k == L - 1:
+                saved = net.copy() if keep_net else None
+                _activate(acts[k], net, ws, f"act{k}")
+                result[r0:r1, c0:c1] = _mean_loss(loss, net, saved, T, ws)
+            else:
+                h = _activate(acts[k], net, ws, f"act{k}")
 
-        def work(chunk: tuple[int, int, int, int], ws: _Workspace, R0: int = R0,
-                 C0: int = C0, terms: list[_Term] = terms) -> None:
-            r0, r1, c0, c1 = chunk
-            rows, cols = slice(r0, r1), slice(c0, c1)
-            grid = (r1 - r0, c1 - c0)
-            a = alphas[R0 + r0:R0 + r1]
-            bb = betas[C0 + c0:C0 + c1]
-            net = ws.get(f"net{k0}", (network.sizes[k0 + 1], *grid, n))
-            _sum_terms(net, terms, rows, cols, ws)
-            for k in range(k0, L):
-                if k > k0:
-                    net = _directions_layer(layers[k], net, a, bb, ws, f"net{k}")
-                if k == L - 1:
-                    saved = net.copy() if keep_net else None
-                    _activate(acts[k], net, ws, f"act{k}")
-                    result[R0 + r0:R0 + r1, C0 + c0:C0 + c1] = _mean_loss(loss, net, saved,
-                                                                          T, ws)
-                else:
-                    _activate(acts[k], net, ws, f"act{k}")
-
-        threads = _threads(workers)
-        _run_chunks(_chunks(R1 - R0, C1 - C0, widest * n, threads), work, threads)
+    threads = _threads(workers)
+    _run_chunks(_chunks(alphas.size, betas.size, widest * n, threads), work, threads)
     result[~np.isfinite(result)] = np.inf
     return result
 
 
 def _directions_layer(layer: tuple[np.ndarray, np.ndarray, list[Any]], h: np.ndarray,
                       a: np.ndarray, b: np.ndarray, ws: _Workspace, key: str) -> np.ndarray:
-    """The net input of a layer whose weights move with the grid point: W + a D1 + b D2.
+    """The net input of a layer whose weights move with the grid point: W + a D1 + b D2,
+    for the input ``h`` (k, rows, cols, n), or (k, 1, 1, n) when it is the same for every
+    point.
 
-    Small layers use one matrix product per point with that point's own weights (computed
-    as params + a * d1 + b * d2 is, entry by entry); large ones, whose per-point products
-    OpenBLAS would thread, the sum W @ h + a (D1 @ h) + b (D2 @ h) of three blocked ones."""
+    Small layers use one matrix product per point with that point's own weights and bias,
+    computed entry by entry as params + a * d1 + b * d2 is; large ones, whose per-point
+    products OpenBLAS would thread, the sum W @ h + a (D1 @ h) + b (D2 @ h) of three
+    blocked products (the same up to rounding)."""
     W, bias, dirs = layer
     m, k = W.shape
     grid = (a.size, b.size)
+    G = grid[0] * grid[1]
     n = h.shape[3]
+    shared = h.shape[1:3] == (1, 1)
     coefs = (a.reshape(-1, 1, 1, 1), b.reshape(1, -1, 1, 1))
     net = ws.get(key, (m, *grid, n))
     bg = np.broadcast_to(bias[:, 0, 0, 0], (*grid, m))
@@ -1180,9 +1161,17 @@ def _directions_layer(layer: tuple[np.ndarray, np.ndarray, list[Any]], h: np.nda
         for coef, d in zip(coefs, dirs):
             if d is not None:
                 Wg = Wg + coef * d[0]
-        G = grid[0] * grid[1]
-        np.matmul(Wg.reshape(G, m, k), h.reshape(k, G, n).transpose(1, 0, 2),
-                  out=net.reshape(m, G, n).transpose(1, 0, 2))
+        hv = h.reshape(k, n) if shared else h.reshape(k, G, n).transpose(1, 0, 2)
+        np.matmul(Wg.reshape(G, m, k), hv, out=net.reshape(m, G, n).transpose(1, 0, 2))
+    elif shared:
+        parts = [_matmul(W, h)]
+        for coef, d in zip(coefs, dirs):
+            if d is not None:
+                parts.append(coef.reshape(1, *coef.shape[:2], 1) * _matmul(d[0], h))
+        parts = _fold(parts)
+        np.copyto(net, parts[0])
+        for p in parts[1:]:
+            net += p
     else:
         _matmul(W, h, net, ws)
         for coef, d, tag in zip(coefs, dirs, (".t1", ".t2")):

@@ -371,21 +371,30 @@ def test_a_zero_weight_row_gets_a_zero_direction() -> None:
 
 
 def test_random_directions_grid_equals_the_loop() -> None:
-    for net, loss, kind in (
-            (reference().network, "half_sse", "real"),
-            (build(*DEEP, seed=8), "mse", "real"),
+    for net, loss, kind, n in (
+            (reference().network, "half_sse", "real", 17),
+            (build(*DEEP, seed=8), "mse", "real", 17),
             (build([2, 4, 3], ["relu", "softmax"], ["shared", "neuron"], seed=9),
-             "cross_entropy", "prob")):
-        X, T = data(net, 17, kind=kind)
+             "cross_entropy", "prob", 17),
+            # 40 x 40 weights x 50 samples: the wide layer takes the three-product path
+            (build([2, 40, 40, 1], ["tanh", "tanh", "sigmoid"], ["neuron"] * 3, seed=10,
+                   scale=0.3), "half_sse", "unit", 50)):
+        X, T = data(net, n, kind=kind)
         d1, d2 = surface.random_directions(net, 3)
         d2 = d2 + 0.1 * np.random.default_rng(0).normal(size=d2.size)  # biases move too
         a, b = np.linspace(-1, 1, 9), np.linspace(-1.5, 0.5, 6)
-        grid = surface.loss_grid_directions(net, X, T, loss, d1, d2, a, b, workers=2)
-        loop = surface.loss_grid_directions_loop(net, X, T, loss, d1, d2, a, b)
-        np.testing.assert_allclose(grid, loop, rtol=0, atol=TOL)
+        for workers in (1, 2):
+            grid = surface.loss_grid_directions(net, X, T, loss, d1, d2, a, b,
+                                                workers=workers)
+            loop = surface.loss_grid_directions_loop(net, X, T, loss, d1, d2, a, b)
+            np.testing.assert_allclose(grid, loop, rtol=0, atol=TOL)
         assert grid[4, 0] == pytest.approx(
             loss_value(net.with_params(net.params + a[4] * d1 + b[0] * d2), X, T, loss),
             abs=TOL, rel=0)
+    one = surface.loss_grid_directions(net, X, T, loss, d1, d2, [0.5], [0.25, 0.5])
+    assert one.shape == (1, 2) and one[0, 1] == pytest.approx(
+        loss_value(net.with_params(net.params + 0.5 * d1 + 0.5 * d2), X, T, loss),
+        abs=TOL, rel=0)
 
 
 def test_directions_that_move_only_late_layers() -> None:
