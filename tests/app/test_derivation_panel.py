@@ -9,9 +9,6 @@ from simulator.app.derivation_panel import DerivationPanel
 from simulator.app.model import LabModel
 from simulator.engine import edits
 
-# The offscreen platform plugin warns when a top-level widget is shown; nothing is wrong.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
 
 @pytest.fixture
 def model(qtbot):

@@ -12,9 +12,6 @@ from simulator.engine import document as doc_io
 from simulator.engine import edits
 from simulator.resources import example_path
 
-# The offscreen platform cannot resize top-level windows to their size hints; harmless.
-pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
-
 
 @pytest.fixture
 def model():

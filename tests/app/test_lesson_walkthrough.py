@@ -13,8 +13,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from simulator.app.main_window import MainWindow
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
 # ../shared/seed-example.md, to the 10 decimals it shows.
 FORWARD = {"netH1": 0.154, "outH1": 0.5384240912, "netH2": 0.0833, "outH2": 0.5208129665,
            "netY1": 0.5481651144, "outY1": 0.6337097788, "netY2": 0.6146380213,

@@ -24,9 +24,6 @@ from simulator.engine import edits
 
 REPO = Path(__file__).resolve().parents[2]
 
-# The offscreen platform plugin warns when a QMainWindow is shown; nothing is wrong.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
 
 def _unexpected_dialog(*args, **kwargs):
     raise AssertionError(f"unexpected modal dialog: {args[1:3]}")

@@ -28,9 +28,6 @@ from simulator.resources import example_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The offscreen platform says this whenever a top-level widget with a layout is shown.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
 
 @pytest.fixture
 def model():
