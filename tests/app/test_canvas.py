@@ -14,10 +14,11 @@ from PySide6.QtGui import QAction, QColor, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from simulator.app.canvas import NetworkCanvas
+from simulator.app.canvas.content import SceneContent
 from simulator.app.canvas.editor import parse_value
 from simulator.app.canvas.items import MAIN_HIGHLIGHT, NO_HIGHLIGHT, PATH_HIGHLIGHT, Ref
 from simulator.app.canvas.layout import Dimensions, compute_layout, overlapping_pairs
-from simulator.app.canvas.style import DARK, LIGHT
+from simulator.app.canvas.style import DARK, LIGHT, shared_edge_pen
 from simulator.app.model import LabModel
 from simulator.engine import document, edits
 from simulator.resources import example_path
@@ -396,8 +397,8 @@ def test_scrubbing_with_shift_is_fine(qtbot):
     # QTest.mouseMove carries no modifiers, so check the fine step through a real move event.
     assert model.undo_stack.count() == 1
     model.undo_stack.undo()
-    from PySide6.QtGui import QMouseEvent
     from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QMouseEvent
     qtbot.mousePress(vp, Qt.MouseButton.LeftButton, shift, start)
     pos = QPointF(start + QPoint(30, 0))
     move = QMouseEvent(QEvent.Type.MouseMove, pos, vp.mapToGlobal(pos),
@@ -664,3 +665,49 @@ def test_detach_stops_updates(qtbot):
     view.detach()
     model.step()
     assert view.value_label("H1").lines()[0] == ("net ?", True)
+
+
+# --- while training runs ------------------------------------------------------------------
+
+def test_a_tick_refreshes_the_items_once_after_the_signals(qtbot, monkeypatch):
+    model, view = make_view(qtbot)
+    refreshes: list[int] = []
+    original = SceneContent.refresh
+    monkeypatch.setattr(SceneContent, "refresh",
+                        lambda self, m: (refreshes.append(1), original(self, m))[1])
+    model.run_iterations(3)  # stepChanged, valuesChanged, historyChanged, fileChanged
+    model.set_sample(0)
+    assert refreshes == []  # coalesced: nothing yet
+    qtbot.waitUntil(lambda: len(refreshes) == 1)
+    QApplication.processEvents()
+    assert len(refreshes) == 1
+    model.run_iterations(2)
+    # Reading the items brings them up to date at once.
+    assert view.param_label("w5").text() == f"w5 = {value(model, 'w5'):.6g}"
+    assert len(refreshes) == 2
+
+
+def test_unchanged_pens_and_texts_are_left_alone(qtbot):
+    model, view = make_view(qtbot)
+    model.run_iterations(2)
+    edge, label = view.edge_item("w5"), view.param_label("w5")
+    pen, text = edge.pen(), label.text()
+    edge.set_pen(pen)
+    label.set_text(text)
+    assert edge.pen() == pen and label.text() == text
+    # Shared pens: the same sign, width step and fading give the same pen object.
+    first = shared_edge_pen(0.5, 3.21, LIGHT)
+    assert shared_edge_pen(0.5, 3.22, LIGHT) is first  # within a width step
+    assert shared_edge_pen(-0.5, 3.21, LIGHT).style() == Qt.PenStyle.CustomDashLine
+    assert shared_edge_pen(float("nan"), 3.21, LIGHT).color().name() == LIGHT.zero.name()
+
+
+def test_an_edges_tooltip_is_written_when_it_is_shown(qtbot):
+    model, view = make_view(qtbot)
+    edge = view.edge_item("w1")
+    assert edge.toolTip() == ""  # not written on every refresh
+    view.content.update_tooltip(edge, model)
+    assert edge.toolTip() == "w1 = 0.1"
+    step_to(model, "backward", "w1")
+    view.content.update_tooltip(edge, model)
+    assert edge.toolTip().startswith("w1 = ") and "\ndE/dw1 = " in edge.toolTip()

@@ -5,6 +5,12 @@
 ``valuesChanged``, ``stepChanged`` and ``settingsChanged``); :meth:`SceneContent.relayout`
 moves existing items when the number of digits (and so the labels' reserved width) changes.
 Nothing here changes the model.
+
+:meth:`SceneContent.refresh` runs for every frame of a training run, so it only touches
+what changed: labels and edges ignore the text or pen they already show, edge pens are
+shared (:func:`style.shared_edge_pen`), highlights change only on the items whose level
+changed, and the edges' tooltips (a value per edge) are written when one is about to be
+shown (:meth:`SceneContent.update_tooltip`), not on every refresh.
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ class SceneContent:
         self.legend: LegendItem | None = None
         self._network: Network | None = None
         self._neuron_keys: dict[str, tuple[int, int]] = {}
-        self._highlighted: list[NeuronItem | EdgeItem | ValueLabel] = []
+        self._highlighted: dict[int, tuple[NeuronItem | EdgeItem | ValueLabel, int]] = {}
 
     # --- building ------------------------------------------------------------------------
 
@@ -283,6 +289,10 @@ class SceneContent:
             label.set_text(f"T{j + 1} = {fmt(bp.targets[s, j])}")
 
         # Parameters: value, or gradient once computed in the backward stage.
+        theme = self.theme
+        frozen = net0.frozen
+        faded = stage == "backward"
+        pen_for = style.shared_edge_pen
         for info in net0.infos:
             name = info.name
             value = float(params[info.index])
@@ -295,40 +305,61 @@ class SceneContent:
                 label.set_text(f"dE/d{name} = {fmt(g)}")
             else:
                 label.set_text(f"{name} = {fmt(value)}")
-            label.set_frozen(name in net0.frozen)
+            label.set_frozen(name in frozen)
             if g_shown:
-                pen = style.edge_pen(g, style.gradient_width(g, largest), self.theme)
+                pen = pen_for(g, style.gradient_width(g, largest), theme)
             else:
-                pen = style.edge_pen(value, style.weight_width(value), self.theme,
-                                     faded=stage == "backward")
-            tip = f"{name} = {fmt(value)}"
-            if g_shown:
-                tip += f"\ndE/d{name} = {fmt(g)}"
+                pen = pen_for(value, style.weight_width(value), theme, faded=faded)
             if info.kind == "weight":
-                edge = self.edges[name]
-                edge.set_pen(pen)
-                edge.setToolTip(tip)
+                self.edges[name].set_pen(pen)
             else:
-                thin = style.edge_pen(g if g_shown else value, pen.widthF() * 0.7, self.theme,
-                                      faded=stage == "backward" and not g_shown)
+                thin = pen_for(g if g_shown else value, pen.widthF() * 0.7, theme,
+                               faded=faded and not g_shown)
                 for line in self.bias_lines[name]:
                     line.set_pen(thin)
-                    line.setToolTip(tip)
         if self.legend is not None:
             self.legend.set_gradient_mode(gradient_mode)
         self._apply_highlight(model)
 
+    def tooltip_text(self, model: "LabModel", name: str) -> str:
+        """What the tooltip of parameter ``name``'s line says: its value and, once the
+        backward pass has computed it, its gradient."""
+        net = self._network
+        if net is None or name not in net.index_of:
+            return ""
+        digits = model.digits
+        index = net.index_of[name]
+        tip = f"{name} = {format_number(float(model.params[index]), digits)}"
+        sub = model.current_substep
+        if (sub is not None and sub.stage in ("backward", "update")
+                and ("backward", name) in model.computed()):
+            tip += f"\ndE/d{name} = {format_number(float(model.backward.grad[index]), digits)}"
+        return tip
+
+    def update_tooltip(self, item: EdgeItem, model: "LabModel") -> None:
+        """Write the current value into a parameter line's tooltip (before it is shown)."""
+        if item.ref.is_parameter:
+            item.setToolTip(self.tooltip_text(model, item.ref.name))
+
     # --- highlight and selection ---------------------------------------------------------
 
     def _apply_highlight(self, model: "LabModel") -> None:
-        for item in self._highlighted:
-            item.set_highlight(NO_HIGHLIGHT)
-        self._highlighted = []
+        levels = self._highlight_levels(model)
+        for key, (item, _level) in self._highlighted.items():
+            if key not in levels:
+                item.set_highlight(NO_HIGHLIGHT)
+        for item, level in levels.values():
+            item.set_highlight(level)  # no-op when the level is unchanged
+        self._highlighted = levels
+
+    def _highlight_levels(self, model: "LabModel") -> dict[
+            int, tuple[NeuronItem | EdgeItem | ValueLabel, int]]:
+        """The highlight level of every item the current sub-step lights up."""
+        levels: dict[int, tuple[NeuronItem | EdgeItem | ValueLabel, int]] = {}
         sub = model.current_substep
         net = self._network
         if sub is None or net is None:
-            return
-        levels: dict[int, tuple[NeuronItem | EdgeItem | ValueLabel, int]] = {}
+            return levels
 
         def mark(item: NeuronItem | EdgeItem | ValueLabel | None, level: int) -> None:
             if item is None:
@@ -388,9 +419,7 @@ class SceneContent:
             # (a glow on every edge would hide the colours of the gradients).
             for label in self.param_labels.values():
                 mark(label, MAIN_HIGHLIGHT)
-        for item, level in levels.values():
-            item.set_highlight(level)
-            self._highlighted.append(item)
+        return levels
 
     def apply_selection(self, element: str) -> None:
         """Draw the model's selection (a parameter, neuron, "input:i" or "target:j")."""

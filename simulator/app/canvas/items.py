@@ -3,6 +3,14 @@
 Items are created once per structure (see :mod:`.content`) and afterwards only get new
 texts, pens and flags. They never talk to the model: the view reads :attr:`ref` of the item
 under the mouse and turns clicks, drags and menus into model calls.
+
+While training runs every label changes up to 60 times a second, so the items are built for
+that: a setter that gets what the item already shows does nothing (no repaint), bounding
+rectangles are computed when the geometry changes (not on every query), a line's bounding
+rectangle does not depend on its pen's width (so a new width is only a repaint, not a
+geometry change), the glow behind an edge is hidden while the edge is not highlighted, and
+``paint`` uses pens and brushes made once per theme. The view sets
+``DontSavePainterState``: every ``paint`` sets the pen, brush and font it draws with.
 """
 
 from __future__ import annotations
@@ -11,16 +19,41 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import (QBrush, QFont, QFontMetricsF, QPainter, QPainterPath,
+from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath,
                            QPainterPathStroker, QPen)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from .style import GLOW_WIDTH, LABEL_PAD_X, LABEL_PAD_Y, Theme, edge_pen
+from .style import GLOW_WIDTH, LABEL_PAD_X, LABEL_PAD_Y, MAX_EDGE_WIDTH, Theme, edge_pen
 
 #: Highlight levels: none, on the path of the computation, the element being computed.
 NO_HIGHLIGHT, PATH_HIGHLIGHT, MAIN_HIGHLIGHT = 0, 1, 2
 
 Z_EDGE, Z_GLOW, Z_EDGE_HIGHLIGHT, Z_NEURON, Z_BOX, Z_LABEL = 0.0, 0.5, 1.0, 2.0, 3.0, 4.0
+
+_CENTRE = Qt.AlignmentFlag.AlignCenter
+_NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
+_PAINT_CACHE: dict[tuple[object, ...], QPen | QBrush] = {}
+
+
+def _cached_pen(color: QColor, width: float, round_ends: bool = False) -> QPen:
+    """A pen made once per colour and width (``paint`` runs for every item on every frame)."""
+    key = ("pen", color.rgba(), width, round_ends)
+    pen = _PAINT_CACHE.get(key)
+    if pen is None:
+        pen = QPen(color, width)
+        if round_ends:
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        _PAINT_CACHE[key] = pen
+    return pen  # type: ignore[return-value]
+
+
+def _cached_brush(color: QColor) -> QBrush:
+    key = ("brush", color.rgba())
+    brush = _PAINT_CACHE.get(key)
+    if brush is None:
+        brush = _PAINT_CACHE[key] = QBrush(color)
+    return brush  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -81,10 +114,7 @@ class _Base(QGraphicsItem):
     def _glow_pen(self, extra: float = 0.0) -> QPen:
         color = self.theme.glow if self.highlight == MAIN_HIGHLIGHT else self.theme.soft_glow
         width = GLOW_WIDTH if self.highlight == MAIN_HIGHLIGHT else GLOW_WIDTH * 0.75
-        pen = QPen(color, width + extra)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        return pen
+        return _cached_pen(color, width + extra, round_ends=True)
 
 
 class ValueLabel(_Base):
@@ -103,8 +133,12 @@ class ValueLabel(_Base):
         self._font = QFont(font)
         self._metrics = QFontMetricsF(self._font)
         self._lines: list[tuple[str, bool]] = []
+        self._line_h = self._metrics.height()
         self._w = 2 * LABEL_PAD_X
-        self._h = 2 * LABEL_PAD_Y + self._metrics.height()
+        self._h = 2 * LABEL_PAD_Y + self._line_h
+        self._box = QRectF()
+        self._bounds = QRectF()
+        self._set_box()
         self.setZValue(Z_LABEL)
         self.setAcceptHoverEvents(True)
         if scrubbable:
@@ -135,6 +169,9 @@ class ValueLabel(_Base):
 
     def set_text(self, text: str, dim: bool = False) -> None:
         """Show one line."""
+        lines = self._lines
+        if len(lines) == 1 and lines[0][0] == text and lines[0][1] == dim:
+            return
         self.set_lines([(text, dim)])
 
     def set_frozen(self, frozen: bool) -> None:
@@ -147,26 +184,32 @@ class ValueLabel(_Base):
         return self._metrics.height() * 0.75 if self.frozen else 0.0
 
     def _resize(self) -> None:
-        width = max((self._metrics.horizontalAdvance(t) for t, _ in self._lines), default=0.0)
+        advance = self._metrics.horizontalAdvance
+        width = max((advance(t) for t, _ in self._lines), default=0.0)
         lock = self._lock_width()
         w = width + 2 * LABEL_PAD_X + (lock + 4 if lock else 0.0)
-        h = max(1, len(self._lines)) * self._metrics.height() + 2 * LABEL_PAD_Y
-        if (w, h) != (self._w, self._h):
+        h = max(1, len(self._lines)) * self._line_h + 2 * LABEL_PAD_Y
+        if w != self._w or h != self._h:
             self.prepareGeometryChange()
             self._w, self._h = w, h
+            self._set_box()
         self.update()
+
+    def _set_box(self) -> None:
+        self._box = QRectF(-self._w / 2, -self._h / 2, self._w, self._h)
+        m = GLOW_WIDTH / 2 + 3
+        self._bounds = self._box.adjusted(-m, -m, m, m)
 
     def box_rect(self) -> QRectF:
         """The visible box in item coordinates (centred on the item's position)."""
-        return QRectF(-self._w / 2, -self._h / 2, self._w, self._h)
+        return QRectF(self._box)
 
     def scene_box(self) -> QRectF:
         """The visible box in scene coordinates."""
-        return self.mapRectToScene(self.box_rect())
+        return self.mapRectToScene(self._box)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        m = GLOW_WIDTH / 2 + 3
-        return self.box_rect().adjusted(-m, -m, m, m)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -174,35 +217,35 @@ class ValueLabel(_Base):
         return path
 
     def _fill(self) -> QBrush:
-        return QBrush(self.theme.label_fill)
+        return _cached_brush(self.theme.label_fill)
 
     def _border(self) -> QPen:
         if self.selected:
-            return QPen(self.theme.selection, 3.5)
-        return QPen(self.theme.label_border, 1.2)
+            return _cached_pen(self.theme.selection, 3.5)
+        return _cached_pen(self.theme.label_border, 1.2)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        rect = self.box_rect()
+        rect = self._box
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.highlight:
             painter.setPen(self._glow_pen())
-            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setBrush(_NO_BRUSH)
             painter.drawRoundedRect(rect, 6, 6)
         painter.setPen(self._border())
         painter.setBrush(self._fill())
         painter.drawRoundedRect(rect, 6, 6)
         painter.setFont(self._font)
-        line_h = self._metrics.height()
+        line_h = self._line_h
         lock = self._lock_width()
         text_left = rect.left() + LABEL_PAD_X
         text_w = rect.width() - 2 * LABEL_PAD_X - (lock + 4 if lock else 0.0)
+        theme = self.theme
+        normal = theme.frozen_text if self.frozen else theme.text
+        top = rect.top() + LABEL_PAD_Y
         for n, (text, dim) in enumerate(self._lines):
-            color = self.theme.dim_text if dim else (
-                self.theme.frozen_text if self.frozen else self.theme.text)
-            painter.setPen(color)
-            line_rect = QRectF(text_left, rect.top() + LABEL_PAD_Y + n * line_h, text_w, line_h)
-            painter.drawText(line_rect, Qt.AlignmentFlag.AlignCenter, text)
+            painter.setPen(theme.dim_text if dim else normal)
+            painter.drawText(QRectF(text_left, top + n * line_h, text_w, line_h), _CENTRE, text)
         if lock:
             self._paint_lock(painter, QRectF(rect.right() - LABEL_PAD_X - lock,
                                              rect.center().y() - lock / 2, lock, lock))
@@ -228,12 +271,12 @@ class BiasItem(ValueLabel):
         super().__init__(ref, font, theme, editable=True, scrubbable=True)
 
     def _fill(self) -> QBrush:
-        return QBrush(self.theme.bias_fill)
+        return _cached_brush(self.theme.bias_fill)
 
     def _border(self) -> QPen:
         if self.selected:
-            return QPen(self.theme.selection, 3.5)
-        return QPen(self.theme.node_border, 2.0)
+            return _cached_pen(self.theme.selection, 3.5)
+        return _cached_pen(self.theme.node_border, 2.0)
 
 
 class NeuronItem(_Base):
@@ -275,7 +318,7 @@ class NeuronItem(_Base):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.highlight:
             painter.setPen(self._glow_pen())
-            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setBrush(_NO_BRUSH)
             painter.drawEllipse(rect)
         if self.selected:
             border = QPen(self.theme.selection, 5.0)
@@ -315,9 +358,12 @@ class EdgeItem(_Base):
         super().__init__(ref, theme)
         self._line = QLineF()
         self._pen = edge_pen(0.0, 1.5, theme)
+        self._pen_given: QPen | None = None
+        self._bounds = QRectF()
         self.label: ValueLabel | None = None
         self.glow = EdgeGlow(self)
         self.setZValue(Z_EDGE)
+        self._set_bounds()
 
     def line(self) -> QLineF:
         """The line in scene coordinates (the item sits at the origin)."""
@@ -330,27 +376,47 @@ class EdgeItem(_Base):
             self.prepareGeometryChange()
             self.glow.prepareGeometryChange()
             self._line = line
+            self._set_bounds()
 
     def pen(self) -> QPen:
         """The pen the line is drawn with."""
         return QPen(self._pen)
 
     def set_pen(self, pen: QPen) -> None:
-        """Change colour, style or width."""
-        if pen != self._pen:
-            if pen.widthF() != self._pen.widthF():
-                self.prepareGeometryChange()
-                self.glow.prepareGeometryChange()
-            self._pen = QPen(pen)
-            self.update()
+        """Change colour, style or width (nothing happens for the pen already in use)."""
+        if pen is self._pen_given or pen == self._pen:
+            return
+        wider = pen.widthF() > self._span_width() or self._pen.widthF() > MAX_EDGE_WIDTH
+        if wider:
+            self.prepareGeometryChange()
+            self.glow.prepareGeometryChange()
+        self._pen = QPen(pen)
+        self._pen_given = pen
+        if wider:
+            self._set_bounds()
+        self.update()
+        if self.highlight:
             self.glow.update()
+
+    def _span_width(self) -> float:
+        """The pen width the bounding rectangles allow for: any edge pen fits, so a new
+        width needs no geometry change."""
+        return max(MAX_EDGE_WIDTH, self._pen.widthF())
+
+    def _set_bounds(self) -> None:
+        width = self._span_width()
+        self._bounds = self.outer_rect((width + 8) / 2 + 3)
+        self.glow.set_bounds(self.outer_rect((width + GLOW_WIDTH) / 2 + 3))
 
     def set_theme(self, theme: Theme) -> None:
         super().set_theme(theme)
         self.glow.update()
 
     def set_highlight(self, level: int) -> None:
+        if level == self.highlight:
+            return
         super().set_highlight(level)
+        self.glow.setVisible(bool(level))
         self.glow.update()
         self.setZValue(Z_EDGE_HIGHLIGHT if level or self.selected else Z_EDGE)
 
@@ -364,7 +430,7 @@ class EdgeItem(_Base):
             -margin, -margin, margin, margin)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        return self.outer_rect((self._pen.widthF() + 8) / 2 + 3)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         path = QPainterPath(self._line.p1())
@@ -386,16 +452,22 @@ class EdgeItem(_Base):
 
 
 class EdgeGlow(QGraphicsItem):
-    """The yellow glow behind a highlighted edge (drawn only while it is highlighted)."""
+    """The yellow glow behind a highlighted edge (shown only while it is highlighted)."""
 
     def __init__(self, edge: EdgeItem) -> None:
         super().__init__()
         self._edge = edge
+        self._bounds = QRectF()
         self.setZValue(Z_GLOW)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setVisible(False)
+
+    def set_bounds(self, rect: QRectF) -> None:
+        """The bounding rectangle (the edge calls ``prepareGeometryChange`` first)."""
+        self._bounds = rect
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        return self._edge.outer_rect((self._edge.pen().widthF() + GLOW_WIDTH) / 2 + 3)
+        return self._bounds
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -403,8 +475,8 @@ class EdgeGlow(QGraphicsItem):
         if not edge.highlight:
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(edge._glow_pen(edge.pen().widthF()))
-        painter.drawLine(edge.line())
+        painter.setPen(edge._glow_pen(edge._pen.widthF()))
+        painter.drawLine(edge._line)
 
 
 class LegendItem(QGraphicsItem):

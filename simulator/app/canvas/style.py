@@ -142,3 +142,28 @@ def edge_pen(value: float, width: float, theme: Theme, faded: bool = False) -> Q
         dash = max(2.0, 10.0 / width)
         pen.setDashPattern([dash, dash * 0.6])
     return pen
+
+
+#: Edge pens by (theme, sign, faded, width in steps of PEN_WIDTH_STEP): while training runs
+#: every edge asks for a pen up to 60 times a second and almost always gets the one it has.
+_EDGE_PENS: dict[tuple[str, int, bool, int], QPen] = {}
+#: Edge widths are rounded to this step (a twentieth of a scene unit: invisible), so a
+#: weight that hardly moves keeps its pen and its line is not repainted.
+PEN_WIDTH_STEP = 0.05
+_SIGN_VALUES = {1: 1.0, -1: -1.0, 0: 0.0, 2: math.nan}
+
+
+def shared_edge_pen(value: float, width: float, theme: Theme, faded: bool = False) -> QPen:
+    """:func:`edge_pen`, made once per sign, width step, fading and theme (do not change
+    the pen you get: it is shared)."""
+    if not math.isfinite(value):
+        sign = 2  # grey and solid, as edge_pen draws NaN and +-inf
+    else:
+        sign = 1 if value > 0 else (-1 if value < 0 else 0)
+    steps = max(1, round(width / PEN_WIDTH_STEP)) if math.isfinite(width) else 1
+    key = (theme.name, sign, faded, steps)
+    pen = _EDGE_PENS.get(key)
+    if pen is None:
+        pen = _EDGE_PENS[key] = edge_pen(_SIGN_VALUES[sign], steps * PEN_WIDTH_STEP, theme,
+                                         faded)
+    return pen

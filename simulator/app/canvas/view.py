@@ -5,6 +5,12 @@ The canvas observes :class:`~simulator.app.model.LabModel`: it rebuilds its item
 ``settingsChanged``. It never changes engine state itself; every edit goes through
 ``model.edit`` (one undo step; a scrub drag is one step too).
 
+Updates are coalesced: ``valuesChanged`` and ``stepChanged`` (a training tick emits both)
+only mark the items stale, and one refresh runs from the event loop right after
+(:meth:`NetworkCanvas.flush`), then one paint. Everything that reads the items (the
+accessors, export, editing, tooltips, fitting) flushes first, so it always sees what the
+model says now.
+
 Mouse and keys:
 
 - click an element to select it (the model's selection); click empty space to clear it;
@@ -30,9 +36,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (QContextMenuEvent, QCursor, QGuiApplication, QImage, QKeyEvent,
-                           QMouseEvent, QPainter, QResizeEvent, QWheelEvent)
+from PySide6.QtCore import (QEvent, QObject, QPoint, QPointF, QRect, QRectF, QSize, Qt,
+                            QTimer, Signal)
+from PySide6.QtGui import (QContextMenuEvent, QCursor, QGuiApplication, QHelpEvent, QImage,
+                           QKeyEvent, QMouseEvent, QPainter, QResizeEvent, QWheelEvent)
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QApplication, QGraphicsItem, QGraphicsScene, QGraphicsView,
                                QMenu, QToolTip, QWidget)
@@ -89,6 +96,9 @@ class NetworkCanvas(QGraphicsView):
         self.setObjectName("networkCanvas")
         self._model: LabModel | None = model
         self._scene = QGraphicsScene(self)
+        # A few hundred items whose geometry rarely changes but whose contents change on
+        # every frame of a run: a linear search beats keeping a BSP tree up to date.
+        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setScene(self._scene)
         self._content = SceneContent(self._scene, style.LIGHT)
         self._dark = False
@@ -106,6 +116,15 @@ class NetworkCanvas(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        # Every item's paint sets the pen, brush and font it uses (see items.py), and
+        # every bounding rectangle has a margin for antialiasing.
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
+        self._stale = False
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.flush)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(240, 180)
         self.setBackgroundBrush(self._content.theme.background)
@@ -134,8 +153,25 @@ class NetworkCanvas(QGraphicsView):
 
     @property
     def content(self) -> SceneContent:
-        """The items, by what they stand for (for tests and the main window)."""
+        """The items, by what they stand for (for tests and the main window), up to date."""
+        self.flush()
         return self._content
+
+    def flush(self) -> None:
+        """Apply a pending value or step change to the items now (normally the event loop
+        does it once, however many changes came in one pass)."""
+        if not self._stale:
+            return
+        self._stale = False
+        self._refresh_timer.stop()
+        model = self._alive()
+        if model is not None:
+            self._content.refresh(model)
+
+    def _mark_stale(self) -> None:
+        self._stale = True
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
 
     @property
     def editor(self) -> InlineEditor | None:
@@ -146,30 +182,37 @@ class NetworkCanvas(QGraphicsView):
 
     def neuron_item(self, name: str) -> NeuronItem:
         """The circle of neuron ``name`` (e.g. "H1")."""
+        self.flush()
         return self._content.neurons[name]
 
     def value_label(self, name: str) -> ValueLabel:
         """The net/out box of neuron ``name``."""
+        self.flush()
         return self._content.value_boxes[name]
 
     def edge_item(self, name: str) -> EdgeItem:
         """The line of weight ``name`` (e.g. "w5")."""
+        self.flush()
         return self._content.edges[name]
 
     def bias_item(self, name: str) -> BiasItem:
         """The node of bias ``name`` (e.g. "b1")."""
+        self.flush()
         return self._content.bias_nodes[name]
 
     def param_label(self, name: str) -> ValueLabel:
         """The label of weight or bias ``name`` (a bias's label is its node)."""
+        self.flush()
         return self._content.param_labels[name]
 
     def input_label(self, column: int) -> ValueLabel:
         """The input value label of input ``column``."""
+        self.flush()
         return self._content.inputs[column]
 
     def target_label(self, column: int) -> ValueLabel:
         """The target value label of output ``column``."""
+        self.flush()
         return self._content.targets[column]
 
     def detach(self) -> None:
@@ -183,6 +226,7 @@ class NetworkCanvas(QGraphicsView):
         self._dark = bool(dark)
         theme = style.DARK if self._dark else style.LIGHT
         self.setBackgroundBrush(theme.background)
+        self._stale = False
         self._content.set_theme(theme, self._model)
 
     def is_dark(self) -> bool:
@@ -195,6 +239,7 @@ class NetworkCanvas(QGraphicsView):
         """Fit the whole network into the window, keeping its aspect (Ctrl+0)."""
         self._auto_fit = True
         self._close_editor()
+        self.flush()
         rect = self._content.content_rect()
         if rect.isEmpty() or self.viewport().width() <= 0:
             return
@@ -240,6 +285,7 @@ class NetworkCanvas(QGraphicsView):
             return
         self._close_editor()
         self._press = None
+        self._stale = False
         self._content.rebuild(model)
         self._content.apply_selection(model.selection)
         self._update_scene_rect()
@@ -256,14 +302,10 @@ class NetworkCanvas(QGraphicsView):
         self._rebuild()
 
     def _on_values_changed(self) -> None:
-        model = self._alive()
-        if model is not None:
-            self._content.refresh(model)
+        self._mark_stale()
 
     def _on_step_changed(self) -> None:
-        model = self._alive()
-        if model is not None:
-            self._content.refresh(model)
+        self._mark_stale()
 
     def _on_settings_changed(self) -> None:
         model = self._alive()
@@ -272,12 +314,13 @@ class NetworkCanvas(QGraphicsView):
         if model.digits != self._content.digits:
             self._close_editor()
             self._content.relayout(model.digits)
+            self._stale = False
             self._content.refresh(model)
             self._update_scene_rect()
             if self._auto_fit:
                 self.fit()
         else:
-            self._content.refresh(model)
+            self._mark_stale()
 
     def _on_selection_changed(self, element: str) -> None:
         self._content.apply_selection(element)
@@ -371,6 +414,7 @@ class NetworkCanvas(QGraphicsView):
 
     def _open_editor(self, ref: Ref, label: ValueLabel) -> InlineEditor | None:
         self._close_editor()
+        self.flush()
         value = self.current_value(ref)
         if value is None:
             return None
@@ -453,6 +497,7 @@ class NetworkCanvas(QGraphicsView):
 
     def _item_at(self, pos: QPoint) -> NeuronItem | EdgeItem | ValueLabel | None:
         """The topmost interactive item under viewport position ``pos``."""
+        self.flush()
         for item in self.items(pos):
             found: QGraphicsItem | None = item
             while found is not None and not hasattr(found, "ref"):
@@ -588,6 +633,18 @@ class NetworkCanvas(QGraphicsView):
                 return
         super().keyPressEvent(event)
 
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        # No flush on Paint: a refresh inside a paint would make the paint longer and
+        # schedule a second one. The refresh timer comes right after and repaints.
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            model = self._alive()
+            if model is not None:
+                self.flush()
+                for item in self.items(event.pos()):
+                    if isinstance(item, EdgeItem):
+                        self._content.update_tooltip(item, model)
+        return super().viewportEvent(event)
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._close_editor()
@@ -597,6 +654,7 @@ class NetworkCanvas(QGraphicsView):
     # --- export --------------------------------------------------------------------------
 
     def _export_rect(self) -> QRectF:
+        self.flush()
         return self._content.content_rect()
 
     def export_png(self, path: str | os.PathLike[str], scale: float = 2.0) -> None:
