@@ -11,6 +11,17 @@ from a preallocated array that grows by doubling; a redraw appends when the hist
 grew, and re-sets everything when it shrank or was replaced. Downsampling ("peak") and
 clipping to the view keep long runs fast. Non-finite losses are allowed (no
 ``skipFiniteCheck``): pyqtgraph leaves gaps for them.
+
+While training runs the plot is redrawn on every tick, so it keeps each redraw to one
+cheap paint:
+
+- the view range is set here, once per update, from the data's known bounds (kept up to
+  date as the history grows, log-scale aware), with pyqtgraph's auto-range off (auto-range
+  re-fits in a second pass and paints twice), and applied at once (see _update_range).
+  Panning or zooming by hand stops the following; the plot's "A" button (or the
+  log-scale box) resumes it;
+- the grid is :class:`Grid`, plain lines at the axes' ticks in colours mixed from the
+  background, instead of pyqtgraph's translucent grid, which cost most of each paint.
 """
 
 from __future__ import annotations
@@ -20,9 +31,17 @@ import weakref
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyleOptionGraphicsItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..engine.explain import format_number
 from ..engine.stepper import Stepper
@@ -35,6 +54,116 @@ DARK_COLOURS = (OKABE_ITO["sky_blue"], OKABE_ITO["orange"])
 #: Below this many points the curves also draw a marker on each point.
 SYMBOL_LIMIT = 60
 INITIAL_CAPACITY = 1024
+#: How strongly the grid's major and minor lines show (their share of the text colour).
+GRID_MAJOR, GRID_MINOR = 0.16, 0.07
+
+_Bounds = tuple[float, float, float, float]
+
+
+def _mix(background: QColor, foreground: QColor, share: float) -> QColor:
+    """An opaque colour ``share`` of the way from ``background`` to ``foreground``."""
+    return QColor.fromRgbF(*(b + (f - b) * share for b, f in
+                             zip(background.getRgbF()[:3], foreground.getRgbF()[:3])))
+
+
+class Grid(pg.GraphicsObject):
+    """Grid lines at the bottom and left axes' major and minor ticks, in two opaque colours
+    and without antialiasing: one ``drawLines`` per kind, a small part of a paint
+    (pyqtgraph's grid draws every tick level across the plot with transparency)."""
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        super().__init__()
+        self._plot = plot
+        self._pens = (QPen(), QPen())
+        self._key: tuple[object, ...] | None = None
+        self._lines: tuple[list[QLineF], list[QLineF]] = ([], [])
+        self.set_colours(QColor("#ffffff"), QColor("#202124"))
+        self.setZValue(-1000)
+
+    def set_colours(self, background: QColor, foreground: QColor) -> None:
+        """Mix the line colours for this background and text colour."""
+        pens = []
+        for share in (GRID_MAJOR, GRID_MINOR):
+            pen = QPen(_mix(background, foreground, share))
+            pen.setCosmetic(True)
+            pen.setWidth(1)
+            pens.append(pen)
+        self._pens = (pens[0], pens[1])
+        self.update()
+
+    def colours(self) -> tuple[QColor, QColor]:
+        """The major and minor lines' colours."""
+        return self._pens[0].color(), self._pens[1].color()
+
+    def lines(self) -> tuple[list[QLineF], list[QLineF]]:
+        """The major and minor lines of the last paint, in view coordinates."""
+        return list(self._lines[0]), list(self._lines[1])
+
+    def viewRangeChanged(self) -> None:  # noqa: N802 - pyqtgraph's name
+        self.prepareGeometryChange()
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return self._plot.vb.viewRect()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        vb = self._plot.vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        key = (x0, x1, y0, y1, vb.width(), vb.height(), self._plot.getAxis("left").logMode)
+        if key != self._key:
+            self._key = key
+            self._lines = self._grid_lines(x0, x1, y0, y1, vb.width(), vb.height())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for pen, lines in zip(reversed(self._pens), reversed(self._lines)):
+            if lines:
+                painter.setPen(pen)
+                painter.drawLines(lines)
+
+    def _grid_lines(self, x0: float, x1: float, y0: float, y1: float, width: float,
+                    height: float) -> tuple[list[QLineF], list[QLineF]]:
+        """The major and minor lines where the axes put their ticks."""
+        levels: tuple[list[QLineF], list[QLineF]] = ([], [])
+        for name, size, low, high in (("bottom", width, x0, x1), ("left", height, y0, y1)):
+            if size <= 0 or not high > low:
+                continue
+            axis = self._plot.getAxis(name)
+            for level, (_spacing, values) in enumerate(axis.tickValues(low, high, size)[:2]):
+                for v in values:
+                    if low <= v <= high:
+                        levels[min(level, 1)].append(
+                            QLineF(v, y0, v, y1) if name == "bottom" else QLineF(x0, v, x1, v))
+        return levels
+
+
+class _PlotItem(pg.PlotItem):
+    """A PlotItem whose view follows the data through :class:`LossPlot` (auto-range off):
+    its "A" button resumes following after the user panned or zoomed."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.following = True
+        self.on_follow = lambda: None
+        super().__init__(*args, **kwargs)
+        self.vb.sigRangeChangedManually.connect(self._stop_following)
+
+    def _stop_following(self, *_args: object) -> None:
+        self.following = False
+        self.updateButtons()
+
+    def autoBtnClicked(self) -> None:  # noqa: N802 - pyqtgraph's name
+        self.following = True
+        self.autoBtn.hide()
+        self.on_follow()
+
+    def updateButtons(self) -> None:  # noqa: N802 - pyqtgraph's name
+        try:
+            if (self._exportOpts is False and self.mouseHovering and not self.buttonsHidden
+                    and not self.following):
+                self.autoBtn.show()
+            else:
+                self.autoBtn.hide()
+        except RuntimeError:
+            pass  # the plot has been deleted
 
 
 class LossPlot(QWidget):
@@ -45,13 +174,17 @@ class LossPlot(QWidget):
         self.model = model
         self._dark = is_dark(self)
 
-        self.plot_widget = pg.PlotWidget()
+        plot = _PlotItem()
+        self.plot_widget = pg.PlotWidget(plotItem=plot)
         self.plot_widget.setMinimumSize(200, 120)
-        plot = self.plot_widget.getPlotItem()
         self.plot = plot
+        plot.on_follow = self._follow_data
+        plot.disableAutoRange()
+        plot.vb.setRange(xRange=(0, 1), yRange=(0, 1))  # padded, as auto-range shows it
         plot.setLabel("bottom", "iteration")
         plot.setLabel("left", "loss")
-        plot.showGrid(x=True, y=True, alpha=0.2)
+        self.grid = Grid(plot)
+        plot.vb.addItem(self.grid, ignoreBounds=True)
         plot.setMenuEnabled(False)
         self.legend = plot.addLegend(offset=(-10, 10))
         self.train_curve = plot.plot(name="train loss (batch)")
@@ -71,6 +204,9 @@ class LossPlot(QWidget):
         self.latest = QLabel()
         self.latest.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.latest.setWordWrap(True)
+        # Its width follows the dock, not its text: a text that grows by a digit on every
+        # few ticks would otherwise make the main window move its docks while training runs.
+        self.latest.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         top.addWidget(self.latest, 1)
         top.addWidget(self.log_check)
@@ -82,6 +218,9 @@ class LossPlot(QWidget):
         self._x = np.empty(INITIAL_CAPACITY)
         self._y = np.empty(INITIAL_CAPACITY)
         self._n = 0
+        # The train losses' finite min and max, and their smallest positive value (log scale).
+        self._y_low, self._y_high, self._y_positive = math.inf, -math.inf, math.inf
+        self._range: _Bounds | None = None
         self._symbols = False
         self._source: tuple[Stepper | None, list[float] | None] = (None, None)
         # Test-loss points per stepper (undo swaps steppers; their points come back).
@@ -117,10 +256,61 @@ class LossPlot(QWidget):
     # --- drawing ---------------------------------------------------------------------------
 
     def redraw(self) -> None:
-        """Bring both curves and the label up to date with the model."""
+        """Bring both curves, the view range and the label up to date with the model."""
         self._update_train()
         self._update_test()
         self._update_label()
+        self._update_range()
+
+    def following(self) -> bool:
+        """Whether the view follows the data (False after the user panned or zoomed)."""
+        return self.plot.following
+
+    def data_bounds(self) -> _Bounds | None:
+        """(x min, x max, y min, y max) of the points shown, in view coordinates (log10 of
+        the loss on a log scale); None when there is nothing to show."""
+        log = self.log_check.isChecked()
+        xs: list[float] = []
+        ys: list[float] = []
+        if self._n:
+            xs += [self._x[0], self._x[self._n - 1]]
+            if log:
+                if math.isfinite(self._y_positive):
+                    ys += [self._y_positive, self._y_high]
+            elif math.isfinite(self._y_low):
+                ys += [self._y_low, self._y_high]
+        if self._test_y.size:
+            xs += [float(self._test_x.min()), float(self._test_x.max())]
+            finite = self._test_y[np.isfinite(self._test_y)]
+            if log:
+                finite = finite[finite > 0]
+            if finite.size:
+                ys += [float(finite.min()), float(finite.max())]
+        if not xs or not ys:
+            return None
+        if log:
+            ys = [math.log10(y) for y in ys]
+        return min(xs), max(xs), min(ys), max(ys)
+
+    def _update_range(self) -> None:
+        """Set the view range from the data bounds (pyqtgraph adds its usual padding)."""
+        if not self.plot.following:
+            return
+        bounds = self.data_bounds()
+        if bounds is None or bounds == self._range:
+            return
+        self._range = bounds
+        x0, x1, y0, y1 = bounds
+        vb = self.plot.vb
+        vb.setRange(xRange=(x0, x1), yRange=(y0, y1))
+        # The ViewBox applies a new range to its items only when it is about to paint, and
+        # what that changes (the transform, the curve clipped to the view) asks for a
+        # second paint. Applying it now keeps one paint per update.
+        vb.updateMatrix()
+
+    def _follow_data(self) -> None:
+        self._range = None
+        self._update_range()
 
     def _update_train(self) -> None:
         stepper = self.model.stepper
@@ -134,9 +324,19 @@ class LossPlot(QWidget):
             return
         self._reserve(n)
         start = old if grew else 0
+        if start == 0:
+            self._y_low, self._y_high, self._y_positive = math.inf, -math.inf, math.inf
         if n > start:
             self._y[start:n] = losses[start:n]
             self._x[start:n] = np.arange(start + 1, n + 1)
+            added = self._y[start:n]
+            finite = added[np.isfinite(added)]
+            if finite.size:
+                self._y_low = min(self._y_low, float(finite.min()))
+                self._y_high = max(self._y_high, float(finite.max()))
+                positive = finite[finite > 0]
+                if positive.size:
+                    self._y_positive = min(self._y_positive, float(positive.min()))
         self._n = n
         self._source = (stepper, losses)
         self._set_symbols(n <= SYMBOL_LIMIT)
@@ -220,6 +420,9 @@ class LossPlot(QWidget):
             self.log_check.setChecked(on)  # calls back here
             return
         self.plot.setLogMode(x=False, y=on)
+        self.plot.disableAutoRange()  # setLogMode turns pyqtgraph's auto-range back on
+        self.plot.following = True
+        self._follow_data()
 
     def set_dark(self, dark: bool) -> None:
         """Colours for a dark (True) or light background."""
@@ -233,6 +436,7 @@ class LossPlot(QWidget):
         background = QColor("#1c1e21") if self._dark else QColor("#ffffff")
         foreground = QColor("#e6e8eb") if self._dark else QColor("#202124")
         self.plot_widget.setBackground(background)
+        self.grid.set_colours(background, foreground)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
             plain_axis(axis)

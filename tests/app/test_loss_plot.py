@@ -170,3 +170,42 @@ def test_curves_follow_the_style_notes(plot, model):
     model.run_iterations(10)
     assert plot.train_curve is first  # created once, updated with setData
     assert plot.plot.listDataItems() == [plot.train_curve, plot.test_curve]
+
+
+def test_the_view_follows_the_data_without_pyqtgraphs_auto_range(plot, model):
+    vb = plot.plot.vb
+    model.run_iterations(200)
+    assert vb.autoRangeEnabled() == [False, False]  # auto-range paints twice per update
+    (x0, x1), (y0, y1) = vb.viewRange()
+    losses = np.asarray(model.losses)
+    assert x0 <= 1 and x1 >= 200
+    assert y0 <= losses.min() and y1 >= losses.max()
+    assert (x1 - x0) < 1.3 * 199 and (y1 - y0) < 1.3 * np.ptp(losses)  # fitted, padded
+    model.run_iterations(300)
+    assert vb.viewRange()[0][1] >= 500
+    plot.set_log_scale(True)
+    (_x0, _x1), (y0, y1) = vb.viewRange()
+    assert y0 <= np.log10(losses.min()) and y1 >= np.log10(losses.max())
+    assert vb.autoRangeEnabled() == [False, False]
+
+
+def test_panning_by_hand_stops_the_following_until_the_auto_button(plot, model):
+    vb = plot.plot.vb
+    model.run_iterations(50)
+    vb.setRange(xRange=(10, 20))
+    vb.sigRangeChangedManually.emit([True, True])  # what a drag or the wheel emits
+    assert not plot.following()
+    model.run_iterations(50)
+    assert vb.viewRange()[0] == pytest.approx([10, 20], abs=1)
+    plot.plot.autoBtnClicked()
+    assert plot.following()
+    assert vb.viewRange()[0][1] >= 100
+
+
+def test_the_grid_is_drawn_in_opaque_colours(plot, model):
+    model.run_iterations(100)
+    plot.grab()
+    major, _minor = plot.grid.lines()
+    assert major  # lines at the axes' ticks
+    assert all(colour.alpha() == 255 for colour in plot.grid.colours())
+    assert not plot.plot.getAxis("left").grid  # pyqtgraph's translucent grid is off
