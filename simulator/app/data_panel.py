@@ -8,6 +8,10 @@
   the current batch highlighted and the sample the canvas shows in bold; the held-out test
   samples in a second, read-only tab.
 - For one or two inputs, a small scatter preview coloured by the target.
+
+The table follows the sample the canvas shows (scrolling it into view when it changes).
+While the runner runs (:meth:`DataPanel.set_throttled`) that sample changes on every tick,
+so the table scrolls to it at most every :data:`FOLLOW_THROTTLE_MS` ms.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt,
+                            QTimer, Signal)
 from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDialog,
                                QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout,
@@ -47,10 +52,15 @@ KIND_TEXT: dict[str, str] = {
 }
 PARAMETERS = ("n", "noise", "seed", "test_fraction")
 MAX_PREVIEW_POINTS = 3000
+#: While running, the table scrolls to the sample shown at most this often (ms).
+FOLLOW_THROTTLE_MS = 250
 #: Class colours of the preview (Okabe-Ito): class 0, class 1, further classes.
 CLASS_COLOURS = (OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["bluish_green"],
                  OKABE_ITO["reddish_purple"], OKABE_ITO["vermillion"], OKABE_ITO["sky_blue"])
 BATCH_COLOUR = QColor(OKABE_ITO["sky_blue"])
+#: What changes in a row when the batch or the sample shown changes.
+_BATCH_ROLES = [Qt.ItemDataRole.BackgroundRole.value, Qt.ItemDataRole.FontRole.value,
+                Qt.ItemDataRole.ToolTipRole.value]
 _ROOT = QModelIndex()
 
 
@@ -260,13 +270,15 @@ class SampleTableModel(QAbstractTableModel):
         self._whole_batch = bool(mask.all()) and n > 1
         self._current_row = current
         if changed and notify:
-            self._all_changed()
+            # Only the rows' tints, fonts and tooltips change: no header, no texts.
+            self._all_changed(header=False, roles=_BATCH_ROLES)
 
-    def _all_changed(self) -> None:
+    def _all_changed(self, header: bool = True, roles: list[int] | None = None) -> None:
         rows, cols = self.rowCount(), self.columnCount()
         if rows and cols:
-            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, cols - 1))
-        if cols:
+            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, cols - 1),
+                                  roles or [])
+        if cols and header:
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, cols - 1)
 
     @property
@@ -372,6 +384,10 @@ class DataPanel(QWidget):
         self._size = 6
         self._shown_kind = ""
         self._followed_row = -1
+        self._throttled = False
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setSingleShot(True)
+        self._follow_timer.timeout.connect(self._scroll_to_current_row)
 
         # --- choosing a data set
         source_box = QGroupBox("Data set")
@@ -544,8 +560,27 @@ class DataPanel(QWidget):
         self._update_legend()
         self._follow_current_row()
 
+    def is_throttled(self) -> bool:
+        """Whether updates are spaced out (the main window says so while running)."""
+        return self._throttled
+
+    def set_throttled(self, throttled: bool) -> None:
+        """Scroll to the sample shown at most every :data:`FOLLOW_THROTTLE_MS` ms (while
+        running), or at once."""
+        self._throttled = throttled
+        if not throttled:
+            self._follow_timer.stop()
+            self._scroll_to_current_row()
+
     def _follow_current_row(self) -> None:
         """Keep the sample the canvas shows in view (unless the user is in the table)."""
+        if not self._throttled:
+            self._scroll_to_current_row()
+        elif (self.train_model.current_row != self._followed_row
+              and not self._follow_timer.isActive()):
+            self._follow_timer.start(FOLLOW_THROTTLE_MS)
+
+    def _scroll_to_current_row(self) -> None:
         row = self.train_model.current_row
         if row == self._followed_row:
             return

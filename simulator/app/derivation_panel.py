@@ -164,6 +164,10 @@ class DerivationPanel(QWidget):
 
     # --- control -------------------------------------------------------------------------------
 
+    def is_throttled(self) -> bool:
+        """Whether updates are spaced out (the main window says so while running)."""
+        return self._throttled
+
     def set_throttled(self, throttled: bool) -> None:
         """Render at most every :data:`THROTTLE_MS` ms (while running), or at once."""
         self._throttled = throttled

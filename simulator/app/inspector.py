@@ -7,8 +7,11 @@ settings.
 
 The widgets of a page are built when the selection or the network's shape changes, and
 updated in place on every other change (values, step, settings), so a field the user is
-typing in is never overwritten. Every change goes through ``LabModel.edit``; a refused edit
-leaves the document alone and shows why, next to the field or under the page.
+typing in is never overwritten. While the runner runs (:meth:`Inspector.set_throttled`)
+those updates are coalesced to at most one every :data:`THROTTLE_MS` ms, and none while the
+inspector is hidden (it catches up when shown). Every change goes through
+``LabModel.edit``; a refused edit leaves the document alone and shows why, next to the
+field or under the page.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QShowEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
@@ -39,6 +42,8 @@ OPTIMIZER_TEXT = {"gd": "gd (whole data set per step)", "sgd": "sgd (mini-batche
                   "momentum": "momentum (SGD with momentum)", "adam": "adam"}
 INITIALIZER_TEXT = {"uniform": "uniform (-0.5 to 0.5)", "xavier": "Xavier / Glorot",
                     "he": "He (Kaiming)", "constant": "constant (0)"}
+#: Milliseconds between updates of the page while the runner is running.
+THROTTLE_MS = 250
 HYPER_USED_BY = {"momentum": ("momentum",), "beta1": ("adam",), "beta2": ("adam",),
                  "eps": ("adam",), "batch_size": ("sgd", "momentum", "adam")}
 
@@ -130,6 +135,11 @@ class Inspector(QWidget):
         self.wheel_guard = WheelGuard(self)
         self._page: _Page | None = None
         self._page_key: tuple | None = None
+        self._throttled = False
+        self._stale = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._refresh_if_stale)
 
         self.title = QLabel()
         font = self.title.font()
@@ -168,8 +178,40 @@ class Inspector(QWidget):
         self._rebuild()
 
     def _on_values_changed(self) -> None:
-        if self._page is not None:
+        if self._page is None:
+            return
+        if not self._throttled:
             self._page.refresh()
+            return
+        self._stale = True
+        if not self._timer.isActive():
+            self._timer.start(THROTTLE_MS)
+
+    # --- while running ---------------------------------------------------------------------
+
+    def is_throttled(self) -> bool:
+        """Whether updates are spaced out (the main window says so while running)."""
+        return self._throttled
+
+    def set_throttled(self, throttled: bool) -> None:
+        """Update at most every :data:`THROTTLE_MS` ms (while running), or at once."""
+        self._throttled = throttled
+        if not throttled:
+            self._timer.stop()
+            self._refresh_if_stale(force=True)
+
+    def _refresh_if_stale(self, force: bool = False) -> None:
+        if not self._stale or self._page is None:
+            return
+        if not force and not self.isVisible():
+            return  # in a closed dock: caught up when shown
+        self._stale = False
+        self._page.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._stale:
+            self._timer.start(0)
 
     # --- pages -----------------------------------------------------------------------------
 
@@ -184,6 +226,7 @@ class Inspector(QWidget):
         return self._page
 
     def _rebuild(self) -> None:
+        self._stale = False
         key = self.page_key()
         if key == self._page_key and self._page is not None:
             self._page.refresh()

@@ -62,6 +62,7 @@ from .runner import SPEEDS, Runner, speed_from_name, speed_name
 from .settings import DEFAULT_DIGITS, MAX_RECENT, MemoryStore, Settings
 from .stage_strip import StageStrip
 from .toolbar import TrainingSettingsBar, draw_icon, make_speed_combo
+from .widgets import LiveLabel
 
 APP_NAME = "Backprop Lab"
 #: Bumped whenever the docks or toolbars change, so an old saved layout is not restored.
@@ -541,7 +542,9 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.run_status = QLabel()
+        # Its text changes on every tick of a run: a LiveLabel repaints without a new
+        # layout of the window.
+        self.run_status = LiveLabel(minimum_width=120)
         self.run_status.setObjectName("runStatus")
         self.run_progress = QProgressBar()
         self.run_progress.setObjectName("runProgress")
@@ -758,7 +761,12 @@ class MainWindow(QMainWindow):
         self._apply_icons()
         self.run_action.setText("&Pause" if running else "&Run")
         self.run_action.setChecked(running)
-        self.derivation_panel.set_throttled(running)
+        # The panels that only need to keep up roughly update a few times a second while
+        # running (and not at all while hidden); the canvas and the loss plot every tick.
+        for view in self.views.values():
+            set_throttled = getattr(view, "set_throttled", None)
+            if callable(set_throttled):
+                set_throttled(running)
         if running:
             self.run_status.setText("Running...")
         target = self.runner.target

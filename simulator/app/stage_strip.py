@@ -3,39 +3,26 @@
 Beside the stages: the current sub-step's title, "iteration N, epoch E, sub-step i/n" and
 the loss. It only reads the model (``stepChanged``, ``structureChanged``,
 ``settingsChanged``, ``historyChanged``).
+
+The title, the position and the loss change on every tick of a training run, so they are
+:class:`~simulator.app.widgets.LiveLabel` s: a new text repaints them without a new layout
+of the window (a QLabel's growing text made the main window move its docks mid-run).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from ..engine.explain import format_number
 from ..engine.stepper import STAGES
 from . import theme
 from .model import LabModel
+from .widgets import LiveLabel
 
 STAGE_LABELS: dict[str, str] = {"forward": "Forward", "error": "Error",
                                 "backward": "Backward", "update": "Update"}
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that shrinks to nothing, eliding its text with "..." on the right."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(20)
-
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        painter = QPainter(self)
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
-                                             rect.width())
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        painter.drawText(rect, int(self.alignment()), text)
-        painter.end()
 
 
 class StageStrip(QWidget):
@@ -61,19 +48,25 @@ class StageStrip(QWidget):
             self._chips[stage] = chip
             layout.addWidget(chip)
         layout.addSpacing(16)
-        self._title = ElidedLabel()
+        bold = QFont()
+        bold.setBold(True)  # only the weight: the size follows the strip's font
+        self._title = LiveLabel()
         self._title.setObjectName("stageTitle")
-        self._title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self._title.setFont(bold)
+        self._title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # The title gives way (elided) before the stages and the position do.
         layout.addWidget(self._title, 1)
-        self._info = QLabel()
+        # The position is never elided, and it keeps room for 5-digit iterations and
+        # 4-digit epochs (see _update_reserve): were it to grow with the count, the main
+        # window would move its docks each time a run's count gains a digit.
+        self._info = LiveLabel(elide=False)
         self._info.setObjectName("stageInfo")
         layout.addWidget(self._info)
         layout.addSpacing(12)
-        self._loss = QLabel()
+        self._loss = LiveLabel(alignment=Qt.AlignmentFlag.AlignRight
+                               | Qt.AlignmentFlag.AlignVCenter, minimum_width=110)
         self._loss.setObjectName("stageLoss")
-        self._loss.setMinimumWidth(110)
-        self._loss.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._loss.setFont(bold)
         layout.addWidget(self._loss)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         font = self.font()
@@ -81,11 +74,20 @@ class StageStrip(QWidget):
         self.setFont(font)
 
         model.stepChanged.connect(self._on_step_changed)
+        model.structureChanged.connect(self._update_reserve)
+        model.trainingConfigChanged.connect(self._update_reserve)
         model.structureChanged.connect(self._on_step_changed)
         model.settingsChanged.connect(self._on_step_changed)
         model.historyChanged.connect(self._on_step_changed)
         self._apply_styles()
+        self._update_reserve()
         self._on_step_changed()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # As wide as it must be, not as its texts would like: a size hint that grew with
+        # the title or the loss would make the main window move its docks mid-run. The
+        # texts share what the window gives (the title is elided first).
+        return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
 
     # --- reading (for tests and the status bar) ------------------------------------------------
 
@@ -131,6 +133,12 @@ class StageStrip(QWidget):
         self._info.setToolTip(self._info.text())
         self._loss.setText(self._loss_label())
 
+    def _update_reserve(self) -> None:
+        model = self._model
+        n = len(model.stepper.substeps)
+        epoch = ", epoch 8888" if model.trainer.batches_per_epoch > 1 else ""
+        self._info.set_reserve(f"Iteration 88888{epoch}, sub-step {n}/{n}")
+
     def _loss_label(self) -> str:
         model = self._model
         stepper = model.stepper
@@ -161,8 +169,6 @@ class StageStrip(QWidget):
                          "border-radius: 4px; padding: 2px 9px;")
             chip.setStyleSheet(style)
             chip.setProperty("current", stage == self._stage)
-        self._title.setStyleSheet("font-weight: bold;")
-        self._loss.setStyleSheet("font-weight: bold;")
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.PaletteChange:

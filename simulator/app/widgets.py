@@ -7,6 +7,9 @@ nothing changes. While the user is typing, :meth:`ValidatedField.show_text` only
 what the model holds; the field shows it once the user commits or reverts.
 
 :func:`parse_number` is the one place that turns typed text into a number.
+
+:class:`LiveLabel` shows text that changes on every tick of a training run without making
+the window lay itself out again.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QPalette
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QFontMetricsF, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 #: Okabe-Ito colours (colour-blind safe), readable on light and dark backgrounds.
@@ -238,6 +241,117 @@ class HintLabel(QLabel):
         super().__init__(text, parent)
         self.setWordWrap(True)
         self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+
+class LiveLabel(QWidget):
+    """A label for text that changes many times a second while training runs: an
+    iteration count, a loss, a rate.
+
+    A QLabel asks for a new layout of the whole window on every new text, and when the
+    numbers grow by a digit its larger size hint makes the main window move its docks (a
+    relayout and a repaint of everything). This label only repaints. Its size hint is the
+    widest of ``reserve`` (a sample of the widest text expected, see :meth:`set_reserve`)
+    and the lines it has shown, so it grows a few times at most and never shrinks; it asks
+    for a new layout only then, or when its number of lines changes. With ``elide`` it can
+    be squeezed down to ``minimum_width`` (each line elided with "..."); without, its size
+    hint is also its minimum.
+
+    ``text()`` and ``setText()`` are named as QLabel's, so it can stand in for one.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, reserve: str = "",
+                 alignment: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft
+                 | Qt.AlignmentFlag.AlignVCenter, minimum_width: int = 20,
+                 elide: bool = True) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._lines: list[str] = [""]
+        self._reserve = reserve
+        self._widest = ""
+        self._alignment = alignment
+        self._minimum_width = minimum_width
+        self._elide = elide
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setText(text)
+
+    def text(self) -> str:
+        """The text shown (lines joined by newlines)."""
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name
+        """Show ``text`` (one line per newline)."""
+        text = str(text)
+        if text == self._text:
+            return
+        lines = text.split("\n")
+        metrics = self.fontMetrics()
+        relayout = len(lines) != len(self._lines)
+        widest = max(lines, key=metrics.horizontalAdvance)
+        if metrics.horizontalAdvance(widest) > metrics.horizontalAdvance(self._widest):
+            self._widest = widest
+            relayout = True
+        self._text = text
+        self._lines = lines
+        if relayout:
+            self.updateGeometry()
+        self.update()
+
+    def set_reserve(self, reserve: str) -> None:
+        """A sample of the widest text expected: the size hint makes room for it (and
+        forgets the wider texts shown before)."""
+        if reserve != self._reserve:
+            self._reserve = reserve
+            self._widest = max(self._lines, key=self.fontMetrics().horizontalAdvance)
+            self.updateGeometry()
+
+    def alignment(self) -> Qt.AlignmentFlag:
+        """How the lines are aligned."""
+        return self._alignment
+
+    def setAlignment(self, alignment: Qt.AlignmentFlag) -> None:  # noqa: N802 - QLabel's
+        self._alignment = alignment
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        metrics = QFontMetricsF(self.font())
+        width = max(metrics.horizontalAdvance(self._reserve),
+                    metrics.horizontalAdvance(self._widest))
+        margins = self.contentsMargins()
+        return QSize(math.ceil(width) + 2 + margins.left() + margins.right(),
+                     len(self._lines) * self.fontMetrics().height() + 2 + margins.top()
+                     + margins.bottom())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = self.sizeHint()
+        if not self._elide:
+            return hint
+        return QSize(self._minimum_width, hint.height())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.FontChange:
+            self.updateGeometry()
+        super().changeEvent(event)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        rect = self.contentsRect().adjusted(1, 1, -1, -1)
+        metrics = self.fontMetrics()
+        exact = QFontMetricsF(self.font())
+        height = metrics.height()
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        block = len(self._lines) * height
+        top = rect.top()
+        if self._alignment & Qt.AlignmentFlag.AlignVCenter:
+            top += max(0, (rect.height() - block) // 2)
+        elif self._alignment & Qt.AlignmentFlag.AlignBottom:
+            top += max(0, rect.height() - block)
+        horizontal = self._alignment & ~Qt.AlignmentFlag.AlignVertical_Mask
+        for n, line in enumerate(self._lines):
+            shown = line if exact.horizontalAdvance(line) <= rect.width() + 0.5 else \
+                metrics.elidedText(line, Qt.TextElideMode.ElideRight, rect.width())
+            painter.drawText(QRect(rect.left(), top + n * height, rect.width(), height),
+                             int(horizontal | Qt.AlignmentFlag.AlignVCenter), shown)
+        painter.end()
 
 
 def plain_axis(axis: Any) -> None:

@@ -305,3 +305,23 @@ def test_table_follows_the_sample_the_canvas_shows(qtbot, panel, model):
         row = panel.train_model.current_row
         rect = panel.train_table.visualRect(panel.train_model.index(row, 0))
         assert panel.train_table.viewport().rect().intersects(rect)
+
+
+def test_while_running_the_table_follows_the_sample_a_few_times_a_second(qtbot, panel, model):
+    doc = edits.set_training(edits.new_document((2, 2, 1)), optimizer="sgd", batch_size=1)
+    model.set_document(edits.set_data(doc, edits.Dataset(np.arange(400.0).reshape(200, 2),
+                                                         np.zeros((200, 1)))))
+    scrolls: list[int] = []
+    original = panel.train_table.scrollTo
+    panel.train_table.scrollTo = lambda *args: (scrolls.append(1), original(*args))
+    panel.set_throttled(True)
+    for _ in range(20):
+        model.run_iterations(1)  # a new sample shown on every tick
+    assert scrolls == []  # none while the ticks come
+    qtbot.waitUntil(lambda: len(scrolls) == 1, timeout=2000)
+    row = panel.train_model.current_row
+    rect = panel.train_table.visualRect(panel.train_model.index(row, 0))
+    assert panel.train_table.viewport().rect().intersects(rect)
+    panel.set_throttled(False)  # paused: at once again
+    model.run_iterations(1)
+    assert len(scrolls) == 2

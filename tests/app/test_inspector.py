@@ -313,3 +313,21 @@ def test_leaving_a_field_commits_it(qtbot, inspector, model):
     inspector.page.frozen.setFocus()  # Tab / click elsewhere
     qtbot.waitUntil(lambda: param(model, "w5") == 0.25)
     assert model.undo_stack.count() == 1
+
+
+def test_while_running_the_page_updates_a_few_times_a_second(qtbot, inspector, model):
+    model.select("w5")
+    page = inspector.page
+    refreshes: list[int] = []
+    original = page.refresh
+    page.refresh = lambda: (refreshes.append(1), original())  # type: ignore[method-assign]
+    inspector.set_throttled(True)
+    for _ in range(20):
+        model.run_iterations(1)
+    assert refreshes == []  # nothing synchronously
+    qtbot.waitUntil(lambda: len(refreshes) == 1, timeout=2000)
+    assert page.value.edit.text() == page.fmt(param(model, "w5"))
+    inspector.set_throttled(False)
+    model.run_iterations(1)  # paused: at once again
+    assert len(refreshes) > 1
+    assert page.value.edit.text() == page.fmt(param(model, "w5"))

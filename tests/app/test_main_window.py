@@ -536,3 +536,27 @@ def test_model_is_shared_not_copied(qtbot):
     win = MainWindow(model)
     qtbot.addWidget(win, before_close_func=_no_prompt)
     assert win.model is model
+
+
+def test_the_docks_keep_their_widths_while_a_run_counts_up(qtbot, window):
+    window.speed_actions["fast"].trigger()
+    qtbot.wait(50)  # the layout settles
+    widths = {name: dock.width() for name, dock in window.docks.items()}
+    canvas = window.canvas.width()
+    window.run_action.trigger()
+    # 2,000 iterations: the counts in the stage strip and the status bar gain digits.
+    qtbot.waitUntil(lambda: window.model.stepper.completed_iterations > 2000, timeout=10000)
+    press(qtbot, window, Qt.Key.Key_R)
+    qtbot.wait(50)
+    assert {name: dock.width() for name, dock in window.docks.items()} == widths
+    assert window.canvas.width() == canvas
+    assert "Iteration" in window.stage_strip.info_text()
+    assert "iterations" in window.run_status.text()
+
+
+def test_panels_update_a_few_times_a_second_while_running(qtbot, window):
+    panels = (window.views["inspector"], window.views["data"], window.derivation_panel)
+    window.run_action.trigger()
+    assert all(panel.is_throttled() for panel in panels)
+    press(qtbot, window, Qt.Key.Key_R)
+    assert not any(panel.is_throttled() for panel in panels)
