@@ -5,7 +5,9 @@ Run it as a script (it is not a test)::
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_app.py [--seconds 3]
 
 It opens the real main window (1600x1000; offscreen unless QT_QPA_PLATFORM says
-otherwise; the user's settings are not touched) for two networks:
+otherwise; the user's settings are not touched; set up as the app's entry point sets it
+up, start-up objects frozen out of the garbage collector's full collections, see
+``simulator.app.main.freeze_startup_objects``) for two networks:
 
 - the reference lesson (2-2-2, one sample, gd; resources/examples/reference.json);
 - a 2-8-8-1 network (sigmoid, a bias per neuron) on make("circle", n=200), sgd with
@@ -296,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setStyle("Fusion")
     app.setOrganizationName("BackpropLabBench")
 
+    from simulator.app.main import freeze_startup_objects
     from simulator.app.main_window import MainWindow
     from simulator.app.model import LabModel
     from simulator.engine import document as doc_io
@@ -314,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(1600, 1000)
         window.show()
         wait(app, 0.5)
+        freeze_startup_objects()  # as the app's entry point does once its window is shown
         canvas_kind = type(window.canvas).__name__
         for label, speed in (("100 it/s", 100), ("Fast", None)):
             results[(name, label)] = measure(app, window, speed, args.seconds)

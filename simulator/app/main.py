@@ -15,6 +15,7 @@ logged and shown in a dialog rather than printed at the user.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -169,6 +170,18 @@ def install_excepthook() -> None:
 
 # --- main ----------------------------------------------------------------------------------
 
+def freeze_startup_objects() -> None:
+    """Put the objects made at start-up (modules, Qt wrappers, the window and its items)
+    out of the garbage collector's reach.
+
+    Every so often Python's collector walks every object it tracks: with the ~75,000 of
+    a started app that takes ~30 ms, a visible stall in the middle of a training run.
+    These objects live as long as the app; what is made later is collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _settle(app: object, seconds: float) -> None:
     """Let the event loop lay out and paint for a little while."""
     from PySide6.QtCore import QEventLoop
@@ -280,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     window.show()
+    freeze_startup_objects()
     if path is not None:
         window.settings.add_recent(str(path))
     if args.train:

@@ -30,8 +30,11 @@ SPEEDS: tuple[int | None, ...] = (1, 5, 20, 100, None)
 DEFAULT_SPEED: int | None = 100
 #: Shortest time between two ticks at a paced speed (about 60 redraws a second).
 FRAME_S = 1.0 / 60.0
-#: Time a "fast" tick may spend, views included, so input is answered within ~50 ms.
-FAST_BUDGET_S = 0.015
+#: Time a "fast" tick may spend, the views' slots included. Input that arrives during a
+#: tick can wait for that tick, the paints it caused and the next tick (the repeating
+#: zero timer is always due first), so two ticks and a frame's paints must fit in ~50 ms:
+#: 10 ms leaves ~25 ms for the paints of a 2-8-8-1 network (15 ms left too little).
+FAST_BUDGET_S = 0.010
 #: Iterations in the first slice of a fast run, before the cost is known.
 FIRST_SLICE = 50
 #: Most iterations in one slice.
