@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +34,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QGraphicsView,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -56,7 +54,11 @@ from ..engine.document import Document, DocumentError
 from ..engine.initializers import INITIALIZER_NAMES
 from ..engine.network import BIAS_MODES
 from . import shortcuts, theme
+from .canvas import NetworkCanvas
+from .data_panel import DataPanel
 from .derivation_panel import DerivationPanel
+from .inspector import Inspector
+from .loss_plot import LossPlot
 from .model import LabModel
 from .runner import SPEEDS, Runner, speed_from_name, speed_name
 from .settings import DEFAULT_DIGITS, MAX_RECENT, MemoryStore, Settings
@@ -70,26 +72,6 @@ STATE_VERSION = 1
 #: Epochs with at most this many batches run at once; longer ones run through the runner.
 SYNC_EPOCH_BATCHES = 2000
 FILE_FILTER = "Backprop Lab documents (*.json);;All files (*)"
-
-
-def _placeholder(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setWordWrap(True)
-    label.setEnabled(False)
-    label.setMinimumSize(120, 80)
-    return label
-
-
-def _make_view(module: str, cls: str, model: LabModel, missing: str) -> tuple[QWidget, bool]:
-    """The view ``module.cls(model)``, or a placeholder while that module is not there."""
-    try:
-        factory = getattr(importlib.import_module(module), cls)
-    except ImportError:
-        return _placeholder(missing), False
-    except AttributeError:
-        return _placeholder(missing), False
-    return factory(model), True
 
 
 # --- dialogs -------------------------------------------------------------------------------
@@ -241,7 +223,6 @@ class MainWindow(QMainWindow):
         self.settings = Settings() if persist else Settings(MemoryStore())
         self.runner = Runner(self.model, self)
         self.views: dict[str, QWidget] = {}
-        self._view_ready: dict[str, bool] = {}
         self.setDockNestingEnabled(True)
         self.setAcceptDrops(True)
         self.setWindowIcon(QApplication.windowIcon())
@@ -274,11 +255,9 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         self.stage_strip = StageStrip(self.model)
         layout.addWidget(self.stage_strip)
-        canvas, ready = _make_view("simulator.app.canvas", "NetworkCanvas", self.model,
-                                   "The network canvas will appear here.")
+        canvas = NetworkCanvas(self.model)
         self.canvas = canvas
         self.views["canvas"] = canvas
-        self._view_ready["canvas"] = ready
         layout.addWidget(canvas, 1)
         self.setCentralWidget(central)
 
@@ -296,17 +275,14 @@ class MainWindow(QMainWindow):
         self.views["derivation"] = self.derivation_panel
         self.derivation_dock = self._dock("derivation", "Derivation", self.derivation_panel)
 
-        specs = (("inspector", "Inspector", "simulator.app.inspector", "Inspector",
-                  "The inspector will appear here."),
-                 ("data", "Data", "simulator.app.data_panel", "DataPanel",
-                  "The data panel will appear here."),
-                 ("loss", "Loss", "simulator.app.loss_plot", "LossPlot",
-                  "The loss plot will appear here."))
+        specs: tuple[tuple[str, str, Callable[[LabModel], QWidget]], ...] = (
+            ("inspector", "Inspector", Inspector),
+            ("data", "Data", DataPanel),
+            ("loss", "Loss", LossPlot))
         self.docks: dict[str, QDockWidget] = {"derivation": self.derivation_dock}
-        for key, title, module, cls, missing in specs:
-            view, ready = _make_view(module, cls, self.model, missing)
+        for key, title, factory in specs:
+            view = factory(self.model)
             self.views[key] = view
-            self._view_ready[key] = ready
             self.docks[key] = self._dock(key, title, view)
 
         # The 3D surface needs OpenGL: it is created the first time its dock is shown.
@@ -338,10 +314,10 @@ class MainWindow(QMainWindow):
         from .main import configure_gl_platform
 
         configure_gl_platform()
-        view, ready = _make_view("simulator.app.surface", "SurfaceView", self.model,
-                                 "The cost surface will appear here.")
+        from .surface import SurfaceView  # imported late: it may bring in OpenGL
+
+        view = SurfaceView(self.model)
         self.views["surface"] = view
-        self._view_ready["surface"] = ready
         self._surface_holder.layout().addWidget(view)
         self._tell_dark(view, theme.is_dark())
 
@@ -413,8 +389,6 @@ class MainWindow(QMainWindow):
         self.about_action = a("&About Backprop Lab", self.show_about)
 
         self._apply_icons()
-        self.export_png_action.setEnabled(hasattr(self.canvas, "export_png"))
-        self.export_svg_action.setEnabled(hasattr(self.canvas, "export_svg"))
 
     def _apply_icons(self) -> None:
         """Draw the training icons in the palette's text colour (light and dark themes)."""
@@ -530,7 +504,6 @@ class MainWindow(QMainWindow):
         digits_menu.addAction(self.fewer_digits_action)
         view_menu.addSeparator()
         view_menu.addAction(self.zoom_fit_action)
-        self.zoom_fit_action.setEnabled(self._view_ready["canvas"])
         view_menu.addAction(self.reset_layout_action)
         toolbars_menu = view_menu.addMenu("Tool&bars")
         toolbars_menu.addAction(self.steps_toolbar.toggleViewAction())
@@ -562,9 +535,7 @@ class MainWindow(QMainWindow):
         self.runner.runningChanged.connect(self._on_running_changed)
         self.runner.progress.connect(self._on_progress)
         self.runner.stopped.connect(self._on_run_stopped)
-        message = getattr(self.canvas, "messageRequested", None)
-        if message is not None:
-            message.connect(self.show_message)
+        self.canvas.messageRequested.connect(self.show_message)
         self._return_keeper = shortcuts.ReturnKeeper(self)
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -960,9 +931,7 @@ class MainWindow(QMainWindow):
 
     def export_canvas(self, kind: str) -> bool:
         """File > Export > Canvas as PNG or SVG."""
-        method = getattr(self.canvas, f"export_{kind}", None)
-        if method is None:
-            return False
+        method = self.canvas.export_png if kind == "png" else self.canvas.export_svg
         stem = self._display_name().removesuffix(".json") or "network"
         filt = "PNG image (*.png)" if kind == "png" else "SVG image (*.svg)"
         path, _filter = QFileDialog.getSaveFileName(self, f"Export canvas as {kind.upper()}",
@@ -987,14 +956,7 @@ class MainWindow(QMainWindow):
 
     def zoom_to_fit(self) -> None:
         """Fit the whole network into the canvas."""
-        fit = getattr(self.canvas, "zoom_to_fit", None)
-        if callable(fit):
-            fit()
-        elif isinstance(self.canvas, QGraphicsView) and self.canvas.scene() is not None:
-            rect = self.canvas.scene().itemsBoundingRect()
-            if not rect.isEmpty():
-                self.canvas.fitInView(rect.adjusted(-20, -20, 20, 20),
-                                      Qt.AspectRatioMode.KeepAspectRatio)
+        self.canvas.zoom_to_fit()
 
     def shortcut_groups(self) -> list[tuple[str, list[QAction]]]:
         """Actions with shortcuts, grouped as in the menus (for the shortcuts dialog)."""
