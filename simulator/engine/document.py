@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .datasets import Dataset, DatasetError
+from .files import atomic_write
 from .losses import LOSSES
 from .network import BIAS_MODES, LayerSpec, Network, NetworkError
 from .optimizers import OPTIMIZER_NAMES, OptimizerError, TrainingConfig
@@ -368,30 +368,9 @@ def dumps(doc: Document) -> str:
 def save(doc: Document, path: str | os.PathLike[str]) -> None:
     """Write the document atomically: a crash mid-save leaves the old file whole."""
     p = Path(path)
-    text = doc.to_json().encode("utf-8")
-    directory = p.parent if str(p.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
+        atomic_write(p, doc.to_json().encode("utf-8"))
     except OSError as exc:
-        raise DocumentError(f"{p.name}: cannot be saved ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if p.exists():
-            try:
-                os.chmod(tmp, p.stat().st_mode & 0o777)
-            except OSError:
-                pass
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise DocumentError(f"{p.name}: cannot be saved ({exc.strerror or exc})") from None
 
 

@@ -68,18 +68,17 @@ import json
 import math
 import os
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from .activations import ACTIVATIONS, LEAKY_SLOPE
 from .backprop import forward, loss_value
+from .files import atomic_write
 from .losses import LOSSES
 from .network import Network, NetworkError, ParamInfo
 from .optimizers import OPTIMIZER_NAMES, OptimizerError, TrainingConfig
@@ -1321,22 +1320,7 @@ def write_csv(surface: Surface, path: str | os.PathLike[str]) -> None:
         out.extend(f"{xs},{yv},{v!r}" if math.isfinite(v) else f"{xs},{yv},inf"
                    for yv, v in zip(ys, row))
     data = ("\n".join(out) + "\n").encode("utf-8")
-    p = Path(path)
-    directory = p.parent if str(p.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
+        atomic_write(path, data)
     except OSError as exc:
-        raise SurfaceError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, (p.stat().st_mode & 0o777) if p.exists() else 0o644)
-        os.replace(tmp, p)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise SurfaceError(f"cannot write {path}: {exc.strerror or exc}") from None

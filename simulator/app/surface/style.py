@@ -6,20 +6,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
+from ..widgets import OKABE_ITO
+
 COLORMAP_NAME = "viridis"
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with colour-vision
 # deficiencies. The training path is white (black in the contour view's legend swatch would
 # vanish on dark parts of the map), the current point and its gradient vermillion.
-OKABE_ITO = {
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
 PATH_COLOURS = {
     "path": "#FFFFFF",
     "gd": OKABE_ITO["orange"],
