@@ -25,26 +25,14 @@ from simulator.engine import edits
 from simulator.engine import surface as engine_surface
 from simulator.engine.backprop import loss_value
 from simulator.resources import example_path
+from tests.surface_helpers import reference_model, settled, wait_settled
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def model():
-    return LabModel(document=doc_io.load(example_path("reference.json")))
-
-
-def settled(view: SurfaceView) -> bool:
-    """The grid for the current parameters has arrived and nothing is pending."""
-    c = view.controller
-    drawn = c.drawn
-    return (drawn is not None and not drawn.coarse and not c.busy
-            and np.array_equal(drawn.spec.centre, view.model.params)
-            and not view.redraw_pending)
-
-
-def wait_settled(qtbot, view: SurfaceView) -> None:
-    qtbot.waitUntil(lambda: settled(view), timeout=10_000)
+    return reference_model()
 
 
 @pytest.fixture
