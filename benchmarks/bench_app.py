@@ -49,10 +49,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
-from simulator.app.main import configure_gl_platform  # noqa: E402
+from simulator.app.main import configure_gl_platform
 
 TARGET_REDRAWS = 30.0
 TARGET_FAST_REFERENCE = 5000.0
@@ -67,7 +67,7 @@ class PaintCounter(QObject):
         self.count = 0
         widget.installEventFilter(self)
 
-    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             self.count += 1
         return False
@@ -88,7 +88,7 @@ class PaintTimer(QObject):
         for w in self._widgets:
             w.removeEventFilter(self)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.Paint or not isinstance(obj, QWidget):
             return False
         owner = obj

@@ -7,7 +7,7 @@ opens the window (``python -m simulator [FILE] [--screenshot OUT.png] [--steps N
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["resources_dir", "resource_path", "example_path", "icon_path", "ICON_SIZES"]
+__all__ = ["ICON_SIZES", "example_path", "icon_path", "resource_path", "resources_dir"]
 
 #: Environment variable naming a ``resources/`` folder to use instead of the default.
 ENV_VAR = "BACKPROP_LAB_RESOURCES"

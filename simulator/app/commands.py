@@ -22,7 +22,7 @@ MERGE_ID = 4711
 class DocumentCommand(QUndoCommand):
     """Replace the document with ``new_doc`` (and start a fresh stepper on it)."""
 
-    def __init__(self, model: "LabModel", text: str, new_doc: Document,
+    def __init__(self, model: LabModel, text: str, new_doc: Document,
                  merge_key: object | None = None) -> None:
         super().__init__(text)
         self._model = model
@@ -30,10 +30,10 @@ class DocumentCommand(QUndoCommand):
         self._after = model.make_snapshot(new_doc)
         self._merge_key = merge_key
 
-    def id(self) -> int:  # noqa: A003 - Qt's name
+    def id(self) -> int:
         return MERGE_ID if self._merge_key is not None else -1
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, DocumentCommand) or other._merge_key is None:
             return False
         if other._merge_key != self._merge_key:

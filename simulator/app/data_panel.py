@@ -23,21 +23,54 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt,
-                            QTimer, Signal)
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDialog,
-                               QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QMessageBox, QPushButton, QScrollArea, QSpinBox, QTableView,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..engine import datasets, edits
 from ..engine.datasets import Dataset, DatasetError
 from ..engine.explain import format_number
 from .model import LabModel
-from .widgets import (OKABE_ITO, HintLabel, WheelGuard, error_label, guard_wheel, is_dark,
-                      parse_number, plain_axis, show_message)
+from .widgets import (
+    OKABE_ITO,
+    HintLabel,
+    WheelGuard,
+    error_label,
+    guard_wheel,
+    is_dark,
+    parse_number,
+    plain_axis,
+    show_message,
+)
 
 CSV_KIND = "csv"
 KIND_TEXT: dict[str, str] = {
@@ -137,10 +170,10 @@ class SampleTableModel(QAbstractTableModel):
             return (0, data.n_inputs, data.n_outputs, names[0] + names[1])
         return (x.shape[0], x.shape[1], t.shape[1], names[0] + names[1])
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else self._shape[0]
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else self._shape[1] + self._shape[2]
 
     def field(self, column: int) -> tuple[str, int]:
@@ -190,7 +223,7 @@ class SampleTableModel(QAbstractTableModel):
                 return "In the current batch"
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Vertical:
             if role == Qt.ItemDataRole.DisplayRole:
@@ -215,7 +248,7 @@ class SampleTableModel(QAbstractTableModel):
             return base
         return base | Qt.ItemFlag.ItemIsEditable
 
-    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,  # noqa: N802
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
         if self.test or not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False

@@ -343,12 +343,12 @@ class DerivationPanel(QWidget):
 
     # --- events --------------------------------------------------------------------------------
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._dirty:
             self._schedule()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_banner_style()
             self._html = ""
@@ -362,4 +362,4 @@ class DerivationPanel(QWidget):
                                   "font-weight:bold; padding:6px; border-radius:4px;")
 
 
-__all__ = ["DerivationPanel", "INTRO", "THROTTLE_MS"]
+__all__ = ["INTRO", "THROTTLE_MS", "DerivationPanel"]

@@ -16,26 +16,46 @@ field or under the page.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QShowEvent
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
-                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..engine import edits
 from ..engine.activations import ACTIVATIONS
-from ..engine.document import Document, MAX_ABS_VALUE
+from ..engine.document import MAX_ABS_VALUE, Document
 from ..engine.explain import format_number
 from ..engine.initializers import INITIALIZER_NAMES
-from ..engine.losses import LOSSES, LOSS_NAMES
+from ..engine.losses import LOSS_NAMES, LOSSES
 from ..engine.network import BIAS_MODES, Network
 from ..engine.optimizers import OPTIMIZER_NAMES
 from .model import LabModel
-from .widgets import (HintLabel, NumberField, ValidatedField, WheelGuard, error_label,
-                      guard_wheel, show_message)
+from .widgets import (
+    HintLabel,
+    NumberField,
+    ValidatedField,
+    WheelGuard,
+    error_label,
+    guard_wheel,
+    show_message,
+)
 
 BIAS_TEXT = {"neuron": "one per neuron", "shared": "one, shared by the layer", "none": "none"}
 OPTIMIZER_TEXT = {"gd": "gd (whole data set per step)", "sgd": "sgd (mini-batches)",
@@ -208,7 +228,7 @@ class Inspector(QWidget):
         self._stale = False
         self._page.refresh()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self._timer.start(0)
@@ -221,7 +241,7 @@ class Inspector(QWidget):
         return (resolve_selection(net, self.model.selection), net.input_size, net.layers)
 
     @property
-    def page(self) -> "_Page | None":
+    def page(self) -> _Page | None:
         """The page shown now."""
         return self._page
 

@@ -99,11 +99,11 @@ class Grid(pg.GraphicsObject):
         """The major and minor lines of the last paint, in view coordinates."""
         return list(self._lines[0]), list(self._lines[1])
 
-    def viewRangeChanged(self) -> None:  # noqa: N802 - pyqtgraph's name
+    def viewRangeChanged(self) -> None:
         self.prepareGeometryChange()
         self.update()
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:
         return self._plot.vb.viewRect()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
@@ -150,12 +150,12 @@ class _PlotItem(pg.PlotItem):
         self.following = False
         self.updateButtons()
 
-    def autoBtnClicked(self) -> None:  # noqa: N802 - pyqtgraph's name
+    def autoBtnClicked(self) -> None:
         self.following = True
         self.autoBtn.hide()
         self.on_follow()
 
-    def updateButtons(self) -> None:  # noqa: N802 - pyqtgraph's name
+    def updateButtons(self) -> None:
         try:
             if (self._exportOpts is False and self.mouseHovering and not self.buttonsHidden
                     and not self.following):

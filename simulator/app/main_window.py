@@ -588,7 +588,7 @@ class MainWindow(QMainWindow):
         self.docks["loss"].raise_()
         self._apply_default_sizes()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._layout_applied:
             self._layout_applied = True
@@ -993,7 +993,7 @@ class MainWindow(QMainWindow):
         """Whether closing asks about unsaved changes (off in the screenshot mode)."""
         self._confirm_on_close = confirm
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.runner.pause()
         if self._confirm_on_close and not self.maybe_save():
             event.ignore()
@@ -1005,14 +1005,14 @@ class MainWindow(QMainWindow):
                 app.focusChanged.disconnect(self._return_keeper.on_focus_changed)
         event.accept()
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         if any(u.isLocalFile() and u.toLocalFile().lower().endswith(".json") for u in urls):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+    def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             if url.isLocalFile() and url.toLocalFile().lower().endswith(".json"):
                 event.acceptProposedAction()
@@ -1020,7 +1020,7 @@ class MainWindow(QMainWindow):
                 return
         event.ignore()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._sync_theme_actions(theme.is_dark(self.palette()))
             self._apply_icons()
@@ -1045,5 +1045,11 @@ def window_icon() -> QIcon:
     return icon
 
 
-__all__ = ["MainWindow", "NewDocumentDialog", "ReinitializeDialog", "window_icon", "APP_NAME",
-           "STATE_VERSION"]
+__all__ = [
+    "APP_NAME",
+    "STATE_VERSION",
+    "MainWindow",
+    "NewDocumentDialog",
+    "ReinitializeDialog",
+    "window_icon",
+]

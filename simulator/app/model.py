@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -38,6 +38,7 @@ from ..engine.backprop import BackwardPass, ForwardPass
 from ..engine.datasets import Dataset
 from ..engine.document import Document, DocumentError
 from ..engine.explain import Explanation, explain_parameter, explain_substep
+from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from ..engine.network import Network
 from ..engine.optimizers import TrainingConfig
 from ..engine.stepper import Iteration, Stepper, SubStep
@@ -74,7 +75,7 @@ class LabModel(QObject):
         # stack's last cleanChanged (emitted while it is destroyed) cannot reach a dead model.
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.path: Path | None = None
-        self.digits = 6
+        self.digits = DEFAULT_DIGITS
         self.sample = 0
         self.selection = ""
         self.divergence_message = ""
@@ -221,7 +222,7 @@ class LabModel(QObject):
 
     def set_digits(self, digits: int) -> None:
         """Significant digits shown in numbers (1 to 15)."""
-        digits = max(1, min(15, int(digits)))
+        digits = max(MIN_DIGITS, min(MAX_DIGITS, int(digits)))
         if digits != self.digits:
             self.digits = digits
             self.settingsChanged.emit()
@@ -388,4 +389,4 @@ def check_finite(value: float, what: str) -> float:
     return v
 
 
-__all__ = ["LabModel", "Snapshot", "check_finite", "Dataset"]
+__all__ = ["Dataset", "LabModel", "Snapshot", "check_finite"]

@@ -258,5 +258,11 @@ class Runner(QObject):
             self._stop("Stopped: nothing more to run.")
 
 
-__all__ = ["Runner", "SPEEDS", "DEFAULT_SPEED", "speed_name", "speed_from_name",
-           "FAST_BUDGET_S"]
+__all__ = [
+    "DEFAULT_SPEED",
+    "FAST_BUDGET_S",
+    "SPEEDS",
+    "Runner",
+    "speed_from_name",
+    "speed_name",
+]

@@ -25,8 +25,9 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 OK_LINE = "self-test: OK"
 FAILED_PREFIX = "self-test: FAILED: "
@@ -159,7 +160,7 @@ def _report_gl() -> None:
 def _gl_string(ctx: Any, name: int) -> str:
     try:
         value = ctx.functions().glGetString(name)
-    except Exception:  # noqa: BLE001 - informational only
+    except Exception:
         return ""
     if isinstance(value, bytes):
         return value.decode(errors="replace")
@@ -243,7 +244,7 @@ def run_self_test(example: str | os.PathLike[str] | None = None) -> int:
     except SelfTestError as exc:
         _say(FAILED_PREFIX + str(exc))
         return EXIT_FAILED
-    except BaseException as exc:  # noqa: BLE001 - any failure is a result, with its reason
+    except BaseException as exc:
         if sys.stderr is not None:
             import traceback
 

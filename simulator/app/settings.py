@@ -22,9 +22,10 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from ..engine.limits import DEFAULT_DIGITS
+
 SETTINGS_VERSION = 1
 MAX_RECENT = 8
-DEFAULT_DIGITS = 5
 THEMES: tuple[str, ...] = ("light", "dark")
 SPEED_NAMES: tuple[str, ...] = ("1", "5", "20", "100", "fast")
 DEFAULT_SPEED = "100"
@@ -95,7 +96,7 @@ class MemoryStore:
     def value(self, key: str, default: Any = None) -> Any:
         return self._values.get(key, default)
 
-    def setValue(self, key: str, value: Any) -> None:  # noqa: N802 - QSettings' name
+    def setValue(self, key: str, value: Any) -> None:
         self._values[key] = value
 
     def contains(self, key: str) -> bool:
@@ -104,7 +105,7 @@ class MemoryStore:
     def remove(self, key: str) -> None:
         self._values.pop(key, None)
 
-    def allKeys(self) -> list[str]:  # noqa: N802 - QSettings' name
+    def allKeys(self) -> list[str]:
         return list(self._values)
 
     def sync(self) -> None:
@@ -216,5 +217,14 @@ class Settings:
         self._store.setValue("window/state", value)
 
 
-__all__ = ["Settings", "MemoryStore", "migrate", "SETTINGS_VERSION", "MAX_RECENT", "DEFAULT_DIGITS",
-           "THEMES", "SPEED_NAMES", "DEFAULT_SPEED"]
+__all__ = [
+    "DEFAULT_DIGITS",
+    "DEFAULT_SPEED",
+    "MAX_RECENT",
+    "SETTINGS_VERSION",
+    "SPEED_NAMES",
+    "THEMES",
+    "MemoryStore",
+    "Settings",
+    "migrate",
+]

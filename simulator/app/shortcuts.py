@@ -103,7 +103,7 @@ class ReturnKeeper(QObject):
             new.installEventFilter(self)
             self._watched = new
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
                 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
                 and _is_editor(watched)):
@@ -162,4 +162,4 @@ class ShortcutsDialog(QDialog):
         return [(t.item(r, 0).text(), t.item(r, 1).text()) for r in range(t.rowCount())]
 
 
-__all__ = ["KEYS", "sequences", "apply_keys", "ReturnKeeper", "ShortcutsDialog"]
+__all__ = ["KEYS", "ReturnKeeper", "ShortcutsDialog", "apply_keys", "sequences"]

@@ -83,7 +83,7 @@ class StageStrip(QWidget):
         self._update_reserve()
         self._on_step_changed()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         # As wide as it must be, not as its texts would like: a size hint that grew with
         # the title or the loss would make the main window move its docks mid-run. The
         # texts share what the window gives (the title is elided first).
@@ -170,10 +170,10 @@ class StageStrip(QWidget):
             chip.setStyleSheet(style)
             chip.setProperty("current", stage == self._stage)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_styles()
         super().changeEvent(event)
 
 
-__all__ = ["StageStrip", "STAGE_LABELS"]
+__all__ = ["STAGE_LABELS", "StageStrip"]

@@ -102,5 +102,13 @@ def monospace_font(point_size: float | None = None) -> QFont:
     return font
 
 
-__all__ = ["dark_palette", "light_palette", "apply_theme", "is_dark", "muted_text", "accent",
-           "warning_colors", "monospace_font"]
+__all__ = [
+    "accent",
+    "apply_theme",
+    "dark_palette",
+    "is_dark",
+    "light_palette",
+    "monospace_font",
+    "muted_text",
+    "warning_colors",
+]

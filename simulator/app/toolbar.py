@@ -48,10 +48,10 @@ class LearningRateSpinBox(QDoubleSpinBox):
         self.setCorrectionMode(QDoubleSpinBox.CorrectionMode.CorrectToPreviousValue)
         self.setMinimumWidth(100)
 
-    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+    def textFromValue(self, value: float) -> str:
         return format_number(value, 6)
 
-    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
+    def valueFromText(self, text: str) -> float:
         try:
             return float(text.strip())
         except ValueError:
@@ -73,7 +73,7 @@ class LearningRateSpinBox(QDoubleSpinBox):
     def fixup(self, text: str) -> str:
         return self.textFromValue(self.value())
 
-    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
+    def stepBy(self, steps: int) -> None:
         value = self.value()
         for _ in range(abs(steps)):
             value = _ladder_next(value, up=steps > 0)
@@ -247,5 +247,11 @@ def make_speed_combo(parent: QWidget | None = None) -> QComboBox:
 
 __all__ = [
     "ICON_KINDS",
-    "draw_icon","LearningRateSpinBox", "TrainingSettingsBar", "make_speed_combo", "OPTIMIZERS",
-           "LR_MIN", "LR_MAX"]
+    "LR_MAX",
+    "LR_MIN",
+    "OPTIMIZERS",
+    "LearningRateSpinBox",
+    "TrainingSettingsBar",
+    "draw_icon",
+    "make_speed_combo",
+]

@@ -15,7 +15,8 @@ the window lay itself out again.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QFontMetricsF, QKeyEvent, QPainter, QPaintEvent, QPalette
@@ -94,7 +95,7 @@ class _Edit(QLineEdit):
     escapePressed = Signal()
     focusLost = Signal()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.enterPressed.emit()
@@ -106,7 +107,7 @@ class _Edit(QLineEdit):
             return
         super().keyPressEvent(event)
 
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+    def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
         # A popup or another window taking focus is not the user leaving the field.
         if event.reason() not in (Qt.FocusReason.PopupFocusReason,
@@ -176,7 +177,7 @@ class ValidatedField(QWidget):
         else:
             self.edit.setCursorPosition(0)
 
-    def setReadOnly(self, read_only: bool) -> None:  # noqa: N802 - Qt-style name
+    def setReadOnly(self, read_only: bool) -> None:
         self.edit.setReadOnly(read_only)
 
     # --- actions -------------------------------------------------------------------------
@@ -278,7 +279,7 @@ class LiveLabel(QWidget):
         """The text shown (lines joined by newlines)."""
         return self._text
 
-    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name
+    def setText(self, text: str) -> None:
         """Show ``text`` (one line per newline)."""
         text = str(text)
         if text == self._text:
@@ -308,11 +309,11 @@ class LiveLabel(QWidget):
         """How the lines are aligned."""
         return self._alignment
 
-    def setAlignment(self, alignment: Qt.AlignmentFlag) -> None:  # noqa: N802 - QLabel's
+    def setAlignment(self, alignment: Qt.AlignmentFlag) -> None:
         self._alignment = alignment
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         metrics = QFontMetricsF(self.font())
         width = max(metrics.horizontalAdvance(self._reserve),
                     metrics.horizontalAdvance(self._widest))
@@ -321,18 +322,18 @@ class LiveLabel(QWidget):
                      len(self._lines) * self.fontMetrics().height() + 2 + margins.top()
                      + margins.bottom())
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def minimumSizeHint(self) -> QSize:
         hint = self.sizeHint()
         if not self._elide:
             return hint
         return QSize(self._minimum_width, hint.height())
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:
             self.updateGeometry()
         super().changeEvent(event)
 
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         rect = self.contentsRect().adjusted(1, 1, -1, -1)
         metrics = self.fontMetrics()
@@ -372,7 +373,7 @@ class WheelGuard(QObject):
     """Keeps combo boxes and spin boxes from changing when the user scrolls the panel
     past them (only a focused control takes the wheel)."""
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Wheel and isinstance(obj, QWidget) and not obj.hasFocus():
             event.ignore()
             return True

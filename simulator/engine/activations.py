@@ -7,8 +7,8 @@ through the output where that is how the lesson writes it (``out * (1 - out)`` f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import operator
 import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from collections.abc import Iterator, Mapping
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +89,7 @@ class Factor:
     symbol: str
     formula: str
     values: np.ndarray
-    expansion: tuple["Term", ...] | None = None
+    expansion: tuple[Term, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -147,7 +147,7 @@ class BackwardPass:
         return int(self.inputs.shape[0])
 
     @cached_property
-    def _symbols(self) -> "_Symbols":
+    def _symbols(self) -> _Symbols:
         return _Symbols(self.network)
 
     def gradient(self, name: str) -> float:
@@ -159,7 +159,7 @@ class BackwardPass:
         self.network.info(name)  # KeyError naming an unknown parameter
         return _DerivationBuilder(self).build(name)
 
-    def derivations(self) -> "Derivations":
+    def derivations(self) -> Derivations:
         """Derivations of every parameter, by name (a read-only mapping: the numbers are
         computed now, the :class:`Derivation` objects on first access)."""
         return Derivations(self)
@@ -624,7 +624,7 @@ class Derivations(Mapping[str, Derivation]):
     all at once, and kept: they only attach the plan's symbols to those rows.
     """
 
-    __slots__ = ("_builder", "rows", "_built")
+    __slots__ = ("_builder", "_built", "rows")
 
     def __init__(self, bp: BackwardPass) -> None:
         self._builder = _DerivationBuilder(bp)

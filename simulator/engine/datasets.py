@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .limits import MAX_SAMPLES
+
 __all__ = [
     "CLASSIFICATION_KINDS",
     "GENERATORS",
@@ -41,7 +43,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 #: Largest number of samples a generator will produce.
-MAX_SAMPLES = 100_000
 #: Largest fraction of samples that may be held out as a test split.
 MAX_TEST_FRACTION = 0.9
 

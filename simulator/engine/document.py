@@ -29,16 +29,13 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .datasets import Dataset, DatasetError
 from .files import atomic_write
+from .limits import MAX_ABS_VALUE, MAX_LAYERS, MAX_NEURONS, MAX_SAMPLES
 from .losses import LOSSES
 from .network import BIAS_MODES, LayerSpec, Network, NetworkError
 from .optimizers import OPTIMIZER_NAMES, OptimizerError, TrainingConfig
 
 FORMAT = "backprop-lab"
 VERSION = 1
-MAX_LAYERS = 12
-MAX_NEURONS = 64  # per layer: beyond this the canvas and the derivations stop being a lesson
-MAX_SAMPLES = 100_000
-MAX_ABS_VALUE = 1e12
 
 TOP_KEYS = {"format", "version", "name", "layers", "weights", "biases", "frozen", "loss",
             "training", "data"}
@@ -70,7 +67,7 @@ class Document:
             raise DocumentError(f"loss: {exc}") from None
         _check_data_fits(self.network, self.loss, self.data)
 
-    def with_changes(self, **changes: Any) -> "Document":
+    def with_changes(self, **changes: Any) -> Document:
         """A copy with some fields replaced (validated again)."""
         return replace(self, **changes)
 

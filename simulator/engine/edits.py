@@ -10,13 +10,14 @@ new neuron is not a copy of its neighbours.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .datasets import Dataset
-from .document import MAX_LAYERS, MAX_NEURONS, MAX_ABS_VALUE, Document, DocumentError
+from .document import MAX_ABS_VALUE, MAX_LAYERS, MAX_NEURONS, Document, DocumentError
 from .initializers import initialize
 from .network import BIAS_MODES, LayerSpec, Network, NetworkError
 from .optimizers import TrainingConfig

@@ -7,43 +7,17 @@ only formats what :mod:`simulator.engine.backprop` and the stepper computed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .backprop import BackwardPass, Derivation, Factor, Term
+from .limits import DEFAULT_DIGITS
 from .losses import LOSSES
+from .numbers import format_number
 from .optimizers import TrainingConfig
 from .stepper import Iteration, SubStep
-
-DEFAULT_DIGITS = 6
-
-
-def format_number(value: float, digits: int = DEFAULT_DIGITS) -> str:
-    """``value`` with ``digits`` significant digits, in plain decimals where that stays
-    readable (1e-5 <= |v| < 1e7), trailing zeros dropped: 0.154, -0.0000299268, 1.5e-09."""
-    v = float(value)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    if v == 0.0:
-        return "0"
-    digits = max(1, int(digits))
-    magnitude = math.floor(math.log10(abs(v)))
-    if -5 <= magnitude < 7:
-        decimals = max(0, digits - 1 - magnitude)
-        text = f"{v:.{decimals}f}"
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        # Rounding can leave "-0" for a tiny negative value.
-        return "0" if text in ("-0", "") else text
-    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
-    if "." in mantissa:
-        mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}e{int(exponent):+03d}"
 
 
 def _paren(text: str) -> str:
@@ -101,7 +75,7 @@ def forward_lines(bp: BackwardPass, layer: int, j: int, sample: int = 0,
 def error_lines(bp: BackwardPass, j: int, sample: int = 0, digits: int = DEFAULT_DIGITS,
                 total: bool = False) -> list[str]:
     """Output ``j``'s term of the error; with ``total`` also the whole loss."""
-    fmt = lambda v: format_number(v, digits)  # noqa: E731
+    fmt = lambda v: format_number(v, digits)
     lf = LOSSES[bp.loss_name]
     sym = bp._symbols
     L = len(bp.network.sizes) - 1
@@ -135,7 +109,7 @@ def _symbolic(term: Term) -> str:
 def derivation_lines(d: Derivation, sample: int = 0, digits: int = DEFAULT_DIGITS,
                      n_samples: int = 1) -> list[str]:
     """The chain rule for one parameter: symbols, what each factor is, then the numbers."""
-    fmt = lambda v: format_number(v, digits)  # noqa: E731
+    fmt = lambda v: format_number(v, digits)
     lines = [f"{d.symbol} = {' + '.join(_symbolic(t) for t in d.terms)}"]
     seen: set[str] = set()
     for term in d.terms:
@@ -154,7 +128,7 @@ def derivation_lines(d: Derivation, sample: int = 0, digits: int = DEFAULT_DIGIT
 
 
 def _factor_lines(f: Factor, sample: int, digits: int) -> list[str]:
-    fmt = lambda v: format_number(v, digits)  # noqa: E731
+    fmt = lambda v: format_number(v, digits)
     value = fmt(f.values[sample])
     if f.expansion is None:
         if f.formula == value or f.formula == "1":
@@ -170,7 +144,7 @@ def _factor_lines(f: Factor, sample: int, digits: int) -> list[str]:
 def update_lines(it: Iteration, config: TrainingConfig, digits: int = DEFAULT_DIGITS,
                  names: list[str] | None = None) -> list[str]:
     """Each parameter's update, p - lr * dE/dp in numbers (or the optimizer's rule)."""
-    fmt = lambda v: format_number(v, digits)  # noqa: E731
+    fmt = lambda v: format_number(v, digits)
     net = it.backward.network
     before, after = it.step.before.params, it.step.after.params
     grad = it.backward.grad

@@ -7,7 +7,7 @@ Frozen parameters keep their values.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

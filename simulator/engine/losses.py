@@ -14,8 +14,8 @@ Every loss here is a mean over samples of a per-sample loss ``e_s``; the batch l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -9,8 +9,8 @@ optimizer updates the whole network with one vector operation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -90,7 +90,7 @@ class Network:
     @staticmethod
     def create(input_size: int, layers: Sequence[LayerSpec],
                params: Iterable[float] | np.ndarray | None = None,
-               frozen: Iterable[str] = ()) -> "Network":
+               frozen: Iterable[str] = ()) -> Network:
         """Build a network; ``params`` defaults to zeros and must match the layout."""
         layers = tuple(layers)
         count = Network.count_parameters(input_size, layers)
@@ -227,11 +227,11 @@ class Network:
             mask[self.index_of[name]] = 0.0
         return mask
 
-    def copy(self) -> "Network":
+    def copy(self) -> Network:
         """An independent copy (parameters are not shared)."""
         return self.with_params(self.params)
 
-    def with_params(self, params: np.ndarray) -> "Network":
+    def with_params(self, params: np.ndarray) -> Network:
         """A copy of this network holding a copy of ``params`` instead.
 
         Cheap: the names and layout are shared (they are never mutated); only the
@@ -248,7 +248,7 @@ class Network:
         clone.biases = [vec[sl] for sl in self.bias_slices]
         return clone
 
-    def with_frozen(self, frozen: Iterable[str]) -> "Network":
+    def with_frozen(self, frozen: Iterable[str]) -> Network:
         """A copy with another set of frozen parameters."""
         return Network(self.input_size, self.layers, self.params.copy(), frozenset(frozen))
 

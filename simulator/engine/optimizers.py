@@ -62,7 +62,7 @@ class TrainingConfig:
             if not ok:
                 raise OptimizerError(f"{name} must be {what}, not {getattr(self, name)!r}")
 
-    def with_changes(self, **changes: Any) -> "TrainingConfig":
+    def with_changes(self, **changes: Any) -> TrainingConfig:
         """A copy with some fields changed (validated)."""
         return replace(self, **changes)
 
@@ -83,7 +83,7 @@ class OptimizerState:
     step: int = 0
     buffers: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def copy(self) -> "OptimizerState":
+    def copy(self) -> OptimizerState:
         """A deep copy."""
         return OptimizerState(self.step, {k: v.copy() for k, v in self.buffers.items()})
 

@@ -7,8 +7,8 @@ epoch e is drawn from ``default_rng([seed, e])``, so any state can be recomputed
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -172,7 +172,7 @@ class Trainer:
         return None
 
     def run(self, state: TrainState, steps: int, stop_at_epoch_end: bool = False,
-            cancel: "CancelFlag | None" = None,
+            cancel: CancelFlag | None = None,
             record: Callable[[TrainState], None] | None = None) -> RunResult:
         """Take up to ``steps`` steps, stopping at divergence (keeping the last finite state),
         at an epoch's end when asked, or when ``cancel`` is set. ``record`` is called with

@@ -150,7 +150,7 @@ def test_neuron_shows_values_and_changes_activation(qtbot, inspector, model):
     page = inspector.page
     assert isinstance(page, NeuronPage)
     assert page.net_value.text() == "0.154"  # 0.95*0.10 + 0.06*0.15 + 0.05
-    assert page.out_value.text() == "0.538424"
+    assert page.out_value.text() == "0.53842"
     choose(qtbot, page.activation, "tanh")
     assert model.document.network.layers[0].activation == "tanh"
     assert model.undo_stack.count() == 1
@@ -202,7 +202,7 @@ def test_input_value_edits_the_row_of_the_current_batch(qtbot, inspector, model)
 
 
 def test_structure_buttons(qtbot, inspector, model):
-    click = lambda b: qtbot.mouseClick(b, Qt.MouseButton.LeftButton)  # noqa: E731
+    click = lambda b: qtbot.mouseClick(b, Qt.MouseButton.LeftButton)
     model.select("H1")
     click(inspector.page.add_neuron_button)
     assert model.document.network.sizes == [2, 3, 2]

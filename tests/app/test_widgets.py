@@ -16,7 +16,7 @@ class LayoutRequests(QObject):
         self.count = 0
         widget.installEventFilter(self)
 
-    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:
             self.count += 1
         return False

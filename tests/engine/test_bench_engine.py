@@ -12,7 +12,7 @@ from . import _reference as ref
 
 
 @pytest.fixture(scope="module")
-def bench():  # noqa: ANN201
+def bench():
     spec = importlib.util.spec_from_file_location(
         "bench_engine", ref.REPO / "benchmarks" / "bench_engine.py")
     assert spec is not None and spec.loader is not None
@@ -21,7 +21,7 @@ def bench():  # noqa: ANN201
     return module
 
 
-def test_the_plain_loops_do_the_engines_work(bench) -> None:  # noqa: ANN001
+def test_the_plain_loops_do_the_engines_work(bench) -> None:
     nets = bench.networks()
     assert len(nets) == 2
     for name, trainer, plain in nets:
@@ -37,7 +37,7 @@ def test_the_plain_loops_do_the_engines_work(bench) -> None:  # noqa: ANN001
             state = result.after
 
 
-def test_measure_reports_min_and_median(bench) -> None:  # noqa: ANN001
+def test_measure_reports_min_and_median(bench) -> None:
     calls = []
     result = bench.measure({"a": lambda: calls.append(1)}, rounds=3, seconds=0.01)
     lo, med = result["a"]

@@ -176,7 +176,7 @@ def test_cross_entropy_gradient_on_the_logits(shape: tuple[int, int], seed: int)
     ("half_sse", ref_half_sse, lambda o, t, n, m: (o - t) / n),
     ("mse", ref_mse, lambda o, t, n, m: 2 * (o - t) / (n * m)),
 ])
-def test_squared_error_gradients(name: str, reference, grad) -> None:  # noqa: ANN001
+def test_squared_error_gradients(name: str, reference, grad) -> None:
     rng = np.random.default_rng(3)
     out, t = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     got = LOSSES[name].grad(out, t, out) / 4

@@ -20,7 +20,7 @@ from simulator.engine.training import Trainer
 
 from . import _reference as ref
 
-approx = lambda v: pytest.approx(v, abs=ref.TOL)  # noqa: E731
+approx = lambda v: pytest.approx(v, abs=ref.TOL)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_forward_matches_formulas_written_out(bp: BackwardPass) -> None:
     import math
 
     p, (x1, x2) = ref.PARAMETERS, ref.INPUT
-    sig = lambda z: 1.0 / (1.0 + math.exp(-z))  # noqa: E731
+    sig = lambda z: 1.0 / (1.0 + math.exp(-z))
     net_h1 = p["w1"] * x1 + p["w2"] * x2 + p["b1"]
     net_h2 = p["w3"] * x1 + p["w4"] * x2 + p["b1"]
     out_h1, out_h2 = sig(net_h1), sig(net_h2)

@@ -40,7 +40,7 @@ class Snapshot:
     epoch: int
     batch: int
 
-    def same_as(self, other: "Snapshot") -> bool:
+    def same_as(self, other: Snapshot) -> bool:
         return (self.completed == other.completed and self.iteration == other.iteration
                 and self.cursor == other.cursor and self.current == other.current
                 and np.array_equal(self.params, other.params)
@@ -145,7 +145,7 @@ def _walk_back_and_compare(stepper: Stepper, states: list[Snapshot]) -> None:
 @pytest.mark.parametrize("make", [reference_trainer, small_sgd_trainer,
                                   lambda: small_sgd_trainer("momentum")],
                          ids=["reference-gd", "adam-batches", "momentum-batches"])
-def test_walk_forward_then_all_the_way_back(make) -> None:  # noqa: ANN001
+def test_walk_forward_then_all_the_way_back(make) -> None:
     stepper = Stepper(make())
     per_iteration = len(stepper.substeps)
     states = _walk_forward(stepper, 4 * per_iteration + 3)  # into the 5th iteration

@@ -26,8 +26,17 @@ from ...engine.explain import format_number
 from ...engine.losses import LOSSES
 from ...engine.network import Network
 from . import style
-from .items import (MAIN_HIGHLIGHT, NO_HIGHLIGHT, PATH_HIGHLIGHT, BiasItem, EdgeItem,
-                    LegendItem, NeuronItem, Ref, ValueLabel)
+from .items import (
+    MAIN_HIGHLIGHT,
+    NO_HIGHLIGHT,
+    PATH_HIGHLIGHT,
+    BiasItem,
+    EdgeItem,
+    LegendItem,
+    NeuronItem,
+    Ref,
+    ValueLabel,
+)
 from .layout import Box, Dimensions, NetworkLayout, compute_layout
 
 if TYPE_CHECKING:
@@ -88,7 +97,7 @@ class SceneContent:
         self._network = None
         self.scene.clear()
 
-    def rebuild(self, model: "LabModel") -> None:
+    def rebuild(self, model: LabModel) -> None:
         """Create every item for the model's network, then lay out and fill them."""
         self.clear()
         net = model.network
@@ -246,13 +255,13 @@ class SceneContent:
 
     # --- values --------------------------------------------------------------------------
 
-    def refresh(self, model: "LabModel") -> None:
+    def refresh(self, model: LabModel) -> None:
         """Update every text, pen and highlight from the model (no item is recreated)."""
         net0 = self._network
         if net0 is None:
             return
         digits = model.digits
-        fmt = lambda v: format_number(v, digits)  # noqa: E731
+        fmt = lambda v: format_number(v, digits)
         params = np.asarray(model.params)
         bp = model.backward
         fp = bp.forward
@@ -321,7 +330,7 @@ class SceneContent:
             self.legend.set_gradient_mode(gradient_mode)
         self._apply_highlight(model)
 
-    def tooltip_text(self, model: "LabModel", name: str) -> str:
+    def tooltip_text(self, model: LabModel, name: str) -> str:
         """What the tooltip of parameter ``name``'s line says: its value and, once the
         backward pass has computed it, its gradient."""
         net = self._network
@@ -336,14 +345,14 @@ class SceneContent:
             tip += f"\ndE/d{name} = {format_number(float(model.backward.grad[index]), digits)}"
         return tip
 
-    def update_tooltip(self, item: EdgeItem, model: "LabModel") -> None:
+    def update_tooltip(self, item: EdgeItem, model: LabModel) -> None:
         """Write the current value into a parameter line's tooltip (before it is shown)."""
         if item.ref.is_parameter:
             item.setToolTip(self.tooltip_text(model, item.ref.name))
 
     # --- highlight and selection ---------------------------------------------------------
 
-    def _apply_highlight(self, model: "LabModel") -> None:
+    def _apply_highlight(self, model: LabModel) -> None:
         levels = self._highlight_levels(model)
         for key, (item, _level) in self._highlighted.items():
             if key not in levels:
@@ -352,7 +361,7 @@ class SceneContent:
             item.set_highlight(level)  # no-op when the level is unchanged
         self._highlighted = levels
 
-    def _highlight_levels(self, model: "LabModel") -> dict[
+    def _highlight_levels(self, model: LabModel) -> dict[
             int, tuple[NeuronItem | EdgeItem | ValueLabel, int]]:
         """The highlight level of every item the current sub-step lights up."""
         levels: dict[int, tuple[NeuronItem | EdgeItem | ValueLabel, int]] = {}
@@ -452,7 +461,7 @@ class SceneContent:
         result.extend(self.targets)
         return result
 
-    def set_theme(self, theme: style.Theme, model: "LabModel | None") -> None:
+    def set_theme(self, theme: style.Theme, model: LabModel | None) -> None:
         """Switch every item's palette (pens are recomputed from the model)."""
         self.theme = theme
         for item in self.all_items():

@@ -15,12 +15,20 @@ geometry change), the glow behind an edge is hidden while the edge is not highli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath,
-                           QPainterPathStroker, QPen)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from .style import GLOW_WIDTH, LABEL_PAD_X, LABEL_PAD_Y, MAX_EDGE_WIDTH, Theme, edge_pen
@@ -208,7 +216,7 @@ class ValueLabel(_Base):
         """The visible box in scene coordinates."""
         return self.mapRectToScene(self._box)
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:
         return self._bounds
 
     def shape(self) -> QPainterPath:
@@ -303,7 +311,7 @@ class NeuronItem(_Base):
         r = self.radius
         return QRectF(-r, -r, 2 * r, 2 * r)
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:
         m = GLOW_WIDTH / 2 + 3
         return self.circle_rect().adjusted(-m, -m, m, m)
 
@@ -429,7 +437,7 @@ class EdgeItem(_Base):
         return QRectF(self._line.p1(), self._line.p2()).normalized().adjusted(
             -margin, -margin, margin, margin)
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:
         return self._bounds
 
     def shape(self) -> QPainterPath:
@@ -466,7 +474,7 @@ class EdgeGlow(QGraphicsItem):
         """The bounding rectangle (the edge calls ``prepareGeometryChange`` first)."""
         self._bounds = rect
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:
         return self._bounds
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
@@ -509,7 +517,7 @@ class LegendItem(QGraphicsItem):
     def _swatch(self) -> float:
         return self._metrics.height() * 2.2
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:
         sw = self._swatch()
         widest = max(self._metrics.horizontalAdvance(t) for _, t in
                      self._entries() + [("", "width ~ |dE/dw|"), ("", "dE/dw > 0")])

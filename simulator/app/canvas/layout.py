@@ -19,8 +19,8 @@ edge labels at all (the values are in the tooltips): a label per edge would be u
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 #: How often the gap between two columns may be widened to make room for labels.
 MAX_WIDENINGS = 14
@@ -57,12 +57,12 @@ class Box:
     def bottom(self) -> float:
         return self.cy + self.h / 2
 
-    def intersects(self, other: "Box", pad: float = 0.0) -> bool:
+    def intersects(self, other: Box, pad: float = 0.0) -> bool:
         """Whether the boxes overlap, or come closer than ``pad`` to each other."""
         return (abs(self.cx - other.cx) * 2 < self.w + other.w + 2 * pad
                 and abs(self.cy - other.cy) * 2 < self.h + other.h + 2 * pad)
 
-    def overlap_area(self, other: "Box", pad: float = 0.0) -> float:
+    def overlap_area(self, other: Box, pad: float = 0.0) -> float:
         """The area of the overlap (boxes grown by ``pad`` / 2 each)."""
         dx = (self.w + other.w) / 2 + pad - abs(self.cx - other.cx)
         dy = (self.h + other.h) / 2 + pad - abs(self.cy - other.cy)

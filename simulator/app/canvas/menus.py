@@ -7,7 +7,8 @@ visible message if the edit is refused.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
@@ -39,7 +40,7 @@ def _action(menu: QMenu, text: str, name: str, slot: Callable[[], None],
     return action
 
 
-def build_menu(parent: QWidget, model: "LabModel", ref: Ref | None, apply: Apply,
+def build_menu(parent: QWidget, model: LabModel, ref: Ref | None, apply: Apply,
                edit_value: Callable[[Ref], None] | None = None,
                fit: Callable[[], None] | None = None) -> QMenu:
     """The context menu for ``ref`` (None: empty space)."""

@@ -31,18 +31,46 @@ import os
 import time
 import warnings
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import (QEvent, QObject, QPoint, QPointF, QRect, QRectF, QSize, Qt,
-                            QTimer, Signal)
-from PySide6.QtGui import (QContextMenuEvent, QCursor, QGuiApplication, QHelpEvent, QImage,
-                           QKeyEvent, QMouseEvent, QPainter, QResizeEvent, QWheelEvent)
+from PySide6.QtCore import (
+    QEvent,
+    QObject,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QCursor,
+    QGuiApplication,
+    QHelpEvent,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QApplication, QGraphicsItem, QGraphicsScene, QGraphicsView,
-                               QMenu, QToolTip, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QMenu,
+    QToolTip,
+    QWidget,
+)
 
 from ...engine import edits
 from ...engine.document import Document
@@ -91,7 +119,7 @@ class NetworkCanvas(QGraphicsView):
 
     messageRequested = Signal(str)
 
-    def __init__(self, model: "LabModel", parent: QWidget | None = None) -> None:
+    def __init__(self, model: LabModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("networkCanvas")
         self._model: LabModel | None = model
@@ -147,7 +175,7 @@ class NetworkCanvas(QGraphicsView):
     # --- public API ----------------------------------------------------------------------
 
     @property
-    def model(self) -> "LabModel | None":
+    def model(self) -> LabModel | None:
         """The observed model (None once it has been deleted)."""
         return self._model
 
@@ -276,7 +304,7 @@ class NetworkCanvas(QGraphicsView):
 
     # --- model signals -------------------------------------------------------------------
 
-    def _alive(self) -> "LabModel | None":
+    def _alive(self) -> LabModel | None:
         return self._model
 
     def _rebuild(self) -> None:
@@ -482,7 +510,7 @@ class NetworkCanvas(QGraphicsView):
                 return label
         return None
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt's name
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         item = self._item_at(event.pos())
         menu = self.context_menu(item.ref if item is not None else None)
         if menu is None:
@@ -506,7 +534,7 @@ class NetworkCanvas(QGraphicsView):
                 return found  # type: ignore[return-value]
         return None
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self._close_editor()
         pos = event.position()
         item = self._item_at(pos.toPoint())
@@ -523,7 +551,7 @@ class NetworkCanvas(QGraphicsView):
         self._space_press = pos if event.button() == Qt.MouseButton.LeftButton else None
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         press = self._press
         if press is None:
             super().mouseMoveEvent(event)
@@ -551,7 +579,7 @@ class NetworkCanvas(QGraphicsView):
                 self._press = None
         event.accept()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         press = self._press
         if press is not None and event.button() == Qt.MouseButton.LeftButton:
             self._press = None
@@ -570,7 +598,7 @@ class NetworkCanvas(QGraphicsView):
                 < QApplication.startDragDistance()):
             self._model.select("")
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         item = self._item_at(event.position().toPoint())
         if (event.button() == Qt.MouseButton.LeftButton and isinstance(item, ValueLabel)
                 and item.editable):
@@ -585,7 +613,7 @@ class NetworkCanvas(QGraphicsView):
             return
         super().mouseDoubleClickEvent(event)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+    def wheelEvent(self, event: QWheelEvent) -> None:
         mods = event.modifiers()
         # Qt turns Alt+wheel into horizontal scrolling on some platforms: read both axes.
         delta = event.angleDelta().y() or event.angleDelta().x()
@@ -616,7 +644,7 @@ class NetworkCanvas(QGraphicsView):
         self._nudge = (ref.name, nudge_id, now)
         self.set_value(ref, round(current + amount, 6), merge_key=("nudge", ref.name, nudge_id))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             key = event.key()
             if key in (Qt.Key.Key_Equal, Qt.Key.Key_Plus):
@@ -633,7 +661,7 @@ class NetworkCanvas(QGraphicsView):
                 return
         super().keyPressEvent(event)
 
-    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def viewportEvent(self, event: QEvent) -> bool:
         # No flush on Paint: a refresh inside a paint would make the paint longer and
         # schedule a second one. The refresh timer comes right after and repaints.
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
@@ -645,7 +673,7 @@ class NetworkCanvas(QGraphicsView):
                         self._content.update_tooltip(item, model)
         return super().viewportEvent(event)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._close_editor()
         if self._auto_fit:

@@ -13,5 +13,11 @@ from .controller import SurfaceController
 from .gl import ensure_pyopengl_platform, gl_available
 from .view import VIEW_3D, VIEW_CONTOUR, SurfaceView
 
-__all__ = ["SurfaceView", "SurfaceController", "ensure_pyopengl_platform", "gl_available",
-           "VIEW_3D", "VIEW_CONTOUR"]
+__all__ = [
+           "VIEW_3D",
+           "VIEW_CONTOUR",
+           "SurfaceController",
+           "SurfaceView",
+           "ensure_pyopengl_platform",
+           "gl_available",
+]

@@ -44,13 +44,13 @@ class ColorLegend(QWidget):
         mid = (self._lo + self._hi) / 2
         return [self._title] + [format_value(v) for v in (self._hi, mid, self._lo)]
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         fm = QFontMetrics(self.font())
         text = max((fm.horizontalAdvance(t) for t in self.labels[1:]), default=0)
         width = max(fm.horizontalAdvance(self._title) + 8, 16 + 6 + text + 8)
         return QSize(width, 220)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         fm = QFontMetrics(self.font())
         painter.setPen(self.palette().windowText().color())

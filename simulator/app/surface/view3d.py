@@ -81,7 +81,7 @@ def _forget_gl_programs() -> None:
 class SurfaceGLView(gl.GLViewWidget):
     """pyqtgraph's GLViewWidget, recompiling shaders in each new unshared context."""
 
-    def initializeGL(self) -> None:  # noqa: N802 - Qt's name
+    def initializeGL(self) -> None:
         if not QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts):
             _forget_gl_programs()
         super().initializeGL()
