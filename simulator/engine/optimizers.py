@@ -19,6 +19,16 @@ from typing import Any
 import numpy as np
 
 OPTIMIZER_NAMES: tuple[str, ...] = ("gd", "sgd", "momentum", "adam")
+#: Short names for legends, menus and messages (the one home of these labels).
+OPTIMIZER_LABELS: dict[str, str] = {"gd": "GD", "sgd": "SGD", "momentum": "Momentum",
+                                    "adam": "Adam"}
+#: What each optimizer does, in a phrase, for choosers and tooltips.
+OPTIMIZER_DESCRIPTIONS: dict[str, str] = {
+    "gd": "Gradient descent: the whole data set per step",
+    "sgd": "Stochastic gradient descent: one mini-batch per step",
+    "momentum": "Gradient descent with momentum",
+    "adam": "Adam: per-parameter step sizes from running averages",
+}
 
 
 class OptimizerError(ValueError):
