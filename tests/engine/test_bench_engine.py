@@ -37,6 +37,21 @@ def test_the_plain_loops_do_the_engines_work(bench) -> None:
             state = result.after
 
 
+def test_the_derivation_workloads_build_what_a_view_shows(bench) -> None:
+    for name, trainer, plain in bench.networks():
+        work = bench.workloads(trainer, plain)
+        assert list(work) == ["with one derivation", "with all derivations",
+                              "without derivations", "plain NumPy"], name
+        one = work["with one derivation"]()
+        assert one.parameter == trainer.network.names[0]
+        assert len(one.terms) >= 1
+        every = work["with all derivations"]()
+        assert list(every) == trainer.network.names
+        bp = trainer.step(trainer.initial_state()).backward
+        for pname, d in every.items():
+            assert d.parameter == pname and d.gradient == bp.gradient(pname)
+
+
 def test_measure_reports_min_and_median(bench) -> None:
     calls = []
     result = bench.measure({"a": lambda: calls.append(1)}, rounds=3, seconds=0.01)
