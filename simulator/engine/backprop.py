@@ -10,12 +10,9 @@ values are per sample; the batch gradient is their mean over samples.
 
 from __future__ import annotations
 
-import operator
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
@@ -159,11 +156,6 @@ class BackwardPass:
         self.network.info(name)  # KeyError naming an unknown parameter
         return _DerivationBuilder(self).build(name)
 
-    def derivations(self) -> Derivations:
-        """Derivations of every parameter, by name (a read-only mapping: the numbers are
-        computed now, the :class:`Derivation` objects on first access)."""
-        return Derivations(self)
-
 
 def backward(network: Network, inputs: np.ndarray, targets: np.ndarray,
              loss: str) -> BackwardPass:
@@ -261,7 +253,7 @@ class _Symbols:
 # as a _Plan and reused by every backward pass; building a pass's derivations then only picks
 # the per-sample numbers out of the pass's arrays. A plan grows on demand: one parameter's
 # derivation plans only what that derivation needs (in a big network, a click on one weight
-# must not plan all of them); derivations() completes the plan and builds everything in bulk.
+# must not plan all of them).
 
 # Where a factor's per-sample values come from (the first element of its source tuple):
 _COLUMN = 0  # (_COLUMN, array, layer, column): a column of bp.<array>[layer]
@@ -288,25 +280,6 @@ def _locate(network: Network, source: tuple) -> tuple[tuple, int]:
     return (kind, k), source[2] * cols + source[3]
 
 
-def _group_width(network: Network, group: tuple) -> int:
-    sizes, kind = network.sizes, group[0]
-    if kind == _COLUMN:
-        return sizes[group[2]] if group[1] == "outs" else sizes[group[2] + 1]
-    if kind in (_ONES, _ROW_SUM):
-        return 1
-    if kind == _JACOBIAN:
-        return sizes[group[1] + 1] ** 2
-    return sizes[group[1] + 1] * sizes[group[1]]
-
-
-def _getter(ids: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
-    """itemgetter(*ids), returning a tuple even for a single id."""
-    if len(ids) > 1:
-        return operator.itemgetter(*ids)
-    i = ids[0]
-    return lambda items: (items[i],)
-
-
 class _Plan:
     """The symbolic side of the derivations for one network shape and loss.
 
@@ -329,7 +302,6 @@ class _Plan:
         self._delta: dict[tuple[int, int], tuple[int, ...]] = {}
         self._ones: dict[int, np.ndarray] = {}
         self._lock = threading.Lock()
-        self.complete = False
 
     # --- growing ------------------------------------------------------------------------------
 
@@ -342,18 +314,6 @@ class _Plan:
                     self._param(name)
                 spec = self.params[name]
         return spec
-
-    def finish(self) -> None:
-        """Plan every parameter, and what building them all at once needs."""
-        if self.complete:
-            return
-        with self._lock:
-            if not self.complete:
-                for name in self.net.names:
-                    if name not in self.params:
-                        self._param(name)
-                self._bulk()
-                self.complete = True
 
     def _factor(self, symbol: str, formula: str, source: tuple,
                 expansion: tuple[int, ...] | None = None) -> int:
@@ -451,44 +411,6 @@ class _Plan:
                           else (_COLUMN, "delta", k, info.target))
         self.params[name] = (f"dE/d{name}", tuple(terms), _locate(net, per_sample))
 
-    def _bulk(self) -> None:
-        """What :meth:`_DerivationBuilder.build_all` needs to build everything at once.
-
-        The groups side by side make one (n_samples, width) matrix; ``gather`` picks, from
-        its transpose, the row of every factor (leaf factors first, then expanded ones) and
-        then of every parameter's per-sample gradient. The leaf factors are made in one go;
-        ``schedule`` then makes the terms and expanded factors, each after its parts; then
-        ``rest`` the terms of the derivations themselves.
-        """
-        names = list(self.net.names)
-        leaves = [fid for fid, f in enumerate(self.factors) if f[3] is None]
-        expanded = [fid for fid, f in enumerate(self.factors) if f[3] is not None]
-        bulk = {fid: i for i, fid in enumerate(leaves + expanded)}  # bulk id of each factor
-        located = [self.locations[fid] for fid in leaves + expanded]
-        located += [self.params[name][2] for name in names]
-        self.groups: list[tuple] = list(dict.fromkeys(group for group, _ in located))
-        widths = [_group_width(self.net, group) for group in self.groups]
-        offsets = dict(zip(self.groups, np.cumsum([0] + widths[:-1]).tolist()))
-        self.gather = np.array([offsets[group] + e for group, e in located], dtype=np.intp)
-        self.n_leaves = len(leaves)
-        self.leaf_symbols = [self.factors[fid][0] for fid in leaves]
-        self.leaf_formulas = [self.factors[fid][1] for fid in leaves]
-        term_getter = [_getter([bulk[f] for f in spec]) for spec in self.terms]
-        scheduled: set[int] = set()
-        self.schedule: list[tuple] = []  # (term id, getter) or (bulk id, symbol, formula, getter)
-        for fid in expanded:
-            symbol, formula, _, expansion = self.factors[fid]
-            for tid in expansion or ():
-                if tid not in scheduled:
-                    scheduled.add(tid)
-                    self.schedule.append((tid, term_getter[tid]))
-            self.schedule.append((bulk[fid], symbol, formula, _getter(expansion or ())))
-        self.rest = [(tid, term_getter[tid]) for tid in range(len(self.terms))
-                     if tid not in scheduled]
-        self.names = names  # in parameter order, as the flat gradient
-        self.symbols = [self.params[name][0] for name in names]
-        self.term_of = [_getter(self.params[name][1]) for name in names]
-
     def ones(self, n: int) -> np.ndarray:
         """A read-only (n, 1) array of ones (dnet/db for every sample), shared."""
         ones = self._ones.get(n)
@@ -581,66 +503,3 @@ class _DerivationBuilder:
             term = self._terms[tid] = Term(tuple([self._factor(f)
                                                   for f in self.plan.terms[tid]]))
         return term
-
-    # --- every parameter -----------------------------------------------------------------
-
-    def value_rows(self) -> np.ndarray:
-        """Every factor's and every parameter's per-sample values, one row each, in the
-        plan's bulk order (see ``_Plan._bulk``): all the numbers of all the derivations."""
-        plan = self.plan
-        plan.finish()
-        matrix = np.concatenate([self._block(group) for group in plan.groups], axis=1)
-        return matrix.T[plan.gather]
-
-    def build_all(self, rows: np.ndarray | None = None) -> dict[str, Derivation]:
-        """Every parameter's derivation, built in bulk from the plan (see ``_Plan._bulk``)
-        and from ``rows`` (:meth:`value_rows`, computed here if not given)."""
-        plan, bp = self.plan, self.bp
-        rows_list = list(self.value_rows() if rows is None else rows)
-        n_leaves, n_factors = plan.n_leaves, len(plan.factors)
-        factors: list[Factor | None] = list(map(Factor, plan.leaf_symbols, plan.leaf_formulas,
-                                                rows_list[:n_leaves]))
-        factors += [None] * (n_factors - n_leaves)
-        terms: list[Term | None] = [None] * len(plan.terms)
-        for item in plan.schedule:
-            if len(item) == 2:
-                terms[item[0]] = Term(item[1](factors))
-            else:
-                fid = item[0]
-                factors[fid] = Factor(item[1], item[2], rows_list[fid], item[3](terms))
-        for tid, getter in plan.rest:
-            terms[tid] = Term(getter(factors))
-        return dict(zip(plan.names, map(
-            Derivation, plan.names, plan.symbols, [get(terms) for get in plan.term_of],
-            rows_list[n_factors:], bp.grad.tolist())))
-
-
-class Derivations(Mapping[str, Derivation]):
-    """Every parameter's derivation for one backward pass, by name.
-
-    All the numbers (every factor's value per sample, and every parameter's per-sample
-    gradient) are computed when this is made, in one gather from the backward pass's
-    arrays. The :class:`Derivation` objects that name them are made on first access,
-    all at once, and kept: they only attach the plan's symbols to those rows.
-    """
-
-    __slots__ = ("_builder", "_built", "rows")
-
-    def __init__(self, bp: BackwardPass) -> None:
-        self._builder = _DerivationBuilder(bp)
-        self.rows = self._builder.value_rows()
-        self._built: dict[str, Derivation] | None = None
-
-    def _all(self) -> dict[str, Derivation]:
-        if self._built is None:
-            self._built = self._builder.build_all(self.rows)
-        return self._built
-
-    def __getitem__(self, name: str) -> Derivation:
-        return self._all()[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._builder.plan.names)
-
-    def __len__(self) -> int:
-        return len(self._builder.plan.names)

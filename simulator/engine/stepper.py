@@ -106,10 +106,6 @@ class History:
         earlier = [i for i in self._states if i <= iteration]
         return self._states[max(earlier)] if earlier else None
 
-    def drop_after(self, iteration: int) -> None:
-        """Forget checkpoints after ``iteration`` (their future is being rewritten)."""
-        self._states = {i: s for i, s in self._states.items() if i <= iteration}
-
     def clear(self) -> None:
         """Forget everything."""
         self._states.clear()

@@ -116,12 +116,6 @@ class Trainer:
             self._order_cache[epoch] = order
         return order
 
-    def batch_indices(self, state: TrainState) -> np.ndarray:
-        """The indices of the samples in the next batch."""
-        size = self.batch_size
-        order = self.epoch_order(state.epoch)
-        return order[state.batch * size:(state.batch + 1) * size]
-
     def network_at(self, params: np.ndarray) -> Network:
         """A network holding ``params`` (a fresh copy)."""
         return self.network.with_params(params)
