@@ -11,8 +11,11 @@ values are per sample; the batch gradient is their mean over samples.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from enum import IntEnum
 from functools import cached_property
+from typing import NamedTuple, TypeAlias
 
 import numpy as np
 
@@ -184,7 +187,8 @@ def _backward(network: Network, X: np.ndarray, T: np.ndarray, loss: str) -> Back
     # tiny arrays, except over an inner dimension of 1: there dot multiplies directly and
     # keeps the sign of a zero product (-0.0) where @ gives +0.0, so that case keeps @.
     grad = np.empty_like(network.params)
-    add_reduce = np.add.reduce
+    # (typed by hand: NumPy's stubs hide reduce's plain overload from mypy)
+    add_reduce: Callable[..., np.ndarray] = np.add.reduce
     for k in range(L - 1, -1, -1):
         layer = layers[k]
         out_k = outs[k + 1]
@@ -248,64 +252,115 @@ class _Symbols:
 
 # --- derivations -----------------------------------------------------------------------------
 #
-# What a derivation says (its symbols, formulas, and which computed number each factor shows)
-# depends only on the network's shape and the loss. It is worked out once per shape and loss
-# as a _Plan and reused by every backward pass; building a pass's derivations then only picks
-# the per-sample numbers out of the pass's arrays. A plan grows on demand: one parameter's
-# derivation plans only what that derivation needs (in a big network, a click on one weight
-# must not plan all of them).
+# How a derivation is assembled. What a derivation says (its symbols, its formulas, and which
+# computed number each factor shows) depends only on the network's shape and the loss, so it is
+# worked out once per shape and loss as a _Plan, reused by every backward pass:
+#
+# - a _FactorPlan is one named factor: its symbol (dE/doutH1), its formula (outY1 - T1), where
+#   its per-sample values sit (a _Location), and, when the factor is itself a sum of products
+#   (dE/doutH1 sums one path through each neuron of the next layer), its expansion: the ids of
+#   the terms it sums;
+# - a _TermPlan is a product: the ids of its factors;
+# - a _ParamPlan is one parameter's derivation: its symbol (dE/dw1), the ids of its terms (one
+#   per neuron the parameter feeds: one for a weight, several for a shared bias) and where its
+#   per-sample gradient sits.
+#
+# Factors and terms are kept in the plan's lists and referred to by index (their id), so a
+# neuron's dE/dout or dE/dnet is planned once and shared by every derivation through it. A plan
+# grows on demand: one parameter's derivation plans only what it needs (in a big network, a
+# click on one weight must not plan all of them).
+#
+# A _Location is a column of one of the (n_samples, width) matrices a backward pass yields (a
+# _Group: a _Source and a layer), e.g. column j of d_out[k]. The _DerivationBuilder walks a
+# parameter's plan, makes each group's matrix once (most are the backward pass's own arrays)
+# and puts the plan's symbols on its columns as Factor, Term and Derivation objects.
 
-# Where a factor's per-sample values come from (the first element of its source tuple):
-_COLUMN = 0  # (_COLUMN, array, layer, column): a column of bp.<array>[layer]
-_ONES = 1  # (_ONES,): 1 for every sample (dnet/db)
-_WEIGHT = 2  # (_WEIGHT, k, m, j): weights[k][m, j] for every sample (dnet/dout)
-_JACOBIAN = 3  # (_JACOBIAN, k, i, j): dout_i/dnet_j of softmax layer k
-# ... and a parameter's per-sample gradient:
-_PRODUCT = 4  # (_PRODUCT, k, j, i): delta[k][:, j] * outs[k][:, i] (a weight)
-_ROW_SUM = 5  # (_ROW_SUM, k): delta[k] summed over the layer's neurons (a shared bias)
-# (a neuron's own bias: (_COLUMN, "delta", k, j))
+_FactorId: TypeAlias = int  # index into _Plan.factors
+_TermId: TypeAlias = int  # index into _Plan.terms
 
 
-def _locate(network: Network, source: tuple) -> tuple[tuple, int]:
-    """The group a source belongs to and its element in it. A group is a list of
-    (n_samples,) arrays that a backward pass yields at once: the columns of one layer's
-    d_out, a layer's weights repeated per sample, ..."""
-    kind = source[0]
-    if kind == _COLUMN:
-        return (_COLUMN, source[1], source[2]), source[3]
-    if kind in (_ONES, _ROW_SUM):
-        return source, 0
-    k = source[1]
-    cols = network.sizes[k + 1] if kind == _JACOBIAN else network.sizes[k]
-    return (kind, k), source[2] * cols + source[3]
+class _Source(IntEnum):
+    """Which (n_samples, width) matrix of a backward pass per-sample numbers are read from.
+
+    The first four are the pass's own arrays; the rest are made from them for derivations
+    (``_MATRIX[source]`` makes each). ``layer`` (in :class:`_Group`) indexes
+    ``forward.outs`` for OUTS (0 = the inputs) and the non-input layers (k) for the others.
+    """
+
+    OUTS = 0  # forward.outs[layer]: outputs of a layer, the dnet/dw of the next one
+    D_OUT = 1  # d_out[k]: dE/dout of layer k's neurons
+    D_ACT = 2  # d_act[k]: dout/dnet
+    DELTA = 3  # delta[k]: dE/dnet, also the per-sample gradient of a neuron's own bias
+    ONES = 4  # 1 for every sample (dnet/db); one column, the same for every layer
+    WEIGHTS = 5  # weights[k] flattened (m, j), repeated per sample: dnet_m/dout_j
+    SOFTMAX_JACOBIAN = 6  # dout_i/dnet_j of softmax layer k, flattened (i, j)
+    WEIGHT_GRADIENTS = 7  # delta[k][:, j] * outs[k][:, i] flattened (j, i): per-sample dE/dw
+    DELTA_SUM = 8  # delta[k] summed over the layer's neurons: per-sample dE/db of a shared bias
+
+
+class _Group(NamedTuple):
+    """One (n_samples, width) matrix of a backward pass: its source and layer."""
+
+    source: _Source
+    layer: int
+
+
+class _Location(NamedTuple):
+    """Where one quantity's per-sample values sit: a column of a group's matrix."""
+
+    group: _Group
+    column: int
+
+
+_ONES_COLUMN = _Location(_Group(_Source.ONES, 0), 0)
+
+
+class _FactorPlan(NamedTuple):
+    """A factor's symbol and formula, where its values sit, and (for a factor that is a sum
+    of products) the terms it expands to."""
+
+    symbol: str
+    formula: str
+    values: _Location
+    expansion: tuple[_TermId, ...] | None
+
+
+class _TermPlan(NamedTuple):
+    """A product of factors."""
+
+    factors: tuple[_FactorId, ...]
+
+
+class _ParamPlan(NamedTuple):
+    """A parameter's derivation: dE/dp is the sum of ``terms``, per sample at ``per_sample``."""
+
+    symbol: str
+    terms: tuple[_TermId, ...]
+    per_sample: _Location
 
 
 class _Plan:
-    """The symbolic side of the derivations for one network shape and loss.
+    """The symbolic side of the derivations for one network shape and loss (see above).
 
-    ``factors[i]`` is (symbol, formula, source, expansion) with ``expansion`` a tuple of term
-    ids or None, and ``locations[i]`` where its values sit; ``terms[t]`` is a tuple of factor
-    ids; ``params[name]`` is (symbol, term ids, location of the per-sample gradient). Ids
-    are in creation order, so every factor and term comes after the ones it is made of.
+    Ids are in creation order, so every factor and term comes after the ones it is made of.
     """
 
     def __init__(self, network: Network, loss_name: str) -> None:
         self.net = network  # for its shape and names only
         self.sym = _Symbols(network)
         self.loss = LOSSES[loss_name]
-        self.factors: list[tuple[str, str, tuple, tuple[int, ...] | None]] = []
-        self.locations: list[tuple[tuple, int]] = []
-        self.terms: list[tuple[int, ...]] = []
-        self.params: dict[str, tuple[str, tuple[int, ...], tuple[tuple, int]]] = {}
-        self._d_out: dict[tuple[int, int], int] = {}
-        self._d_act: dict[tuple[int, int], int] = {}
-        self._delta: dict[tuple[int, int], tuple[int, ...]] = {}
-        self._ones: dict[int, np.ndarray] = {}
+        self.factors: list[_FactorPlan] = []
+        self.terms: list[_TermPlan] = []
+        self.params: dict[str, _ParamPlan] = {}
+        # (k, j) of a neuron -> its planned dE/dout, dout/dnet, and factors of dE/dnet
+        self._d_out: dict[tuple[int, int], _FactorId] = {}
+        self._d_act: dict[tuple[int, int], _FactorId] = {}
+        self._delta: dict[tuple[int, int], tuple[_FactorId, ...]] = {}
         self._lock = threading.Lock()
 
     # --- growing ------------------------------------------------------------------------------
 
-    def param(self, name: str) -> tuple[str, tuple[int, ...], tuple[tuple, int]]:
+    def param(self, name: str) -> _ParamPlan:
         """The plan of one parameter's derivation (made on first use)."""
         spec = self.params.get(name)
         if spec is None:
@@ -315,44 +370,53 @@ class _Plan:
                 spec = self.params[name]
         return spec
 
-    def _factor(self, symbol: str, formula: str, source: tuple,
-                expansion: tuple[int, ...] | None = None) -> int:
-        self.factors.append((symbol, formula, source, expansion))
-        self.locations.append(_locate(self.net, source))
+    def _factor(self, symbol: str, formula: str, values: _Location,
+                expansion: tuple[_TermId, ...] | None = None) -> _FactorId:
+        self.factors.append(_FactorPlan(symbol, formula, values, expansion))
         return len(self.factors) - 1
 
-    def _term(self, factors: tuple[int, ...]) -> int:
-        self.terms.append(factors)
+    def _term(self, factors: tuple[_FactorId, ...]) -> _TermId:
+        self.terms.append(_TermPlan(factors))
         return len(self.terms) - 1
 
-    def _formula(self, ids: tuple[int, ...]) -> str:
-        return " + ".join("*".join(self.factors[f][0] for f in self.terms[t]) for t in ids)
+    def _formula(self, ids: tuple[_TermId, ...]) -> str:
+        """A sum of products written with the factors' symbols."""
+        return " + ".join("*".join(self.factors[f].symbol for f in self.terms[t].factors)
+                          for t in ids)
+
+    def _entry(self, source: _Source, k: int, row: int, col: int) -> _Location:
+        """Entry (row, col) of layer k's matrix from ``source`` (a weight matrix, a softmax
+        Jacobian, a weight-gradient matrix), flattened row-major into one group's columns."""
+        sizes = self.net.sizes
+        width = sizes[k + 1] if source == _Source.SOFTMAX_JACOBIAN else sizes[k]
+        return _Location(_Group(source, k), row * width + col)
 
     # Layer indices here are of non-input layers (k); their neurons live in layer k + 1.
 
-    def _dE_dout(self, k: int, j: int) -> int:
+    def _dE_dout(self, k: int, j: int) -> _FactorId:
         key = (k, j)
         if key in self._d_out:
             return self._d_out[key]
         net, sym = self.net, self.sym
         out_sym = sym.out(k + 1, j)
-        source = (_COLUMN, "d_out", k, j)
+        values = _Location(_Group(_Source.D_OUT, k), j)
         if k == len(net.layers) - 1:
             formula = self.loss.grad_formula.format(out=out_sym, t=sym.target(j),
                                                     m=net.output_size)
-            fid = self._factor(f"dE/d{out_sym}", formula, source)
+            fid = self._factor(f"dE/d{out_sym}", formula, values)
         else:
             terms = []
             for m in range(net.sizes[k + 2]):
                 link = self._factor(f"d{sym.net(k + 2, m)}/d{out_sym}",
-                                    net.weight_name(k + 1, m, j), (_WEIGHT, k + 1, m, j))
+                                    net.weight_name(k + 1, m, j),
+                                    self._entry(_Source.WEIGHTS, k + 1, m, j))
                 terms.append(self._term(self._node_delta(k + 1, m) + (link,)))
             ids = tuple(terms)
-            fid = self._factor(f"dE/d{out_sym}", self._formula(ids), source, ids)
+            fid = self._factor(f"dE/d{out_sym}", self._formula(ids), values, ids)
         self._d_out[key] = fid
         return fid
 
-    def _dout_dnet(self, k: int, j: int) -> int:
+    def _dout_dnet(self, k: int, j: int) -> _FactorId:
         key = (k, j)
         if key not in self._d_act:
             sym = self.sym
@@ -360,10 +424,10 @@ class _Plan:
             out_sym, net_sym = sym.out(k + 1, j), sym.net(k + 1, j)
             self._d_act[key] = self._factor(f"d{out_sym}/d{net_sym}",
                                             act.grad_formula.format(out=out_sym, net=net_sym),
-                                            (_COLUMN, "d_act", k, j))
+                                            _Location(_Group(_Source.D_ACT, k), j))
         return self._d_act[key]
 
-    def _node_delta(self, k: int, j: int) -> tuple[int, ...]:
+    def _node_delta(self, k: int, j: int) -> tuple[_FactorId, ...]:
         """Factors whose product is dE/dnet of neuron j in non-input layer k."""
         key = (k, j)
         if key in self._delta:
@@ -371,21 +435,21 @@ class _Plan:
         net, sym = self.net, self.sym
         last = k == len(net.layers) - 1
         net_sym = sym.net(k + 1, j)
+        delta = _Location(_Group(_Source.DELTA, k), j)
         if last and self.loss.on_net:
             formula = self.loss.grad_formula.format(out=sym.out(k + 1, j), t=sym.target(j),
                                                     m=net.output_size)
-            ids: tuple[int, ...] = (self._factor(f"dE/d{net_sym}", formula,
-                                                 (_COLUMN, "delta", k, j)),)
+            ids: tuple[_FactorId, ...] = (self._factor(f"dE/d{net_sym}", formula, delta),)
         elif net.layers[k].activation == "softmax":
             terms = []
             for i in range(net.sizes[k + 1]):
                 o_i, o_j = sym.out(k + 1, i), sym.out(k + 1, j)
                 jac_formula = f"{o_i} * (1 - {o_j})" if i == j else f"-{o_i} * {o_j}"
-                jac = self._factor(f"d{o_i}/d{net_sym}", jac_formula, (_JACOBIAN, k, i, j))
+                jac = self._factor(f"d{o_i}/d{net_sym}", jac_formula,
+                                   self._entry(_Source.SOFTMAX_JACOBIAN, k, i, j))
                 terms.append(self._term((self._dE_dout(k, i), jac)))
             expansion = tuple(terms)
-            ids = (self._factor(f"dE/d{net_sym}", self._formula(expansion),
-                                (_COLUMN, "delta", k, j), expansion),)
+            ids = (self._factor(f"dE/d{net_sym}", self._formula(expansion), delta, expansion),)
         else:
             ids = (self._dE_dout(k, j), self._dout_dnet(k, j))
         self._delta[key] = ids
@@ -399,35 +463,25 @@ class _Plan:
         if info.kind == "weight":
             j, i = info.target, info.source
             link = self._factor(f"d{sym.net(k + 1, j)}/d{name}", sym.out(k, i),
-                                (_COLUMN, "outs", k, i))
+                                _Location(_Group(_Source.OUTS, k), i))
             terms.append(self._term(self._node_delta(k, j) + (link,)))
-            per_sample: tuple = (_PRODUCT, k, j, i)
+            per_sample = self._entry(_Source.WEIGHT_GRADIENTS, k, j, i)
         else:
             targets = range(net.sizes[k + 1]) if info.target < 0 else [info.target]
             for j in targets:
-                link = self._factor(f"d{sym.net(k + 1, j)}/d{name}", "1", (_ONES,))
+                link = self._factor(f"d{sym.net(k + 1, j)}/d{name}", "1", _ONES_COLUMN)
                 terms.append(self._term(self._node_delta(k, j) + (link,)))
-            per_sample = ((_ROW_SUM, k) if info.target < 0
-                          else (_COLUMN, "delta", k, info.target))
-        self.params[name] = (f"dE/d{name}", tuple(terms), _locate(net, per_sample))
-
-    def ones(self, n: int) -> np.ndarray:
-        """A read-only (n, 1) array of ones (dnet/db for every sample), shared."""
-        ones = self._ones.get(n)
-        if ones is None:
-            ones = np.ones((n, 1))
-            ones.flags.writeable = False
-            if len(self._ones) > 8:
-                self._ones.clear()
-            self._ones[n] = ones
-        return ones
+            per_sample = (_Location(_Group(_Source.DELTA_SUM, k), 0) if info.target < 0
+                          else _Location(_Group(_Source.DELTA, k), info.target))
+        self.params[name] = _ParamPlan(f"dE/d{name}", tuple(terms), per_sample)
 
 
-_PLANS: dict[tuple, _Plan] = {}
+_PLANS: dict[tuple[Hashable, str], _Plan] = {}
 _PLANS_LOCK = threading.Lock()
 
 
 def _plan(network: Network, loss_name: str) -> _Plan:
+    """The plan for this network's shape and loss (shared; a few are kept)."""
     key = (network.layout, loss_name)
     plan = _PLANS.get(key)
     if plan is None:
@@ -440,66 +494,104 @@ def _plan(network: Network, loss_name: str) -> _Plan:
     return plan
 
 
+# How each _Source's (n_samples, width) matrix is made from a backward pass, for layer k.
+
+def _d_out_matrix(bp: BackwardPass, k: int) -> np.ndarray:
+    """The pass's d_out[k] (dE/dout)."""
+    d_out = bp.d_out[k]
+    assert d_out is not None  # planned only for layers whose d_out the pass set
+    return d_out
+
+
+_ONES_CACHE: dict[int, np.ndarray] = {}
+
+
+def _ones_matrix(bp: BackwardPass, k: int) -> np.ndarray:
+    """A read-only (n, 1) array of ones (dnet/db for every sample), shared."""
+    n = bp.n_samples
+    ones = _ONES_CACHE.get(n)
+    if ones is None:
+        ones = np.ones((n, 1))
+        ones.flags.writeable = False
+        if len(_ONES_CACHE) > 8:
+            _ONES_CACHE.clear()
+        _ONES_CACHE[n] = ones
+    return ones
+
+
+def _weights_matrix(bp: BackwardPass, k: int) -> np.ndarray:
+    """weights[k][m, j] for every sample."""
+    w = bp.network.weights[k].reshape(1, -1)
+    n = bp.n_samples
+    return w if n == 1 else np.repeat(w, n, axis=0)
+
+
+def _softmax_jacobian_matrix(bp: BackwardPass, k: int) -> np.ndarray:
+    """dout_i/dnet_j = out_i * ([i == j] - out_j) for every sample."""
+    o = bp.forward.outs[k + 1]
+    return (o[:, :, None] * (np.eye(o.shape[1]) - o[:, None, :])).reshape(bp.n_samples, -1)
+
+
+def _weight_gradients_matrix(bp: BackwardPass, k: int) -> np.ndarray:
+    """delta_j * out_i for every sample: each weight's per-sample gradient."""
+    return (bp.delta[k][:, :, None] * bp.forward.outs[k][:, None, :]).reshape(bp.n_samples, -1)
+
+
+def _delta_sum_matrix(bp: BackwardPass, k: int) -> np.ndarray:
+    """delta[k] summed over the layer's neurons for every sample (a shared bias's gradient)."""
+    return np.add.reduce(bp.delta[k], axis=1, keepdims=True)
+
+
+_MATRIX: dict[_Source, Callable[[BackwardPass, int], np.ndarray]] = {
+    _Source.OUTS: lambda bp, k: bp.forward.outs[k],
+    _Source.D_OUT: _d_out_matrix,
+    _Source.D_ACT: lambda bp, k: bp.d_act[k],
+    _Source.DELTA: lambda bp, k: bp.delta[k],
+    _Source.ONES: _ones_matrix,
+    _Source.WEIGHTS: _weights_matrix,
+    _Source.SOFTMAX_JACOBIAN: _softmax_jacobian_matrix,
+    _Source.WEIGHT_GRADIENTS: _weight_gradients_matrix,
+    _Source.DELTA_SUM: _delta_sum_matrix,
+}
+
+
 class _DerivationBuilder:
-    """Builds one backward pass's :class:`Derivation` objects from the plan of its shape,
-    each factor once (a neuron's dE/dout is shared by every derivation through it)."""
+    """Builds one parameter's :class:`Derivation` for one backward pass from the plan of its
+    shape, each factor once (a neuron's dE/dout may appear in several terms)."""
 
     def __init__(self, bp: BackwardPass) -> None:
         self.bp = bp
         self.plan = _plan(bp.network, bp.loss_name)
-
-    def _block(self, group: tuple) -> np.ndarray:
-        """Group ``group``'s numbers as an (n_samples, width) matrix (the arrays of the
-        backward pass themselves where they already are one)."""
-        bp, kind = self.bp, group[0]
-        n = bp.n_samples
-        if kind == _COLUMN:
-            return (bp.forward.outs if group[1] == "outs" else getattr(bp, group[1]))[group[2]]
-        if kind == _ONES:
-            return self.plan.ones(n)
-        if kind == _ROW_SUM:
-            return np.add.reduce(bp.delta[group[1]], axis=1, keepdims=True)
-        k = group[1]
-        if kind == _WEIGHT:  # weights[k][m, j] for every sample
-            w = bp.network.weights[k].reshape(1, -1)
-            return w if n == 1 else np.repeat(w, n, axis=0)
-        if kind == _JACOBIAN:  # dout_i/dnet_j = out_i * ([i == j] - out_j)
-            o = bp.forward.outs[k + 1]
-            return (o[:, :, None] * (np.eye(o.shape[1]) - o[:, None, :])).reshape(n, -1)
-        # _PRODUCT: delta_j * out_i, a weight's gradient per sample
-        return (bp.delta[k][:, :, None] * bp.forward.outs[k][:, None, :]).reshape(n, -1)
-
-    # --- one parameter -------------------------------------------------------------------
+        self._columns: dict[_Group, list[np.ndarray]] = {}
+        self._factors: dict[_FactorId, Factor] = {}
+        self._terms: dict[_TermId, Term] = {}
 
     def build(self, name: str) -> Derivation:
         """The derivation of one parameter, building only the factors it needs."""
-        plan = self.plan
-        symbol, term_ids, (group, element) = plan.param(name)
-        self._columns: dict[tuple, list[np.ndarray]] = {}
-        self._factors: dict[int, Factor] = {}
-        self._terms: dict[int, Term] = {}
-        return Derivation(name, symbol, tuple([self._term(t) for t in term_ids]),
-                          self._values(group, element),
+        spec = self.plan.param(name)
+        return Derivation(name, spec.symbol, tuple([self._term(t) for t in spec.terms]),
+                          self._values(spec.per_sample),
                           float(self.bp.grad[self.bp.network.index_of[name]]))
 
-    def _values(self, group: tuple, element: int) -> np.ndarray:
+    def _values(self, location: _Location) -> np.ndarray:
+        group, column = location
         columns = self._columns.get(group)
         if columns is None:
-            columns = self._columns[group] = list(self._block(group).T)
-        return columns[element]
+            source, layer = group
+            columns = self._columns[group] = list(_MATRIX[source](self.bp, layer).T)
+        return columns[column]
 
-    def _factor(self, fid: int) -> Factor:
+    def _factor(self, fid: _FactorId) -> Factor:
         factor = self._factors.get(fid)
         if factor is None:
-            symbol, formula, _, expansion = self.plan.factors[fid]
+            symbol, formula, values, expansion = self.plan.factors[fid]
             terms = None if expansion is None else tuple([self._term(t) for t in expansion])
-            factor = self._factors[fid] = Factor(symbol, formula,
-                                                 self._values(*self.plan.locations[fid]), terms)
+            factor = self._factors[fid] = Factor(symbol, formula, self._values(values), terms)
         return factor
 
-    def _term(self, tid: int) -> Term:
+    def _term(self, tid: _TermId) -> Term:
         term = self._terms.get(tid)
         if term is None:
             term = self._terms[tid] = Term(tuple([self._factor(f)
-                                                  for f in self.plan.terms[tid]]))
+                                                  for f in self.plan.terms[tid].factors]))
         return term
