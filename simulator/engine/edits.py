@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -220,6 +220,11 @@ def add_neuron(doc: Document, layer: int) -> Document:
     input_size = sizes[0] + (1 if layer == 0 else 0)
     data = doc.data
 
+    # (overloaded so that the inputs and targets, never None, stay typed as arrays)
+    @overload
+    def widen(arr: np.ndarray, grow: bool) -> np.ndarray: ...
+    @overload
+    def widen(arr: None, grow: bool) -> None: ...
     def widen(arr: np.ndarray | None, grow: bool) -> np.ndarray | None:
         if arr is None or not grow:
             return arr
@@ -278,6 +283,10 @@ def remove_neuron(doc: Document, layer: int, index: int) -> Document:
     data = doc.data
     is_out = layer == len(sizes) - 1
 
+    @overload
+    def narrow(arr: np.ndarray, shrink: bool) -> np.ndarray: ...
+    @overload
+    def narrow(arr: None, shrink: bool) -> None: ...
     def narrow(arr: np.ndarray | None, shrink: bool) -> np.ndarray | None:
         if arr is None or not shrink:
             return arr

@@ -22,6 +22,9 @@ import numpy as np
 LOG_CLAMP = -100.0  # torch.nn.BCELoss clamps log outputs to be >= -100
 BCE_GRAD_EPS = 1e-12  # torch's BCELoss backward clamps (1 - o) * o to be >= 1e-12
 
+# np.add.reduce, typed by hand: NumPy's stubs hide reduce's plain overload from mypy.
+_add_reduce: Callable[..., np.ndarray] = np.add.reduce
+
 
 def _clamped_log(x: np.ndarray) -> np.ndarray:
     safe = np.where(x > 0.0, x, 1.0)
@@ -36,7 +39,7 @@ def log_softmax(net: np.ndarray) -> np.ndarray:
 
 def _half_sse(out: np.ndarray, t: np.ndarray, net: np.ndarray) -> np.ndarray:
     d = t - out
-    return 0.5 * np.add.reduce(d * d, axis=1)
+    return 0.5 * _add_reduce(d * d, axis=1)
 
 
 def _half_sse_terms(out: np.ndarray, t: np.ndarray, net: np.ndarray) -> np.ndarray:
@@ -57,7 +60,7 @@ def _mse_terms(out: np.ndarray, t: np.ndarray, net: np.ndarray) -> np.ndarray:
 
 
 def _mse(out: np.ndarray, t: np.ndarray, net: np.ndarray) -> np.ndarray:
-    return np.add.reduce(_mse_terms(out, t, net), axis=1)
+    return _add_reduce(_mse_terms(out, t, net), axis=1)
 
 
 def _mse_grad(out: np.ndarray, t: np.ndarray, net: np.ndarray) -> np.ndarray:

@@ -113,9 +113,8 @@ def _away_from_kinks(bp: BackwardPass) -> bool:
         if layer.activation in ("relu", "leaky_relu") and (np.abs(net) < KINK).any():
             return False
     out = bp.forward.output
-    if bp.loss_name == "binary_cross_entropy" and (np.minimum(out, 1.0 - out) < BCE_MARGIN).any():
-        return False
-    return True
+    near_0_or_1 = bool((np.minimum(out, 1.0 - out) < BCE_MARGIN).any())
+    return not (bp.loss_name == "binary_cross_entropy" and near_0_or_1)
 
 
 def _central_differences(case: Case) -> np.ndarray:

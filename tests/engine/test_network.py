@@ -94,7 +94,7 @@ def test_bad_networks(input_size: int, layers: list[LayerSpec], match: str) -> N
 def test_parameter_count_and_frozen_names_are_checked() -> None:
     with pytest.raises(NetworkError, match="expected 3 parameter values, got 2"):
         Network.create(2, [LayerSpec(1)], [1.0, 2.0])
-    with pytest.raises(NetworkError, match="unknown parameter.*w7"):
+    with pytest.raises(NetworkError, match=r"unknown parameter.*w7"):
         Network.create(2, [LayerSpec(1)], frozen={"w7"})
 
 

@@ -210,7 +210,7 @@ def test_a_last_partial_batch_is_a_batch_of_its_own() -> None:
     assert [len(s[2]) for s in seen] == [2, 2, 1, 2, 2, 1]
     assert [(s[0], s[1]) for s in seen] == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
     for epoch in (0, 1):
-        indices = sum((s[2] for s in seen if s[0] == epoch), [])
+        indices = [i for s in seen if s[0] == epoch for i in s[2]]
         assert sorted(indices) == [0, 1, 2, 3, 4]
 
 
