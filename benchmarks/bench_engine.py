@@ -12,8 +12,8 @@ For two networks it times one training iteration four ways, in the same run:
   a time). The parameter is the network's first weight, whose derivation runs through every
   layer and so has the most factors.
 - "with all derivations": ``Trainer.step(state)`` plus ``bp.derivation(name)`` of every
-  parameter (:func:`every_derivation`): what ``explain`` writes for a whole iteration, and
-  the most a student stepping through every backward sub-step asks for.
+  parameter (:func:`every_derivation`): the derivations ``explain`` writes for a whole
+  iteration, and the most a student stepping through every backward sub-step asks for.
 - "without derivations": ``Trainer.step(state, keep=False)``: what a fast run does per step.
 - "plain NumPy": the same iteration written straight in NumPy below, with nothing but the
   arithmetic: forward pass, the loss (which a training loop reports, as the engine does),
