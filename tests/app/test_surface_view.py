@@ -19,11 +19,11 @@ from PySide6.QtWidgets import QApplication
 
 from simulator.app.model import LabModel
 from simulator.app.surface import VIEW_CONTOUR, SurfaceView, gl_available
-from simulator.app.surface.slicing import AXES, DIRECTIONS
 from simulator.engine import document as doc_io
 from simulator.engine import edits
 from simulator.engine import surface as engine_surface
 from simulator.engine.backprop import loss_value
+from simulator.engine.surface import AXES, DIRECTIONS
 from simulator.resources import example_path
 from tests.surface_helpers import reference_model, settled, wait_settled
 
@@ -304,9 +304,9 @@ def test_stale_results_are_dropped_when_the_frame_changes(qtbot, view, model):
 
 
 def test_a_coarse_pass_comes_first_when_the_grid_is_slow(qtbot, view, model, monkeypatch):
-    from simulator.app.surface import slicing
+    from simulator.engine.surface import slices
 
-    monkeypatch.setattr(slicing, "COARSE_ABOVE_SECONDS", 0.0)  # "long" for any grid
+    monkeypatch.setattr(slices, "COARSE_ABOVE_SECONDS", 0.0)  # "long" for any grid
     monkeypatch.setattr(view.controller, "_seconds_per_point", 1.0)
     seen = []
     view.controller._signals.sliceResult.connect(lambda r: seen.append(r.coarse))
@@ -488,7 +488,7 @@ def test_reset_view_shows_the_whole_grid(view):
 
 
 def test_a_long_path_is_drawn_through_stable_evenly_spread_points():
-    from simulator.app.surface.slicing import subsample
+    from simulator.engine.surface import subsample
 
     for n in (1, 10, 500, 501, 1000, 12_345):
         idx = subsample(n, 500)

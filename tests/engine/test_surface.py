@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simulator.cli import surface as cli_surface
 from simulator.engine import document, surface
 from simulator.engine.activations import ACTIVATIONS
 from simulator.engine.backprop import loss_value
@@ -23,7 +24,8 @@ from simulator.engine.datasets import make
 from simulator.engine.initializers import initialize
 from simulator.engine.network import LayerSpec, Network
 from simulator.engine.optimizers import TrainingConfig
-from simulator.engine.surface import SurfaceError
+from simulator.engine.surface import SurfaceError, kernels, pool
+from simulator.engine.surface import grid as surface_grid
 from simulator.engine.training import Trainer
 
 from . import _reference as ref
@@ -187,9 +189,9 @@ def test_results_do_not_depend_on_threads_or_chunks(monkeypatch: pytest.MonkeyPa
     for p in pairs:  # chunks differ in size with threads: BLAS may round differently
         np.testing.assert_allclose(surface.loss_grid(net, X, T, "mse", *p, xs, ys, workers=2),
                                    plain[p], rtol=0, atol=TOL)
-    monkeypatch.setattr(surface, "CHUNK_ELEMENTS", 50)  # a chunk per few grid points
-    monkeypatch.setattr(surface, "CHUNK_ELEMENTS_THREADED", 50)
-    monkeypatch.setattr(surface, "HEAD_ELEMENTS", 300)  # many blocks of the grid
+    monkeypatch.setattr(pool, "CHUNK_ELEMENTS", 50)  # a chunk per few grid points
+    monkeypatch.setattr(pool, "CHUNK_ELEMENTS_THREADED", 50)
+    monkeypatch.setattr(surface_grid, "HEAD_ELEMENTS", 300)  # many blocks of the grid
     for p in pairs:
         small = surface.loss_grid(net, X, T, "mse", *p, xs, ys, workers=2)
         np.testing.assert_allclose(small, plain[p], rtol=0, atol=TOL)
@@ -200,8 +202,8 @@ def test_results_do_not_depend_on_threads_or_chunks(monkeypatch: pytest.MonkeyPa
 def test_worker_count_follows_whether_threads_ran_side_by_side(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    check = surface._ThreadCheck()
-    monkeypatch.setattr(surface, "_thread_check", check)
+    check = pool.ThreadCheck()
+    monkeypatch.setattr(pool, "thread_check", check)
     assert surface.worker_count() == 2
     check.record(wall=0.001, cpu=0.001)  # too short to tell
     assert surface.worker_count() == 2
@@ -212,7 +214,7 @@ def test_worker_count_follows_whether_threads_ran_side_by_side(
     check.record(wall=0.05, cpu=0.09)
     assert surface.worker_count() == 2
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
-    assert surface.worker_count() == surface.MAX_WORKERS
+    assert surface.worker_count() == pool.MAX_WORKERS
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
     assert surface.worker_count() == 1
 
@@ -220,12 +222,12 @@ def test_worker_count_follows_whether_threads_ran_side_by_side(
 @given(nx=st.integers(2, 300), ny=st.integers(2, 300), per=st.integers(1, 10**6))
 def test_blocks_and_chunks_tile_the_grid(nx: int, ny: int, per: int) -> None:
     covered = np.zeros((nx, ny), dtype=int)
-    for r0, r1, c0, c1 in surface._super_blocks(nx, ny, per):
+    for r0, r1, c0, c1 in surface_grid._super_blocks(nx, ny, per):
         assert r1 - r0 >= 2 and c1 - c0 >= 2  # a 1 would read as "does not depend"
         covered[r0:r1, c0:c1] += 1
     assert (covered == 1).all()
     covered[:] = 0
-    for r0, r1, c0, c1 in surface._chunks(nx, ny, per, 1 + per % 3):
+    for r0, r1, c0, c1 in pool.chunks(nx, ny, per, 1 + per % 3):
         assert r1 > r0 and c1 > c0
         covered[r0:r1, c0:c1] += 1
     assert (covered == 1).all()
@@ -317,7 +319,7 @@ def test_in_place_activations_equal_the_engine_bit_for_bit(name: str) -> None:
         expected = ACTIVATIONS[name].fn(net)
     a = np.ascontiguousarray(net.T).reshape(4, 1, 1, -1)  # the grid layout, neurons first
     with np.errstate(all="ignore"):
-        got = surface._activate(name, a, surface._Workspace(), "t")
+        got = kernels.activate(name, a, kernels.Workspace(), "t")
     np.testing.assert_array_equal(got.reshape(4, -1).T, expected)
 
 
@@ -333,7 +335,7 @@ def test_in_place_losses_equal_the_engine(loss: str) -> None:
     expected = LOSSES[loss].value(out, T, net)
     layout = np.ascontiguousarray(out.T).reshape(m, 1, 1, n)
     net_layout = np.ascontiguousarray(net.T).reshape(m, 1, 1, n)
-    got = surface._mean_loss(loss, layout, net_layout, T, surface._Workspace())
+    got = kernels.mean_loss(loss, layout, net_layout, T, kernels.Workspace())
     assert got.shape == (1, 1)
     assert got[0, 0] == pytest.approx(expected, abs=1e-15, rel=1e-15)
 
@@ -664,6 +666,23 @@ def test_cli_csv_to_a_missing_folder(tmp_path: Path) -> None:
 def test_run_cli_directly(capsys: pytest.CaptureFixture[str]) -> None:
     args = argparse.Namespace(axes=["b1", "w2"], grid=3, span=None, range=None, json=True,
                               csv=None)
-    assert surface.run_cli(reference(), args) == 0
+    assert cli_surface.run(reference(), args) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["axes"] == ["b1", "w2"] and len(payload["loss"]) == 3
+
+
+def test_the_cli_default_grid_is_the_engines_default() -> None:
+    assert cli_surface.DEFAULT_GRID == surface.DEFAULT_RESOLUTION
+
+
+def test_the_engine_surface_has_no_command_line_code() -> None:
+    """The command line lives in simulator.cli.surface: importing the engine's surface
+    package (in a fresh interpreter) loads neither argparse nor the command line."""
+    code = ("import sys, simulator.engine.surface as s; "
+            "bad = [m for m in sys.modules if m == 'argparse' or m.startswith('simulator.cli')]; "
+            "sys.exit(f'loaded: {bad}' if bad else 0)")
+    env = {**os.environ, "PYTHONPATH": str(ref.REPO)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ref.REPO, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert not hasattr(surface, "run_cli") and not hasattr(surface, "write_csv")

@@ -33,23 +33,26 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from ...engine import surface as engine_surface
 from ...engine.backprop import backward
 from ...engine.network import ParamInfo
+from ...engine.numbers import format_number
 from ...engine.stepper import Stepper
-from ...engine.training import CancelFlag
-from ..model import LabModel
-from .slicing import (
+from ...engine.surface import (
     AXES,
-    COARSE_ABOVE_SECONDS,
     DIRECTIONS,
+    CompareJob,
+    CompareResult,
     Frame,
+    PointSet,
     SliceJob,
     SliceResult,
     SliceSpec,
     bilinear,
-    format_value,
     losses_at,
     subsample,
 )
-from .worker import CompareJob, CompareResult, CompareRunnable, JobSignals, SliceRunnable
+from ...engine.surface.slices import COARSE_ABOVE_SECONDS
+from ...engine.training import CancelFlag
+from ..model import LabModel
+from .worker import CompareRunnable, JobSignals, SliceRunnable
 
 DEFAULT_RESOLUTION = 101
 DEFAULT_COMPARE_STEPS = 50
@@ -62,6 +65,7 @@ MAX_RECOMPUTED_STEPS = 8  # a path point this far past a checkpoint is recompute
 MAX_STORED_PATH = 20_000  # beyond this, every other point of the older half is dropped
 ARROW_FRACTION = 0.18  # the gradient arrow's length, as a share of the range
 ARROW_SAMPLES = 16
+LABEL_DIGITS = 4  # significant digits of the current values in the axis labels
 
 TRAINING_PATH = "path"
 OPTIMIZER_LABELS = {"gd": "GD", "sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
@@ -564,13 +568,13 @@ class SurfaceController(QObject):
         (x0, x1), (y0, y1) = self._ranges
         spec = SliceSpec(frame, params.copy(), np.linspace(x0, x1, self.resolution),
                          np.linspace(y0, y1, self.resolution))
-        point_sets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        point_sets: dict[str, PointSet] = {}
         if self._path_params:
             idx = subsample(len(self._path_params), MAX_PATH_POINTS)
-            point_sets[TRAINING_PATH] = (np.asarray(self._path_its)[idx],
-                                         np.array([self._path_params[k] for k in idx]))
+            point_sets[TRAINING_PATH] = PointSet(np.asarray(self._path_its)[idx],
+                                                 np.array([self._path_params[k] for k in idx]))
         for name, rows in self._compare.items():
-            point_sets[name] = (np.arange(rows.shape[0]), rows)
+            point_sets[name] = PointSet(np.arange(rows.shape[0]), rows)
         estimate = None if self._seconds_per_point is None else \
             self._seconds_per_point * self.resolution ** 2
         self._generation += 1
@@ -675,8 +679,8 @@ class SurfaceController(QObject):
         loss = float(bp.loss) if math.isfinite(bp.loss) else math.inf
         u, v = (float(c) for c in frame.coords(net.params, centre)[0])
         gu, gv = frame.gradient(np.asarray(bp.grad))
-        texts = (f"{frame.labels[0]} = {format_value(u)}", f"{frame.labels[1]} = "
-                 f"{format_value(v)}")
+        texts = (f"{frame.labels[0]} = {format_number(u, LABEL_DIGITS)}", f"{frame.labels[1]} = "
+                 f"{format_number(v, LABEL_DIGITS)}")
         arrow = self._arrow(u, v, loss, gu, gv)
         self._point = PointView(u, v, loss, frame.labels, texts, arrow, (gu, gv))
         if emit:

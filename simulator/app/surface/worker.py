@@ -8,17 +8,9 @@ GUI thread, so its slots run there (queued connection).
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-
-import numpy as np
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from ...engine import surface as engine_surface
-from ...engine.network import Network
-from ...engine.optimizers import TrainingConfig
-from ...engine.training import CancelFlag
-from .slicing import SliceJob, SliceSpec, run_job, slice_heights
+from ...engine.surface import CompareJob, SliceJob, run_compare, run_job
 
 
 class JobSignals(QObject):
@@ -29,7 +21,7 @@ class JobSignals(QObject):
 
 
 class SliceRunnable(QRunnable):
-    """Runs one :class:`~simulator.app.surface.slicing.SliceJob`."""
+    """Runs one :class:`~simulator.engine.surface.SliceJob`."""
 
     def __init__(self, job: SliceJob, signals: JobSignals) -> None:
         super().__init__()
@@ -41,37 +33,8 @@ class SliceRunnable(QRunnable):
         run_job(self._job, self._signals.sliceResult.emit)
 
 
-@dataclass(frozen=True, eq=False)
-class CompareJob:
-    """Run GD, SGD, momentum and Adam from the same start (a snapshot)."""
-
-    epoch: int
-    network: Network
-    inputs: np.ndarray
-    targets: np.ndarray
-    loss: str
-    config: TrainingConfig
-    steps: int
-    spec: SliceSpec | None = None  # the drawn slice: the paths' heights are computed on it
-    cancel: CancelFlag = field(default_factory=CancelFlag)
-
-
-@dataclass(frozen=True, eq=False)
-class CompareResult:
-    """Per optimizer, the parameters before and after every step, (steps + 1, P), and
-    their heights on ``spec`` (keys = step numbers)."""
-
-    epoch: int
-    paths: dict[str, np.ndarray]
-    spec: SliceSpec | None = None
-    point_z: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    seconds: float = 0.0
-    error: str = ""
-    cancelled: bool = False
-
-
 class CompareRunnable(QRunnable):
-    """Runs one :class:`CompareJob` with :func:`simulator.engine.surface.compare_optimizers`."""
+    """Runs one :class:`~simulator.engine.surface.CompareJob`."""
 
     def __init__(self, job: CompareJob, signals: JobSignals) -> None:
         super().__init__()
@@ -80,26 +43,4 @@ class CompareRunnable(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
-        job = self._job
-        start = time.perf_counter()
-        if job.cancel.is_set():
-            self._signals.compareResult.emit(CompareResult(job.epoch, {}, cancelled=True))
-            return
-        try:
-            paths = engine_surface.compare_optimizers(job.network, job.inputs, job.targets,
-                                                      job.loss, job.config, job.steps)
-            heights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-            if job.spec is not None and job.spec.centre.size == job.network.params.size:
-                sets = {name: (np.arange(rows.shape[0]), rows) for name, rows in paths.items()}
-                heights = slice_heights(SliceJob(0, job.epoch, job.spec,
-                                                 job.network.with_params(job.spec.centre),
-                                                 job.inputs, job.targets, job.loss, sets,
-                                                 cancel=job.cancel))
-            result = CompareResult(job.epoch, paths, job.spec, heights,
-                                   time.perf_counter() - start,
-                                   cancelled=job.cancel.is_set())
-        except Exception as exc:  # reported to the user, never raised in the worker thread
-            message = str(exc) if isinstance(exc, ValueError) else \
-                f"{type(exc).__name__}: {exc}"
-            result = CompareResult(job.epoch, {}, time.perf_counter() - start, error=message)
-        self._signals.compareResult.emit(result)
+        self._signals.compareResult.emit(run_compare(self._job))
