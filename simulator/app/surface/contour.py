@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...engine.surface import finite_range
-from .controller import PATH_NOTE, GridView, PathView, PointView
+from .display import PATH_NOTE, GridView, PathView, PointView
 from .style import (
     ARROW_COLOUR,
     OUTLINE_COLOUR,

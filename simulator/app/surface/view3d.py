@@ -30,7 +30,7 @@ from OpenGL import GL  # noqa: E402
 
 from ...engine.numbers import format_number  # noqa: E402
 from ...engine.surface import finite_range, nice_ticks  # noqa: E402
-from .controller import GridView, PathView, PointView  # noqa: E402
+from .display import GridView, PathView, PointView  # noqa: E402
 from .legend import ColorLegend, PathLegend  # noqa: E402
 from .style import (  # noqa: E402
     ARROW_COLOUR,
