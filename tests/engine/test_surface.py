@@ -686,3 +686,91 @@ def test_the_engine_surface_has_no_command_line_code() -> None:
                           cwd=ref.REPO, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert not hasattr(surface, "run_cli") and not hasattr(surface, "write_csv")
+
+
+# --- slices and their background jobs (Qt-free; the app runs them on a thread) -------------
+
+def test_frames_place_points_and_compute_their_grid() -> None:
+    doc = reference()
+    net, X, T = doc.network, doc.data.inputs, doc.data.targets
+    xs, ys = np.linspace(-1, 1, 5), np.linspace(0, 2, 4)
+    axes = surface.Frame.of_axes(net, ("w6", "b1"))
+    np.testing.assert_array_equal(axes.grid(net, X, T, doc.loss, xs, ys),
+                                  surface.loss_grid(net, X, T, doc.loss, "w6", "b1", xs, ys))
+    uv = np.array([[0.5, -1.0], [2.0, 3.0]])
+    rows = axes.points(uv, net.params)
+    np.testing.assert_array_equal(axes.coords(rows, net.params), uv)
+    assert axes.same_slice(rows[0], net.params) and not axes.same_slice(rows[0] + 1, net.params)
+    dirs = surface.Frame.of_directions(net, 2)
+    d1, d2 = surface.random_directions(net, 2)
+    np.testing.assert_array_equal(dirs.grid(net, X, T, doc.loss, xs, ys),
+                                  surface.loss_grid_directions(net, X, T, doc.loss, d1, d2, xs,
+                                                               ys))
+    np.testing.assert_allclose(dirs.coords(dirs.points(uv, net.params), net.params), uv,
+                               atol=1e-12)
+    with pytest.raises(SurfaceError):
+        surface.Frame.of_axes(net, ("w6", "w99"))
+
+
+def job(coarse_first: bool = False, **kwargs: object) -> surface.SliceJob:
+    doc = reference()
+    net = doc.network
+    frame = surface.Frame.of_axes(net, ("w5", "w6"))
+    spec = surface.SliceSpec(frame, net.params.copy(), np.linspace(-1, 1, 41),
+                             np.linspace(-2, 2, 33))
+    path = np.stack([net.params, net.params + 0.1])
+    return surface.SliceJob(3, 1, spec, net, doc.data.inputs, doc.data.targets, doc.loss,
+                            {"path": surface.PointSet(np.array([0, 1]), path)},
+                            coarse_first=coarse_first, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_slice_job_computes_the_engines_grid_and_path_heights(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.engine.surface import slices
+
+    j = job()
+    results: list[surface.SliceResult] = []
+    surface.run_job(j, results.append)
+    (full,) = results
+    assert (full.generation, full.epoch, full.final, full.coarse) == (3, 1, True, False)
+    assert full.points_computed == 41 * 33
+    np.testing.assert_allclose(full.z, surface.loss_grid(j.network, j.inputs, j.targets, j.loss,
+                                                         "w5", "w6", j.spec.xs, j.spec.ys),
+                               rtol=0, atol=TOL)
+    keys, z = full.point_z["path"]
+    assert keys.tolist() == [0, 1]
+    moved = j.network.copy()  # the second point: w5 and w6 moved, the rest at the centre
+    moved.set("w5", j.network.get("w5") + 0.1)
+    moved.set("w6", j.network.get("w6") + 0.1)
+    assert z[1] == pytest.approx(loss_value(moved, j.inputs, j.targets, j.loss), abs=TOL)
+    monkeypatch.setattr(slices, "COARSE_ABOVE_SECONDS", 0.0)  # any grid counts as slow
+    results.clear()
+    surface.run_job(job(coarse_first=True), results.append)
+    assert [(r.coarse, r.final) for r in results] == [(True, False), (False, True)]
+    assert results[0].z is not None and results[0].z.shape == (41, 33)
+
+
+def test_a_cancelled_or_failing_job_says_so() -> None:
+    from simulator.engine.training import CancelFlag
+
+    flag = CancelFlag()
+    flag.set()
+    results: list[surface.SliceResult] = []
+    surface.run_job(job(cancel=flag), results.append)
+    assert len(results) == 1 and results[0].cancelled and results[0].z is None
+    bad = job()
+    object.__setattr__(bad, "loss", "cross_entropy")  # one output: refused by the engine
+    results.clear()
+    surface.run_job(bad, results.append)
+    assert results[0].z is None and "cross_entropy" in results[0].error
+    doc = reference()
+    compare = surface.CompareJob(2, doc.network, doc.data.inputs, doc.data.targets,
+                                 "cross_entropy", TrainingConfig(), 3)
+    failed = surface.run_compare(compare)
+    assert failed.paths == {} and "cross_entropy" in failed.error
+    assert failed.spec is None and isinstance(failed.seconds, float)
+    done = surface.run_compare(surface.CompareJob(2, doc.network, doc.data.inputs,
+                                                  doc.data.targets, doc.loss, TrainingConfig(),
+                                                  3, job().spec))
+    assert list(done.paths) == ["gd", "sgd", "momentum", "adam"] and not done.error
+    assert done.point_z["adam"].keys.tolist() == [0, 1, 2, 3]

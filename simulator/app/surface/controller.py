@@ -40,7 +40,6 @@ from ...engine.network import ParamInfo
 from ...engine.numbers import format_number
 from ...engine.optimizers import OPTIMIZER_LABELS
 from ...engine.surface import (
-    AXES,
     DIRECTIONS,
     CompareJob,
     CompareResult,
@@ -649,4 +648,4 @@ def _param_key(info: ParamInfo) -> tuple[object, ...]:
     return info.kind, info.layer, info.target, info.source
 
 
-__all__ = ["AXES", "DIRECTIONS", "SurfaceController"]
+__all__ = ["SurfaceController"]
