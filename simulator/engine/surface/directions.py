@@ -6,7 +6,7 @@ Neural Nets"): drawing them (:func:`random_directions`), the loss over the plane
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -49,8 +49,7 @@ def random_directions(network: Network, seed: int = 0) -> tuple[np.ndarray, np.n
     return dirs[0], dirs[1]
 
 
-@dataclass(frozen=True)
-class _Move:
+class _Move(NamedTuple):
     """How one direction moves a layer: its weights ``D`` (out, in) and bias ``db``
     (out, 1, 1, 1)."""
 
@@ -58,8 +57,7 @@ class _Move:
     db: np.ndarray
 
 
-@dataclass(frozen=True)
-class _MovingLayer:
+class _MovingLayer(NamedTuple):
     """A layer's weights ``W`` (out, in) and bias ``b`` (out, 1, 1, 1), and how each of the
     two directions moves them (None where a direction is zero in this layer)."""
 
