@@ -79,7 +79,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from simulator.app.model import LabModel
     from simulator.app.surface import SurfaceView
-    from simulator.app.surface.controller import GridView
+    from simulator.app.surface.display import GridView
     from simulator.engine import edits
     from simulator.engine import surface as engine_surface
     from simulator.engine.network import LayerSpec, Network

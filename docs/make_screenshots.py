@@ -75,8 +75,7 @@ def shoot(view_mode: str, out: Path) -> None:
           and c.drawn.spec.centre.tolist() == model.params.tolist())
     time.sleep(0.3)  # let the throttled redraw happen
     _wait(app, lambda: True, 0.5)
-    view._pending |= {"grid", "point", "paths"}
-    view._flush()
+    view.redraw_now()
     _wait(app, lambda: True, 0.3)
     picture = view.grab()
     if view.view_mode == VIEW_3D and view.view3d is not None:

@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
         configure_gl_platform()
         from .surface import SurfaceView  # imported late: it may bring in OpenGL
 
-        view = SurfaceView(self.model)
+        view = SurfaceView(self.model, settings=self.settings)  # starts from, and saves, its state
         self.views["surface"] = view
         self._surface_holder.layout().addWidget(view)
         self._tell_dark(view, theme.is_dark())

@@ -9,6 +9,11 @@ Stored keys (nothing pickled; the window layout is the QByteArray Qt's ``saveSta
 - ``recent_files``: JSON list of paths, most recent first (at most :data:`MAX_RECENT`).
 - ``run/speed``: the run speed, one of :data:`SPEED_NAMES`.
 - ``window/geometry``, ``window/state``: the main window's geometry and dock layout.
+- ``surface/state``: JSON object, the cost-surface view's settings (axes, random
+  directions, seed, span, resolution, view...) with their own ``version``
+  (:class:`simulator.app.surface.state.SurfaceState` reads and migrates it). It is an
+  optional key, so adding it did not change :data:`SETTINGS_VERSION`: an older version
+  drops it as unknown and keeps everything else.
 
 Every reader validates what it finds and falls back to the default, so a hand-edited or
 corrupt store cannot stop the app from starting. :func:`migrate` runs on every open: it
@@ -32,7 +37,7 @@ DEFAULT_SPEED = "100"
 
 KNOWN_KEYS: frozenset[str] = frozenset({
     "settings_version", "theme", "digits", "recent_files", "run/speed",
-    "window/geometry", "window/state",
+    "window/geometry", "window/state", "surface/state",
 })
 
 
@@ -68,6 +73,8 @@ def migrate(store: QSettings | MemoryStore) -> None:
         store.remove("run/speed")
     if store.contains("recent_files") and _parse_recent(store.value("recent_files")) is None:
         store.remove("recent_files")
+    if store.contains("surface/state") and _parse_object(store.value("surface/state")) is None:
+        store.remove("surface/state")
     for key in ("window/geometry", "window/state"):
         if store.contains(key) and not isinstance(store.value(key), (QByteArray, bytes)):
             store.remove(key)
@@ -84,6 +91,15 @@ def _parse_recent(value: Any) -> list[str] | None:
     if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
         return None
     return items
+
+
+def _parse_object(value: Any) -> dict[str, Any] | None:
+    """A JSON object stored as text, or None when it is not one."""
+    try:
+        data = json.loads(str(value))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 class MemoryStore:
@@ -187,6 +203,18 @@ class Settings:
     def remove_recent(self, path: str) -> None:
         """Forget ``path`` (e.g. it could not be opened)."""
         self.recent_files = [p for p in self.recent_files if p != path]
+
+    # --- the cost-surface view ---------------------------------------------------------------
+
+    @property
+    def surface_state(self) -> dict[str, Any]:
+        """The cost-surface view's saved settings (empty when there are none); the view
+        checks each value."""
+        return _parse_object(self._store.value("surface/state", "{}")) or {}
+
+    @surface_state.setter
+    def surface_state(self, value: dict[str, Any]) -> None:
+        self._store.setValue("surface/state", json.dumps(value))
 
     # --- window layout -------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ simulator.engine.surface), never from the view's own arithmetic.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,11 +20,11 @@ from PySide6.QtWidgets import QApplication
 
 from simulator.app.model import LabModel
 from simulator.app.surface import VIEW_CONTOUR, SurfaceView, gl_available
-from simulator.app.surface.slicing import AXES, DIRECTIONS
 from simulator.engine import document as doc_io
 from simulator.engine import edits
 from simulator.engine import surface as engine_surface
 from simulator.engine.backprop import loss_value
+from simulator.engine.surface import AXES, DIRECTIONS
 from simulator.resources import example_path
 from tests.surface_helpers import reference_model, settled, wait_settled
 
@@ -152,7 +153,7 @@ def test_the_marker_sits_at_the_engines_values_and_moves_at_once(view, model):
     assert marker_xy(view) == (value(model, "w5"), value(model, "w6"))
     point = c.point_view()
     assert point.z == loss_value(model.network, *data(model))
-    jobs = c.jobs_started
+    jobs = c.jobs.jobs_started
 
     edit_value(model, "w5", 0.5)
     # no event processing in between: the marker moved synchronously
@@ -160,7 +161,7 @@ def test_the_marker_sits_at_the_engines_values_and_moves_at_once(view, model):
     assert c.point_view().z == loss_value(model.network, *data(model))
     # w5 is an axis and 0.5 is inside the range: the slice is unchanged, nothing recomputed
     QApplication.processEvents()
-    assert c.jobs_started == jobs
+    assert c.jobs.jobs_started == jobs
     assert not c.busy
 
 
@@ -183,10 +184,10 @@ def test_the_gradient_arrow_points_down_the_slope(view, model):
 
 def test_moving_an_axis_parameter_out_of_the_range_recentres(qtbot, view, model):
     c = view.controller
-    jobs = c.jobs_started
+    jobs = c.jobs.jobs_started
     edit_value(model, "w5", 5.0)  # the range was 0.18 +- 1
     wait_settled(qtbot, view)
-    assert c.jobs_started > jobs
+    assert c.jobs.jobs_started > jobs
     grid = c.grid_view()
     assert grid.xs[0] <= 5.0 <= grid.xs[-1]
     assert (grid.xs[0], grid.xs[-1]) == pytest.approx(engine_surface.auto_range(5.0))
@@ -246,13 +247,13 @@ def test_an_edit_starts_a_new_path(qtbot, view, model):
 # --- recomputing ---------------------------------------------------------------------------
 
 def test_changing_an_axis_recomputes_the_grid(qtbot, view, model):
-    jobs = view.controller.jobs_started
+    jobs = view.controller.jobs.jobs_started
     view.x_combo.setCurrentText("w1")
     view.x_combo.activated.emit(view.x_combo.currentIndex())
     assert view.controller.axes == ("w1", "w6")
     qtbot.waitUntil(lambda: settled(view) and view.controller.grid_view().labels
                     == ("w1", "w6"), timeout=10_000)
-    assert view.controller.jobs_started > jobs
+    assert view.controller.jobs.jobs_started > jobs
     grid = view.controller.grid_view()
     expected = engine_surface.loss_grid(model.network, *data(model), "w1", "w6", grid.xs,
                                         grid.ys)
@@ -270,13 +271,13 @@ def test_choosing_the_other_axis_parameter_swaps_the_axes(view):
 def test_editing_an_off_axis_parameter_recomputes_in_the_background_coalesced(qtbot, view,
                                                                              model):
     c = view.controller
-    jobs = c.jobs_started
+    jobs = c.jobs.jobs_started
     values = np.linspace(0.1, 0.9, 40)
     for v in values:  # a drag of w1: many edits, events handled in between
         edit_value(model, "w1", float(v), merge_key="drag w1")
         QApplication.processEvents()
     wait_settled(qtbot, view)
-    started = c.jobs_started - jobs
+    started = c.jobs.jobs_started - jobs
     assert 1 <= started <= 6, started  # far fewer computations than edits
     assert value(model, "w1") == pytest.approx(0.9)
     grid = c.grid_view()
@@ -304,12 +305,12 @@ def test_stale_results_are_dropped_when_the_frame_changes(qtbot, view, model):
 
 
 def test_a_coarse_pass_comes_first_when_the_grid_is_slow(qtbot, view, model, monkeypatch):
-    from simulator.app.surface import slicing
+    from simulator.engine.surface import slices
 
-    monkeypatch.setattr(slicing, "COARSE_ABOVE_SECONDS", 0.0)  # "long" for any grid
-    monkeypatch.setattr(view.controller, "_seconds_per_point", 1.0)
+    monkeypatch.setattr(slices, "COARSE_ABOVE_SECONDS", 0.0)  # "long" for any grid
+    monkeypatch.setattr(view.controller.jobs, "_seconds_per_point", 1.0)
     seen = []
-    view.controller._signals.sliceResult.connect(lambda r: seen.append(r.coarse))
+    view.controller.jobs.resultReady.connect(lambda r: seen.append(r.coarse))
     edit_value(model, "w1", 0.3)
     wait_settled(qtbot, view)
     assert seen[:2] == [True, False]
@@ -459,7 +460,7 @@ def test_pick_axis_alternates_x_and_y(view, model):
 def test_picking_an_axis_leaves_random_directions(qtbot, view):
     view.controller.set_random(True)
     assert view.pick_axis("w7") == "x"
-    assert not view.controller.random
+    assert not view.controller.state.random
     assert not view.random_check.isChecked()
 
 
@@ -488,7 +489,7 @@ def test_reset_view_shows_the_whole_grid(view):
 
 
 def test_a_long_path_is_drawn_through_stable_evenly_spread_points():
-    from simulator.app.surface.slicing import subsample
+    from simulator.engine.surface import subsample
 
     for n in (1, 10, 500, 501, 1000, 12_345):
         idx = subsample(n, 500)
@@ -498,3 +499,170 @@ def test_a_long_path_is_drawn_through_stable_evenly_spread_points():
     # growing by one keeps the earlier choice (so cached heights stay useful)
     a, b = subsample(1000, 500), subsample(1001, 500)
     assert set(a[:-1]) <= set(b)
+
+
+# --- the settings state --------------------------------------------------------------------
+
+def test_state_fields_check_their_values():
+    from simulator.app.surface.state import SurfaceState
+
+    state = SurfaceState()
+    for field, bad in (("resolution", 4), ("resolution", 402), ("resolution", 10.5),
+                       ("span", 0.0), ("span", float("nan")), ("span", "1"),
+                       ("seed", -1), ("seed", True), ("axes", ("w1", "w1")), ("axes", "w1"),
+                       ("random", 1), ("view_mode", "4d"), ("compare_steps", 0)):
+        with pytest.raises(engine_surface.SurfaceError):
+            setattr(state, field, bad)
+    assert state.resolution == 101 and state.span is None  # unchanged
+    state.axes = ["w1", "b2"]  # a list (as saved in JSON) becomes a pair
+    assert state.axes == ("w1", "b2")
+
+
+def test_state_batches_changes_into_one_notification():
+    from simulator.app.surface.state import SurfaceState
+
+    state = SurfaceState()
+    seen = []
+    state.connect(seen.append)
+    state.seed = 3
+    assert seen == [frozenset({"seed"})]
+    seen.clear()
+    with state.batch():
+        state.random = True
+        state.resolution = 31
+        with state.batch():  # nested: the outer batch notifies
+            state.span = 0.5
+        assert seen == []
+    assert seen == [frozenset({"random", "resolution", "span"})]
+    seen.clear()
+    with state.batch():  # set and set back: no change, no notification
+        state.resolution = 51
+        state.resolution = 31
+    state.seed = 3  # the same value
+    assert seen == []
+    state.disconnect(seen.append)
+    state.seed = 4
+    assert seen == []
+
+
+def test_state_round_trip_and_bad_saved_values():
+    from simulator.app.surface.state import STATE_VERSION, SurfaceState
+
+    state = SurfaceState(axes=("w1", "b2"), random=True, seed=7, span=0.25, resolution=31,
+                         view_mode="contour", compare_steps=20)
+    saved = state.to_dict()
+    assert saved["version"] == STATE_VERSION
+    restored = SurfaceState.from_dict(json.loads(json.dumps(saved)))
+    assert restored.to_dict() == saved
+    # each bad value falls back to its default; the good ones are kept
+    odd = SurfaceState.from_dict({"version": 1, "axes": "w5", "random": "yes", "seed": 2,
+                                  "resolution": 10_000, "span": None, "future": 1})
+    assert (odd.axes, odd.random, odd.seed, odd.resolution) == (None, False, 2, 101)
+    assert SurfaceState.from_dict([1, 2]).to_dict() == SurfaceState().to_dict()  # not a dict
+
+
+def test_one_batch_of_settings_makes_one_recompute(qtbot, view, model):
+    c = view.controller
+    jobs, frames = c.jobs.jobs_started, []
+    c.frameChanged.connect(lambda: frames.append(1))
+    with c.state.batch():
+        c.state.random = True
+        c.state.seed = 5
+        c.state.resolution = 21
+        c.state.span = 0.5
+    wait_settled(qtbot, view)
+    assert frames == [1]
+    assert c.jobs.jobs_started == jobs + 1
+    grid = c.grid_view()
+    assert grid.z.shape == (21, 21) and (grid.xs[0], grid.xs[-1]) == (-0.5, 0.5)
+    d1, d2 = engine_surface.random_directions(model.network, 5)
+    np.testing.assert_allclose(grid.z, engine_surface.loss_grid_directions(
+        model.network, *data(model), d1, d2, grid.xs, grid.ys), rtol=0, atol=1e-12)
+    # the toolbar follows the state
+    assert view.random_check.isChecked() and view.seed_spin.value() == 5
+    assert view.res_spin.value() == 21 and view.span_spin.value() == 0.5
+    assert view.range_combo.currentIndex() == 1
+
+
+def test_the_state_is_saved_and_restored_with_the_settings(qtbot, model):
+    from simulator.app.settings import MemoryStore, Settings, migrate
+
+    settings = Settings(MemoryStore())
+    first = SurfaceView(model, settings=settings)
+    qtbot.addWidget(first)
+    first.show()
+    wait_settled(qtbot, first)
+    first.controller.set_axes("w1", "b2")
+    first.res_spin.setValue(31)
+    first.steps_spin.setValue(12)
+    first.set_view_mode(VIEW_CONTOUR)
+    saved = settings.surface_state
+    assert (saved["axes"], saved["resolution"], saved["compare_steps"]) == (["w1", "b2"], 31,
+                                                                            12)
+    first.close()
+    migrate(settings.store)  # the next start: the key is known and kept
+    assert settings.surface_state == saved
+
+    second = SurfaceView(model, settings=settings)
+    qtbot.addWidget(second)
+    second.show()
+    wait_settled(qtbot, second)
+    grid = second.controller.grid_view()
+    assert grid.labels == ("w1", "b2") and grid.z.shape == (31, 31)
+    assert second.x_combo.currentText() == "w1" and second.steps_spin.value() == 12
+
+
+def test_saved_axes_the_network_lacks_fall_back_to_the_default(qtbot, model):
+    from simulator.app.settings import MemoryStore, Settings
+
+    settings = Settings(MemoryStore())
+    settings.surface_state = {"version": 1, "axes": ["w1", "w99"], "resolution": 21}
+    v = SurfaceView(model, settings=settings)
+    qtbot.addWidget(v)
+    v.show()
+    wait_settled(qtbot, v)
+    assert v.controller.axes == ("w5", "w6")
+    assert v.controller.grid_view().z.shape == (21, 21)
+
+
+def test_a_corrupt_saved_state_is_dropped_by_the_migration():
+    from simulator.app.settings import SETTINGS_VERSION, MemoryStore, Settings
+
+    store = MemoryStore()
+    store.setValue("settings_version", SETTINGS_VERSION)
+    store.setValue("surface/state", "[1, 2")
+    settings = Settings(store)
+    assert not store.contains("surface/state")
+    assert settings.surface_state == {}
+
+
+# --- redraws -------------------------------------------------------------------------------
+
+def test_while_running_the_point_is_redrawn_with_the_rest(qtbot, view, model):
+    view.set_throttled(True)  # what the main window does while the runner runs
+    before = marker_xy(view)
+    edit_value(model, "w5", 0.5)
+    assert marker_xy(view) == before  # not at once ...
+    assert view.redraw_pending
+    qtbot.waitUntil(lambda: marker_xy(view) == (0.5, value(model, "w6")))  # ... but soon
+    view.set_throttled(False)
+    edit_value(model, "w5", 0.6)
+    assert marker_xy(view) == (0.6, value(model, "w6"))  # at once again
+
+
+def test_the_main_window_gives_the_surface_view_its_settings(qtbot):
+    from simulator.app.main_window import MainWindow
+
+    window = MainWindow(reference_model(), persist=False)
+    qtbot.addWidget(window)
+    window.set_confirm_on_close(False)
+    window.show()
+    dock = window.docks["surface"]
+    dock.show()
+    dock.raise_()
+    qtbot.waitUntil(lambda: "surface" in window.views)
+    view = window.views["surface"]
+    assert view.settings is window.settings
+    view.res_spin.setValue(41)
+    assert window.settings.surface_state["resolution"] == 41
+    view.shutdown()

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simulator.cli import surface as cli_surface
 from simulator.engine import document, surface
 from simulator.engine.activations import ACTIVATIONS
 from simulator.engine.backprop import loss_value
@@ -23,7 +24,8 @@ from simulator.engine.datasets import make
 from simulator.engine.initializers import initialize
 from simulator.engine.network import LayerSpec, Network
 from simulator.engine.optimizers import TrainingConfig
-from simulator.engine.surface import SurfaceError
+from simulator.engine.surface import SurfaceError, kernels, pool
+from simulator.engine.surface import grid as surface_grid
 from simulator.engine.training import Trainer
 
 from . import _reference as ref
@@ -187,9 +189,9 @@ def test_results_do_not_depend_on_threads_or_chunks(monkeypatch: pytest.MonkeyPa
     for p in pairs:  # chunks differ in size with threads: BLAS may round differently
         np.testing.assert_allclose(surface.loss_grid(net, X, T, "mse", *p, xs, ys, workers=2),
                                    plain[p], rtol=0, atol=TOL)
-    monkeypatch.setattr(surface, "CHUNK_ELEMENTS", 50)  # a chunk per few grid points
-    monkeypatch.setattr(surface, "CHUNK_ELEMENTS_THREADED", 50)
-    monkeypatch.setattr(surface, "HEAD_ELEMENTS", 300)  # many blocks of the grid
+    monkeypatch.setattr(pool, "CHUNK_ELEMENTS", 50)  # a chunk per few grid points
+    monkeypatch.setattr(pool, "CHUNK_ELEMENTS_THREADED", 50)
+    monkeypatch.setattr(surface_grid, "HEAD_ELEMENTS", 300)  # many blocks of the grid
     for p in pairs:
         small = surface.loss_grid(net, X, T, "mse", *p, xs, ys, workers=2)
         np.testing.assert_allclose(small, plain[p], rtol=0, atol=TOL)
@@ -200,8 +202,8 @@ def test_results_do_not_depend_on_threads_or_chunks(monkeypatch: pytest.MonkeyPa
 def test_worker_count_follows_whether_threads_ran_side_by_side(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    check = surface._ThreadCheck()
-    monkeypatch.setattr(surface, "_thread_check", check)
+    check = pool.ThreadCheck()
+    monkeypatch.setattr(pool, "thread_check", check)
     assert surface.worker_count() == 2
     check.record(wall=0.001, cpu=0.001)  # too short to tell
     assert surface.worker_count() == 2
@@ -212,7 +214,7 @@ def test_worker_count_follows_whether_threads_ran_side_by_side(
     check.record(wall=0.05, cpu=0.09)
     assert surface.worker_count() == 2
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
-    assert surface.worker_count() == surface.MAX_WORKERS
+    assert surface.worker_count() == pool.MAX_WORKERS
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
     assert surface.worker_count() == 1
 
@@ -220,12 +222,12 @@ def test_worker_count_follows_whether_threads_ran_side_by_side(
 @given(nx=st.integers(2, 300), ny=st.integers(2, 300), per=st.integers(1, 10**6))
 def test_blocks_and_chunks_tile_the_grid(nx: int, ny: int, per: int) -> None:
     covered = np.zeros((nx, ny), dtype=int)
-    for r0, r1, c0, c1 in surface._super_blocks(nx, ny, per):
+    for r0, r1, c0, c1 in surface_grid._super_blocks(nx, ny, per):
         assert r1 - r0 >= 2 and c1 - c0 >= 2  # a 1 would read as "does not depend"
         covered[r0:r1, c0:c1] += 1
     assert (covered == 1).all()
     covered[:] = 0
-    for r0, r1, c0, c1 in surface._chunks(nx, ny, per, 1 + per % 3):
+    for r0, r1, c0, c1 in pool.chunks(nx, ny, per, 1 + per % 3):
         assert r1 > r0 and c1 > c0
         covered[r0:r1, c0:c1] += 1
     assert (covered == 1).all()
@@ -317,7 +319,7 @@ def test_in_place_activations_equal_the_engine_bit_for_bit(name: str) -> None:
         expected = ACTIVATIONS[name].fn(net)
     a = np.ascontiguousarray(net.T).reshape(4, 1, 1, -1)  # the grid layout, neurons first
     with np.errstate(all="ignore"):
-        got = surface._activate(name, a, surface._Workspace(), "t")
+        got = kernels.activate(name, a, kernels.Workspace(), "t")
     np.testing.assert_array_equal(got.reshape(4, -1).T, expected)
 
 
@@ -333,7 +335,7 @@ def test_in_place_losses_equal_the_engine(loss: str) -> None:
     expected = LOSSES[loss].value(out, T, net)
     layout = np.ascontiguousarray(out.T).reshape(m, 1, 1, n)
     net_layout = np.ascontiguousarray(net.T).reshape(m, 1, 1, n)
-    got = surface._mean_loss(loss, layout, net_layout, T, surface._Workspace())
+    got = kernels.mean_loss(loss, layout, net_layout, T, kernels.Workspace())
     assert got.shape == (1, 1)
     assert got[0, 0] == pytest.approx(expected, abs=1e-15, rel=1e-15)
 
@@ -664,6 +666,111 @@ def test_cli_csv_to_a_missing_folder(tmp_path: Path) -> None:
 def test_run_cli_directly(capsys: pytest.CaptureFixture[str]) -> None:
     args = argparse.Namespace(axes=["b1", "w2"], grid=3, span=None, range=None, json=True,
                               csv=None)
-    assert surface.run_cli(reference(), args) == 0
+    assert cli_surface.run(reference(), args) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["axes"] == ["b1", "w2"] and len(payload["loss"]) == 3
+
+
+def test_the_cli_default_grid_is_the_engines_default() -> None:
+    assert cli_surface.DEFAULT_GRID == surface.DEFAULT_RESOLUTION
+
+
+def test_the_engine_surface_has_no_command_line_code() -> None:
+    """The command line lives in simulator.cli.surface: importing the engine's surface
+    package (in a fresh interpreter) loads neither argparse nor the command line."""
+    code = ("import sys, simulator.engine.surface as s; "
+            "bad = [m for m in sys.modules if m == 'argparse' or m.startswith('simulator.cli')]; "
+            "sys.exit(f'loaded: {bad}' if bad else 0)")
+    env = {**os.environ, "PYTHONPATH": str(ref.REPO)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ref.REPO, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert not hasattr(surface, "run_cli") and not hasattr(surface, "write_csv")
+
+
+# --- slices and their background jobs (Qt-free; the app runs them on a thread) -------------
+
+def test_frames_place_points_and_compute_their_grid() -> None:
+    doc = reference()
+    net, X, T = doc.network, doc.data.inputs, doc.data.targets
+    xs, ys = np.linspace(-1, 1, 5), np.linspace(0, 2, 4)
+    axes = surface.Frame.of_axes(net, ("w6", "b1"))
+    np.testing.assert_array_equal(axes.grid(net, X, T, doc.loss, xs, ys),
+                                  surface.loss_grid(net, X, T, doc.loss, "w6", "b1", xs, ys))
+    uv = np.array([[0.5, -1.0], [2.0, 3.0]])
+    rows = axes.points(uv, net.params)
+    np.testing.assert_array_equal(axes.coords(rows, net.params), uv)
+    assert axes.same_slice(rows[0], net.params) and not axes.same_slice(rows[0] + 1, net.params)
+    dirs = surface.Frame.of_directions(net, 2)
+    d1, d2 = surface.random_directions(net, 2)
+    np.testing.assert_array_equal(dirs.grid(net, X, T, doc.loss, xs, ys),
+                                  surface.loss_grid_directions(net, X, T, doc.loss, d1, d2, xs,
+                                                               ys))
+    np.testing.assert_allclose(dirs.coords(dirs.points(uv, net.params), net.params), uv,
+                               atol=1e-12)
+    with pytest.raises(SurfaceError):
+        surface.Frame.of_axes(net, ("w6", "w99"))
+
+
+def job(coarse_first: bool = False, **kwargs: object) -> surface.SliceJob:
+    doc = reference()
+    net = doc.network
+    frame = surface.Frame.of_axes(net, ("w5", "w6"))
+    spec = surface.SliceSpec(frame, net.params.copy(), np.linspace(-1, 1, 41),
+                             np.linspace(-2, 2, 33))
+    path = np.stack([net.params, net.params + 0.1])
+    return surface.SliceJob(3, 1, spec, net, doc.data.inputs, doc.data.targets, doc.loss,
+                            {"path": surface.PointSet(np.array([0, 1]), path)},
+                            coarse_first=coarse_first, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_slice_job_computes_the_engines_grid_and_path_heights(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.engine.surface import slices
+
+    j = job()
+    results: list[surface.SliceResult] = []
+    surface.run_job(j, results.append)
+    (full,) = results
+    assert (full.generation, full.epoch, full.final, full.coarse) == (3, 1, True, False)
+    assert full.points_computed == 41 * 33
+    np.testing.assert_allclose(full.z, surface.loss_grid(j.network, j.inputs, j.targets, j.loss,
+                                                         "w5", "w6", j.spec.xs, j.spec.ys),
+                               rtol=0, atol=TOL)
+    keys, z = full.point_z["path"]
+    assert keys.tolist() == [0, 1]
+    moved = j.network.copy()  # the second point: w5 and w6 moved, the rest at the centre
+    moved.set("w5", j.network.get("w5") + 0.1)
+    moved.set("w6", j.network.get("w6") + 0.1)
+    assert z[1] == pytest.approx(loss_value(moved, j.inputs, j.targets, j.loss), abs=TOL)
+    monkeypatch.setattr(slices, "COARSE_ABOVE_SECONDS", 0.0)  # any grid counts as slow
+    results.clear()
+    surface.run_job(job(coarse_first=True), results.append)
+    assert [(r.coarse, r.final) for r in results] == [(True, False), (False, True)]
+    assert results[0].z is not None and results[0].z.shape == (41, 33)
+
+
+def test_a_cancelled_or_failing_job_says_so() -> None:
+    from simulator.engine.training import CancelFlag
+
+    flag = CancelFlag()
+    flag.set()
+    results: list[surface.SliceResult] = []
+    surface.run_job(job(cancel=flag), results.append)
+    assert len(results) == 1 and results[0].cancelled and results[0].z is None
+    bad = job()
+    object.__setattr__(bad, "loss", "cross_entropy")  # one output: refused by the engine
+    results.clear()
+    surface.run_job(bad, results.append)
+    assert results[0].z is None and "cross_entropy" in results[0].error
+    doc = reference()
+    compare = surface.CompareJob(2, doc.network, doc.data.inputs, doc.data.targets,
+                                 "cross_entropy", TrainingConfig(), 3)
+    failed = surface.run_compare(compare)
+    assert failed.paths == {} and "cross_entropy" in failed.error
+    assert failed.spec is None and isinstance(failed.seconds, float)
+    done = surface.run_compare(surface.CompareJob(2, doc.network, doc.data.inputs,
+                                                  doc.data.targets, doc.loss, TrainingConfig(),
+                                                  3, job().spec))
+    assert list(done.paths) == ["gd", "sgd", "momentum", "adam"] and not done.error
+    assert done.point_z["adam"].keys.tolist() == [0, 1, 2, 3]

@@ -15,8 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from .controller import PATH_NOTE, GridView, PathView, PointView
-from .slicing import finite_range
+from ...engine.surface import finite_range
+from .display import PATH_NOTE, GridView, PathView, PointView
 from .style import (
     ARROW_COLOUR,
     OUTLINE_COLOUR,

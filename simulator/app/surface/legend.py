@@ -6,8 +6,10 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QLinearGradient, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from .slicing import format_value
+from ...engine.numbers import format_number
 from .style import ARROW_COLOUR, POINT_COLOUR, colormap, path_colour
+
+LABEL_DIGITS = 4  # significant digits of the colour bar's labels
 
 
 class ColorLegend(QWidget):
@@ -42,7 +44,7 @@ class ColorLegend(QWidget):
         if not self._valid:
             return [self._title]
         mid = (self._lo + self._hi) / 2
-        return [self._title] + [format_value(v) for v in (self._hi, mid, self._lo)]
+        return [self._title] + [format_number(v, LABEL_DIGITS) for v in (self._hi, mid, self._lo)]
 
     def sizeHint(self) -> QSize:
         fm = QFontMetrics(self.font())

@@ -5,16 +5,20 @@ compare optimizers) above a stack holding the 3D view (when OpenGL works) and th
 view. Where OpenGL is not available (the offscreen platform, a remote desktop without GL)
 the contour view is used, with a short notice saying why.
 
-The view only observes the model (through :class:`SurfaceController`); it never changes
-engine state. Redraws are throttled: the surface and the paths at most ten times a second,
-the current point at once unless training is running (then with the rest).
+The toolbar shows and edits the controller's :class:`~.state.SurfaceState`; given the
+window's :class:`~simulator.app.settings.Settings`, the view starts from the saved state and
+saves every change. The view only observes the model (through :class:`SurfaceController`);
+it never changes engine state. Redraws go through a
+:class:`~simulator.app.coalesce.Coalescer`: one per burst of changes, and while training
+runs (:meth:`SurfaceView.set_throttled`, or iterations completing) at most ten a second,
+the current point with the rest; otherwise the point moves at once.
 """
 
 from __future__ import annotations
 
-import time
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -34,15 +38,28 @@ from PySide6.QtWidgets import (
 )
 
 from ...engine import surface as engine_surface
+from ..coalesce import Coalescer
 from ..model import LabModel
+from ..settings import Settings
 from .contour import ContourView
-from .controller import DEFAULT_COMPARE_STEPS, DIRECTIONS_NOTE, PATH_NOTE, SurfaceController
+from .controller import SurfaceController
+from .display import DIRECTIONS_NOTE, PATH_NOTE, SliceDisplay
 from .gl import gl_available
+from .state import (
+    COMPARE_STEP_LIMITS,
+    RESOLUTION_LIMITS,
+    SEED_MAX,
+    SPAN_LIMITS,
+    VIEW_3D,
+    VIEW_CONTOUR,
+    SurfaceState,
+)
 
-REDRAW_INTERVAL_S = 0.1  # at most ten redraws a second of the surface and the paths
+if TYPE_CHECKING:
+    from .view3d import Surface3DView
 
-VIEW_3D = "3d"
-VIEW_CONTOUR = "contour"
+REDRAW_INTERVAL_MS = 100  # while training: at most ten redraws a second
+REDRAW_PARTS = frozenset({"grid", "point", "paths"})
 
 
 class SurfaceView(QWidget):
@@ -50,18 +67,25 @@ class SurfaceView(QWidget):
 
     axisPicked = Signal(str, str)  # ("x" or "y", parameter name) after pick_axis
 
-    def __init__(self, model: LabModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: LabModel, parent: QWidget | None = None, *,
+                 settings: Settings | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.controller = SurfaceController(model, self)
+        self.settings = settings
+        state = SurfaceState.from_dict(settings.surface_state) if settings is not None \
+            else SurfaceState()
+        self.controller = SurfaceController(model, self, state=state)
+        self.state = state
         self._next_pick = 0
-        self._pending: set[str] = set()
-        self._last_redraw = -1e9
-        self._stale: set[str] = set()  # views that missed updates while hidden
+        self._parts: set[str] = set()  # what the next redraw redraws
+        self._run_throttled = False  # set_throttled: the runner is running
+        self._stale: set[QWidget] = set()  # views that missed updates while hidden
+        self._redraws = Coalescer(self._flush, self, interval_ms=REDRAW_INTERVAL_MS,
+                                  is_visible=self.isVisible)
 
         # --- the views ------------------------------------------------------------------
         ok, reason = gl_available()
-        self.view3d = None
+        self.view3d: Surface3DView | None = None
         if ok:
             try:
                 from .view3d import Surface3DView
@@ -87,7 +111,7 @@ class SurfaceView(QWidget):
         self.random_check = QCheckBox("Random directions")
         self.random_check.setToolTip(DIRECTIONS_NOTE)
         self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setRange(0, SEED_MAX)
         self.seed_spin.setPrefix("seed ")
         self.seed_spin.setKeyboardTracking(False)
         self.seed_spin.setToolTip("The seed the two random directions are drawn from")
@@ -98,14 +122,14 @@ class SurfaceView(QWidget):
                                     "range follows the point when it leaves.")
         self.span_spin = QDoubleSpinBox()
         self.span_spin.setDecimals(4)
-        self.span_spin.setRange(1e-4, 1e6)
+        self.span_spin.setRange(*SPAN_LIMITS)
         self.span_spin.setValue(1.0)
         self.span_spin.setPrefix("\u00b1 ")
         self.span_spin.setKeyboardTracking(False)
         self.span_spin.setToolTip("Half-width of the range around the current values")
         self.res_spin = QSpinBox()
-        self.res_spin.setRange(5, 401)
-        self.res_spin.setValue(self.controller.resolution)
+        self.res_spin.setRange(*RESOLUTION_LIMITS)
+        self.res_spin.setValue(state.resolution)
         self.res_spin.setSuffix(" pts")
         self.res_spin.setKeyboardTracking(False)
         self.res_spin.setToolTip("Grid points along each axis (resolution x resolution)")
@@ -128,8 +152,8 @@ class SurfaceView(QWidget):
                                        "and Adam (with the current learning rate and batch "
                                        "size) and draw their paths")
         self.steps_spin = QSpinBox()
-        self.steps_spin.setRange(1, 10_000)
-        self.steps_spin.setValue(DEFAULT_COMPARE_STEPS)
+        self.steps_spin.setRange(*COMPARE_STEP_LIMITS)
+        self.steps_spin.setValue(state.compare_steps)
         self.steps_spin.setSuffix(" steps")
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Remove the comparison's paths")
@@ -139,8 +163,9 @@ class SurfaceView(QWidget):
         bar.setContentsMargins(4, 4, 4, 0)
         bar.setHorizontalSpacing(6)
         row1 = QHBoxLayout()
-        for w in (QLabel("x"), self.x_combo, QLabel("y"), self.y_combo, self.random_check,
-                  self.seed_spin):
+        row1_widgets: tuple[QWidget, ...] = (QLabel("x"), self.x_combo, QLabel("y"),
+                                             self.y_combo, self.random_check, self.seed_spin)
+        for w in row1_widgets:
             row1.addWidget(w)
         row1.addStretch(1)
         row1.addWidget(self.button_3d)
@@ -150,8 +175,8 @@ class SurfaceView(QWidget):
         for w in (self.range_combo, self.span_spin, self.res_spin):
             row2.addWidget(w)
         row2.addStretch(1)
-        for w in (self.compare_button, self.steps_spin, self.clear_button):
-            row2.addWidget(w)
+        for b in (self.compare_button, self.steps_spin, self.clear_button):
+            row2.addWidget(b)
         bar.addLayout(row1, 0, 0)
         bar.addLayout(row2, 1, 0)
 
@@ -171,23 +196,21 @@ class SurfaceView(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.status)
 
-        self._redraw_timer = QTimer(self)
-        self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.timeout.connect(self._flush)
-
         # --- wiring ---------------------------------------------------------------------
         c = self.controller
         c.surfaceChanged.connect(self._on_surface_changed)
         c.pointChanged.connect(self._on_point_changed)
         c.pathChanged.connect(self._on_paths_changed)
         c.compareChanged.connect(self._on_compare_changed)
-        c.settingsChanged.connect(self._sync_toolbar)
+        c.frameChanged.connect(self._sync_toolbar)
+        state.connect(self._on_state_changed)
         c.statusChanged.connect(self._show_status)
         c.compareBusyChanged.connect(self._on_compare_busy)
         self.x_combo.activated.connect(self._on_axis_combo)
         self.y_combo.activated.connect(self._on_axis_combo)
         self.random_check.toggled.connect(self._on_random_toggled)
         self.seed_spin.valueChanged.connect(self.controller.set_seed)
+        self.steps_spin.valueChanged.connect(self._on_steps_changed)
         self.range_combo.currentIndexChanged.connect(self._on_range_changed)
         self.span_spin.valueChanged.connect(self._on_range_changed)
         self.res_spin.valueChanged.connect(self._on_resolution_changed)
@@ -199,47 +222,55 @@ class SurfaceView(QWidget):
         if app is not None:
             app.aboutToQuit.connect(self.controller.shutdown)
 
-        if self.view3d is not None:
-            self.set_view_mode(VIEW_3D)
-        else:
-            self.set_view_mode(VIEW_CONTOUR)
+        self._show_mode(state.view_mode)
+        if self.view3d is None:
             self.notice.setText(f"3D view unavailable ({self.gl_reason}): showing the "
                                 "contour view.")
         self.notice.setVisible(not self.gl_ok)
         self._sync_toolbar()
         self._show_status(c.status)
-        self._pending = {"grid", "point", "paths"}
-        self._flush()
+        self.redraw_now()
 
     # --- public ---------------------------------------------------------------------------
 
     @property
     def current_view(self) -> QWidget:
         """The view shown (the 3D one or the contour one)."""
-        return self.stack.currentWidget()
+        return self.current_display
+
+    @property
+    def current_display(self) -> Surface3DView | ContourView:
+        """The view shown, as what it draws with."""
+        return self.view3d if self.view3d is not None and \
+            self.stack.currentWidget() is self.view3d else self.contour
 
     @property
     def view_mode(self) -> str:
-        """VIEW_3D or VIEW_CONTOUR."""
-        return VIEW_3D if self.view3d is not None and self.current_view is self.view3d \
-            else VIEW_CONTOUR
+        """VIEW_3D or VIEW_CONTOUR: the view shown."""
+        return VIEW_3D if self.current_display is self.view3d else VIEW_CONTOUR
 
     @property
     def redraw_pending(self) -> bool:
-        """Whether a throttled redraw is still to come."""
-        return bool(self._pending) or self._redraw_timer.isActive()
+        """Whether a coalesced or throttled redraw is still to come."""
+        return bool(self._parts) or self._redraws.pending
 
     def set_view_mode(self, mode: str) -> None:
-        """Show the 3D view (if OpenGL works) or the contour view."""
-        target = self.view3d if mode == VIEW_3D and self.view3d is not None else self.contour
-        button = self.button_3d if target is self.view3d else self.button_contour
-        button.setChecked(True)
-        if self.stack.currentWidget() is not target:
-            self.stack.setCurrentWidget(target)
-        if target in self._stale:
-            self._stale.discard(target)
-            self._pending |= {"grid", "point", "paths"}
-            self._flush()
+        """Show the 3D view (if OpenGL works) or the contour view; the choice is kept in
+        the state (and so saved)."""
+        self.state.view_mode = mode
+        self._show_mode(mode)
+
+    def set_throttled(self, throttled: bool) -> None:
+        """While the runner runs, redraw at most every REDRAW_INTERVAL_MS ms, the point
+        with the rest (:class:`~simulator.app.coalesce.Throttleable`)."""
+        self._run_throttled = throttled
+        self._redraws.set_throttled(self._throttled)
+
+    def redraw_now(self) -> None:
+        """Redraw everything at once (for the first picture, or a screenshot)."""
+        self._parts |= REDRAW_PARTS
+        self._redraws.cancel()
+        self._flush()
 
     def pick_axis(self, name: str) -> str | None:
         """Use parameter ``name`` as the next axis, alternating x, y, x, ... (a parameter
@@ -248,7 +279,7 @@ class SurfaceView(QWidget):
         c = self.controller
         if name not in c.names:
             return None
-        x, y = c.axes if c.axes is not None else (name, name)
+        x, y = self.state.axes if self.state.axes is not None else (name, name)
         which = "x" if self._next_pick == 0 else "y"
         if which == "x":
             new = (name, y if y != name else x)
@@ -263,15 +294,12 @@ class SurfaceView(QWidget):
 
     def reset_view(self) -> None:
         """Bring the camera (3D) or the zoom (contour) back to the start."""
-        view = self.current_view
-        if view is self.view3d and self.view3d is not None:
-            self.view3d.reset_view()
-        else:
-            self.contour.reset_view()
+        self.current_display.reset_view()
 
     def shutdown(self) -> None:
         """Stop the background work and disconnect from the model (also done on close)."""
-        self._redraw_timer.stop()
+        self._redraws.cancel()
+        self.state.disconnect(self._on_state_changed)
         self.controller.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -280,19 +308,23 @@ class SurfaceView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._pending:
-            self._flush()
+        self._redraws.flush()
 
     # --- redraws ----------------------------------------------------------------------------
+
+    @property
+    def _throttled(self) -> bool:
+        """Whether redraws are spaced out: the runner runs, or iterations keep completing."""
+        return self._run_throttled or self.controller.training_active
 
     def _on_surface_changed(self) -> None:
         self._schedule("grid")
 
     def _on_point_changed(self) -> None:
-        if self.controller.training_active:
+        if self._throttled:
             self._schedule("point")
         else:  # an edit or a drag: at once
-            self.current_view.set_point(self.controller.point_view())
+            self.current_display.set_point(self.controller.point_view())
             self._mark_other_stale()
 
     def _on_paths_changed(self) -> None:
@@ -302,70 +334,87 @@ class SurfaceView(QWidget):
         self.clear_button.setEnabled(bool(self.controller.compare_paths))
         self._schedule("paths")
 
-    def _schedule(self, what: str) -> None:
-        self._pending.add(what)
-        if self._redraw_timer.isActive():
-            return
-        wait = REDRAW_INTERVAL_S - (time.monotonic() - self._last_redraw)
-        if wait <= 0:
-            self._flush()
-        else:
-            self._redraw_timer.start(int(wait * 1000) + 1)
+    def _schedule(self, part: str) -> None:
+        self._parts.add(part)
+        self._redraws.set_throttled(self._throttled)
+        self._redraws.request()
 
     def _flush(self) -> None:
         if self.controller.closed:
-            self._pending.clear()
+            self._parts.clear()
             return
-        pending, self._pending = self._pending, set()
-        view = self.current_view
+        parts, self._parts = self._parts, set()
+        view: SliceDisplay = self.current_display
         c = self.controller
-        if "grid" in pending:
+        if "grid" in parts:
             view.set_grid(c.grid_view())
-        if "paths" in pending:
+        if "paths" in parts:
             view.set_paths(c.path_views())
-        if "point" in pending:
+        if "point" in parts:
             view.set_point(c.point_view())
-        if pending:
+        if parts:
             self._mark_other_stale()
-        self._last_redraw = time.monotonic()
 
     def _mark_other_stale(self) -> None:
         for view in (self.view3d, self.contour):
             if view is not None and view is not self.current_view:
                 self._stale.add(view)
 
+    def _show_mode(self, mode: str) -> None:
+        """Show the 3D view for VIEW_3D when there is one, else the contour view."""
+        target: Surface3DView | ContourView = \
+            self.view3d if mode == VIEW_3D and self.view3d is not None else self.contour
+        button = self.button_3d if target is self.view3d else self.button_contour
+        button.setChecked(True)
+        if self.stack.currentWidget() is not target:
+            self.stack.setCurrentWidget(target)
+        if target in self._stale:
+            self._stale.discard(target)
+            self.redraw_now()
+
     # --- toolbar ----------------------------------------------------------------------------
+
+    def _on_state_changed(self, changed: frozenset[str]) -> None:
+        self._sync_toolbar()
+        if "view_mode" in changed:
+            self._show_mode(self.state.view_mode)
+        if self.settings is not None:
+            self.settings.surface_state = self.state.to_dict()
 
     def _sync_toolbar(self) -> None:
         c = self.controller
+        state = self.state
         names = c.names
         for combo, k in ((self.x_combo, 0), (self.y_combo, 1)):
             combo.blockSignals(True)
             if [combo.itemText(i) for i in range(combo.count())] != names:
                 combo.clear()
                 combo.addItems(names)
-            if c.axes is not None:
-                combo.setCurrentText(c.axes[k])
-            combo.setEnabled(not c.random and len(names) >= 2)
+            if state.axes is not None:
+                combo.setCurrentText(state.axes[k])
+            combo.setEnabled(not state.random and len(names) >= 2)
             combo.blockSignals(False)
         self.random_check.blockSignals(True)
-        self.random_check.setChecked(c.random)
+        self.random_check.setChecked(state.random)
         self.random_check.blockSignals(False)
         self.seed_spin.blockSignals(True)
-        self.seed_spin.setValue(c.seed)
-        self.seed_spin.setEnabled(c.random)
+        self.seed_spin.setValue(state.seed)
+        self.seed_spin.setEnabled(state.random)
         self.seed_spin.blockSignals(False)
         self.range_combo.blockSignals(True)
-        self.range_combo.setCurrentIndex(0 if c.manual_span is None else 1)
+        self.range_combo.setCurrentIndex(0 if state.span is None else 1)
         self.range_combo.blockSignals(False)
         self.span_spin.blockSignals(True)
-        if c.manual_span is not None:
-            self.span_spin.setValue(c.manual_span)
-        self.span_spin.setEnabled(c.manual_span is not None)
+        if state.span is not None:
+            self.span_spin.setValue(state.span)
+        self.span_spin.setEnabled(state.span is not None)
         self.span_spin.blockSignals(False)
         self.res_spin.blockSignals(True)
-        self.res_spin.setValue(c.resolution)
+        self.res_spin.setValue(state.resolution)
         self.res_spin.blockSignals(False)
+        self.steps_spin.blockSignals(True)
+        self.steps_spin.setValue(state.compare_steps)
+        self.steps_spin.blockSignals(False)
 
     def _show_status(self, text: str) -> None:
         self.status.setText(text)
@@ -376,8 +425,8 @@ class SurfaceView(QWidget):
         x, y = self.x_combo.currentText(), self.y_combo.currentText()
         if not x or not y:
             return
-        if x == y and c.axes is not None:  # picked the other axis' parameter: swap
-            old_x, old_y = c.axes
+        if x == y and self.state.axes is not None:  # picked the other axis' parameter: swap
+            old_x, old_y = self.state.axes
             x, y = (x, old_x) if self.sender() is self.x_combo else (old_y, y)
         try:
             c.set_axes(x, y)
@@ -399,6 +448,9 @@ class SurfaceView(QWidget):
 
     def _on_view_clicked(self, button_id: int) -> None:
         self.set_view_mode(VIEW_3D if button_id == 0 else VIEW_CONTOUR)
+
+    def _on_steps_changed(self, steps: int) -> None:
+        self.state.compare_steps = steps
 
     def _on_compare_clicked(self) -> None:
         self.controller.start_compare(self.steps_spin.value())

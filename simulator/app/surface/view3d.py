@@ -28,9 +28,10 @@ ensure_pyopengl_platform()  # before the first import of OpenGL
 import pyqtgraph.opengl as gl  # noqa: E402
 from OpenGL import GL  # noqa: E402
 
-from .controller import GridView, PathView, PointView  # noqa: E402
+from ...engine.numbers import format_number  # noqa: E402
+from ...engine.surface import finite_range, nice_ticks  # noqa: E402
+from .display import GridView, PathView, PointView  # noqa: E402
 from .legend import ColorLegend, PathLegend  # noqa: E402
-from .slicing import finite_range, format_value, nice_ticks  # noqa: E402
 from .style import (  # noqa: E402
     ARROW_COLOUR,
     PATH_ORDER,
@@ -49,6 +50,7 @@ BACKGROUND = "#1c1c1e"
 TEXT = (225, 225, 225)
 CAMERA = {"distance": 40.0, "elevation": 28.0, "azimuth": -118.0}
 MAX_TICKS = 8  # tick labels per axis (created once)
+TICK_DIGITS = 3  # significant digits of the tick labels
 MESH_LINES = 11  # lines along the surface in each direction (a shape cue without lighting)
 TICK_LEN = 0.45
 CORNER_GAP = 1.8  # no x or y tick this close to the corner where the two axes meet
@@ -287,7 +289,7 @@ class Surface3DView(QWidget):
         self.mesh.setVisible(True)
         self._set_ticks()
         for item, value in zip(self.z_ticks, (lo, (lo + hi) / 2, hi), strict=True):
-            item.setData(text=format_value(value, 3))
+            item.setData(text=format_number(value, TICK_DIGITS))
         self.z_label.setData(text=grid.z_label + (" (preview)" if grid.coarse else ""))
         self.color_legend.set_range(lo, hi, grid.z_label.split(" ")[0])
         if self.point is None:
@@ -315,11 +317,11 @@ class Surface3DView(QWidget):
                 c = float(scene[n])
                 if k == 0:
                     item.setData(pos=np.array([c, -BOX - 1.5, 0.0]),
-                                 text=format_value(float(values[n]), 3))
+                                 text=format_number(float(values[n]), TICK_DIGITS))
                     marks += [(c, -BOX, 0.0), (c, -BOX - TICK_LEN, 0.0)]
                 else:
                     item.setData(pos=np.array([-BOX - 1.8, c, 0.0]),
-                                 text=format_value(float(values[n]), 3))
+                                 text=format_number(float(values[n]), TICK_DIGITS))
                     marks += [(-BOX, c, 0.0), (-BOX - TICK_LEN, c, 0.0)]
         if marks:
             self.tick_marks.setData(pos=np.array(marks, dtype=np.float32))

@@ -1,4 +1,4 @@
-"""The slice the surface view shows, and the background job that computes it (no Qt here).
+"""Slices of the loss, and the background jobs that compute them for the app (no Qt here).
 
 A *slice* is the loss over a plane in parameter space that passes through ``centre``:
 
@@ -6,14 +6,15 @@ A *slice* is the loss over a plane in parameter space that passes through ``cent
   at its value in ``centre``. A parameter vector's coordinates are simply its two values.
 - ``"directions"``: the plane ``centre + alpha * d1 + beta * d2`` over two random,
   filter-normalised directions (Li et al. 2018). A parameter vector's coordinates are its
-  least-squares projection onto the plane (:func:`simulator.engine.surface.project_path`).
-  The centre is the current parameters when the job was made, so the current point sits at
-  (0, 0) and the path so far is projected onto the plane through it.
+  least-squares projection onto the plane (:func:`~.directions.project_path`).
 
-The grids come from :mod:`simulator.engine.surface` (:func:`loss_grid`,
-:func:`loss_grid_directions`); this module only cuts them into row blocks (so a job can be
-cancelled between blocks), makes a coarse first pass when asked, and evaluates the loss at
-the points of paths placed on the slice (one engine forward pass per point).
+A :class:`Frame` fixes the coordinates; a :class:`SliceSpec` adds the centre and the grid.
+The grids themselves come from :func:`~.grid.loss_grid` and
+:func:`~.directions.loss_grid_directions`; a :class:`SliceJob` (:func:`run_job`) only cuts
+them into row blocks (so that it can be cancelled between blocks), makes a coarse first pass
+when asked, and evaluates the loss at the points of paths placed on the slice (one engine
+forward pass per point). A :class:`CompareJob` (:func:`run_compare`) runs the optimizer
+comparison and places its paths on a slice.
 
 The height of a path point is the loss *on the slice*: the point's two coordinates with
 every other parameter at the slice's centre. So the path lies on the drawn surface; it is not
@@ -22,20 +23,28 @@ the loss the network had at that iteration (the other parameters were different 
 
 from __future__ import annotations
 
-import math
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ...engine import surface as engine_surface
-from ...engine.backprop import loss_value
-from ...engine.network import Network
-from ...engine.training import CancelFlag
+from ..backprop import loss_value
+from ..network import Network
+from ..optimizers import TrainingConfig
+from ..training import CancelFlag
+from .compare import compare_optimizers
+from .directions import loss_grid_directions, project_path, random_directions
+from .grid import loss_grid
+from .spec import check_axes
 
-AXES = "axes"
-DIRECTIONS = "directions"
+FrameKind = Literal["axes", "directions"]
+AXES: FrameKind = "axes"
+DIRECTIONS: FrameKind = "directions"
+DIRECTION_LABELS = ("α", "β")  # how the views label the two random directions
 
 COARSE_SIZE = 26  # points per side of the coarse first pass
 COARSE_ABOVE_SECONDS = 0.05  # make a coarse pass first when the full grid would take longer
@@ -44,19 +53,32 @@ ROW_BLOCKS = 8  # a full grid is computed in this many row blocks (cancel checks
 
 @dataclass(frozen=True, eq=False)
 class Frame:
-    """What fixes the slice's coordinates: named axes or two directions.
+    """What fixes a slice's coordinates: two named axes, or two directions.
 
     A change of frame (other axes, other directions, other structure) makes every earlier
-    result incompatible; a change of centre or range does not.
+    result incompatible; a change of centre or range does not. Make one with
+    :meth:`of_axes` or :meth:`of_directions`.
     """
 
-    kind: str  # AXES or DIRECTIONS
+    kind: FrameKind
     labels: tuple[str, str]
     indices: tuple[int, int] | None = None  # flat indices of the axis parameters (AXES)
     directions: tuple[np.ndarray, np.ndarray] | None = None  # d1, d2 (DIRECTIONS)
     seed: int = 0
 
-    def coords(self, params: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    @classmethod
+    def of_axes(cls, network: Network, axes: tuple[str, str]) -> Frame:
+        """The frame of two named parameters of ``network`` (checked)."""
+        x, y = check_axes(network, axes)
+        return cls(AXES, (x, y), (network.index_of[x], network.index_of[y]))
+
+    @classmethod
+    def of_directions(cls, network: Network, seed: int) -> Frame:
+        """The frame of the two random directions drawn from ``seed`` for ``network``."""
+        d1, d2 = random_directions(network, seed)
+        return cls(DIRECTIONS, DIRECTION_LABELS, None, (d1, d2), seed)
+
+    def coords(self, params: ArrayLike, centre: np.ndarray) -> np.ndarray:
         """The (T, 2) slice coordinates of parameter vectors ``params`` (T, P) or (P,)."""
         rows = np.atleast_2d(np.asarray(params, dtype=np.float64))
         if self.kind == AXES:
@@ -64,9 +86,9 @@ class Frame:
             return np.ascontiguousarray(rows[:, list(self.indices)])
         assert self.directions is not None
         d1, d2 = self.directions
-        return engine_surface.project_path(rows, centre, d1, d2)
+        return project_path(rows, centre, d1, d2)
 
-    def points(self, uv: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    def points(self, uv: ArrayLike, centre: np.ndarray) -> np.ndarray:
         """The (T, P) parameter vectors on the slice through ``centre`` at coordinates uv."""
         uv = np.atleast_2d(np.asarray(uv, dtype=np.float64))
         rows = np.repeat(np.asarray(centre, dtype=np.float64)[None, :], uv.shape[0], axis=0)
@@ -99,6 +121,17 @@ class Frame:
         d1, d2 = self.directions
         return float(grad @ d1), float(grad @ d2)
 
+    def grid(self, network: Network, inputs: ArrayLike, targets: ArrayLike, loss: str,
+             xs: ArrayLike, ys: ArrayLike) -> np.ndarray:
+        """The loss over ``xs`` x ``ys`` on the slice through ``network``'s parameters (the
+        engine's vectorised grids)."""
+        if self.kind == AXES:
+            a, b = self.labels
+            return loss_grid(network, inputs, targets, loss, a, b, xs, ys)
+        assert self.directions is not None
+        d1, d2 = self.directions
+        return loss_grid_directions(network, inputs, targets, loss, d1, d2, xs, ys)
+
 
 @dataclass(frozen=True, eq=False)
 class SliceSpec:
@@ -115,13 +148,28 @@ class SliceSpec:
         return int(self.xs.size), int(self.ys.size)
 
 
+class PointSet(NamedTuple):
+    """Points of a path to place on a slice: ``params`` (T, P), each row labelled by its key
+    in ``keys`` (T,) (an iteration or a step number) so that heights can be cached by it."""
+
+    keys: np.ndarray
+    params: np.ndarray
+
+
+class PointHeights(NamedTuple):
+    """The heights ``z`` (T,) on a slice of the points labelled ``keys`` (T,)."""
+
+    keys: np.ndarray
+    z: np.ndarray
+
+
 @dataclass(frozen=True, eq=False)
 class SliceJob:
     """A background computation: the grid of ``spec`` and the slice heights of some paths.
 
     Everything here is a snapshot taken on the GUI thread; the job never reads the model.
-    ``point_sets`` maps a path's name to (keys, params): keys label the rows (iterations or
-    steps) so the results can be cached by them.
+    ``generation`` numbers the jobs, ``epoch`` the settings they belong to (results of an
+    older epoch are dropped).
     """
 
     generation: int
@@ -131,7 +179,7 @@ class SliceJob:
     inputs: np.ndarray
     targets: np.ndarray
     loss: str
-    point_sets: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    point_sets: dict[str, PointSet] = field(default_factory=dict)
     coarse_first: bool = False
     cancel: CancelFlag = field(default_factory=CancelFlag)
 
@@ -147,7 +195,7 @@ class SliceResult:
     z: np.ndarray | None
     coarse: bool = False
     final: bool = True
-    point_z: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    point_z: dict[str, PointHeights] = field(default_factory=dict)
     seconds: float = 0.0
     points_computed: int = 0
     error: str = ""
@@ -159,18 +207,36 @@ class SliceResult:
         return self.generation, 0 if self.coarse else 1
 
 
-def grid_block(job: SliceJob, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """The loss over ``xs`` x ``ys`` on the job's slice (the engine's vectorised grids)."""
-    frame = job.spec.frame
-    if frame.kind == AXES:
-        a, b = frame.labels
-        return engine_surface.loss_grid(job.network, job.inputs, job.targets, job.loss, a, b,
-                                         xs, ys)
-    assert frame.directions is not None
-    d1, d2 = frame.directions
-    return engine_surface.loss_grid_directions(job.network, job.inputs, job.targets, job.loss,
-                                               d1, d2, xs, ys)
+@dataclass(frozen=True, eq=False)
+class CompareJob:
+    """Run GD, SGD, momentum and Adam from the same start (a snapshot)."""
 
+    epoch: int
+    network: Network
+    inputs: np.ndarray
+    targets: np.ndarray
+    loss: str
+    config: TrainingConfig
+    steps: int
+    spec: SliceSpec | None = None  # the drawn slice: the paths' heights are computed on it
+    cancel: CancelFlag = field(default_factory=CancelFlag)
+
+
+@dataclass(frozen=True, eq=False)
+class CompareResult:
+    """Per optimizer, the parameters before and after every step, (steps + 1, P), and
+    their heights on ``spec`` (keys = step numbers)."""
+
+    epoch: int
+    paths: dict[str, np.ndarray]
+    spec: SliceSpec | None = None
+    point_z: dict[str, PointHeights] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str = ""
+    cancelled: bool = False
+
+
+# --- computing -----------------------------------------------------------------------------
 
 def coarse_indices(n: int, size: int = COARSE_SIZE) -> np.ndarray:
     """Indices of about ``size`` grid values spread evenly over 0 .. n - 1 (both ends kept)."""
@@ -213,18 +279,20 @@ def losses_at(network: Network, inputs: np.ndarray, targets: np.ndarray, loss: s
     return out
 
 
-def slice_heights(job: SliceJob) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """For each of the job's point sets: (keys, z) with z the loss on the job's slice at the
-    set's slice coordinates."""
-    spec = job.spec
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name, (keys, params) in job.point_sets.items():
-        if job.cancel.is_set():
+def slice_heights(spec: SliceSpec, network: Network, inputs: np.ndarray, targets: np.ndarray,
+                  loss: str, point_sets: dict[str, PointSet],
+                  cancel: CancelFlag) -> dict[str, PointHeights]:
+    """For each point set: its heights on the slice ``spec`` (the loss at its slice
+    coordinates, every other parameter at the slice's centre). ``network`` gives the
+    structure."""
+    out: dict[str, PointHeights] = {}
+    for name, points in point_sets.items():
+        if cancel.is_set():
             break
-        uv = spec.frame.coords(params, spec.centre)
+        uv = spec.frame.coords(points.params, spec.centre)
         rows = spec.frame.points(uv, spec.centre)
-        out[name] = (keys, losses_at(job.network, job.inputs, job.targets, job.loss, rows,
-                                     job.cancel))
+        out[name] = PointHeights(points.keys, losses_at(network, inputs, targets, loss, rows,
+                                                        cancel))
     return out
 
 
@@ -237,11 +305,15 @@ def run_job(job: SliceJob, emit: Callable[[SliceResult], None]) -> None:
     nx, ny = spec.shape
     start = time.perf_counter()
     computed = 0
+
+    def grid(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        return spec.frame.grid(job.network, job.inputs, job.targets, job.loss, xs, ys)
+
     try:
         if job.coarse_first and (nx > COARSE_SIZE or ny > COARSE_SIZE):
             ix, iy = coarse_indices(nx), coarse_indices(ny)
             t0 = time.perf_counter()
-            zc = grid_block(job, spec.xs[ix], spec.ys[iy])
+            zc = grid(spec.xs[ix], spec.ys[iy])
             computed += zc.size
             per_point = (time.perf_counter() - t0) / max(1, zc.size)
             if job.cancel.is_set():
@@ -254,21 +326,21 @@ def run_job(job: SliceJob, emit: Callable[[SliceResult], None]) -> None:
                                  points_computed=computed))
         z = np.empty((nx, ny))
         edges = np.unique(np.linspace(0, nx, min(ROW_BLOCKS, nx) + 1).astype(int))
-        for r0, r1 in zip(edges[:-1], edges[1:], strict=True):
+        for r0, r1 in itertools.pairwise(edges.tolist()):
             if job.cancel.is_set():
                 emit(_cancelled(job, start, computed))
                 return
-            z[r0:r1] = grid_block(job, spec.xs[r0:r1], spec.ys)
+            z[r0:r1] = grid(spec.xs[r0:r1], spec.ys)
             computed += (r1 - r0) * ny
-        heights = slice_heights(job)
+        heights = slice_heights(spec, job.network, job.inputs, job.targets, job.loss,
+                                job.point_sets, job.cancel)
         if job.cancel.is_set():
             emit(_cancelled(job, start, computed))
             return
         emit(SliceResult(job.generation, job.epoch, spec, z, point_z=heights,
                          seconds=time.perf_counter() - start, points_computed=computed))
     except Exception as exc:  # reported to the user, never raised in the worker thread
-        message = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-        emit(SliceResult(job.generation, job.epoch, spec, None, error=message,
+        emit(SliceResult(job.generation, job.epoch, spec, None, error=_message(exc),
                          seconds=time.perf_counter() - start, points_computed=computed))
 
 
@@ -277,73 +349,30 @@ def _cancelled(job: SliceJob, start: float, computed: int) -> SliceResult:
                        seconds=time.perf_counter() - start, points_computed=computed)
 
 
-# --- display helpers -----------------------------------------------------------------------
-
-def finite_range(z: np.ndarray) -> tuple[float, float]:
-    """(min, max) of the finite values of ``z``; (0, 1) when there are none; widened a
-    little when they are all equal."""
-    finite = z[np.isfinite(z)]
-    if finite.size == 0:
-        return 0.0, 1.0
-    lo, hi = float(finite.min()), float(finite.max())
-    if not hi > lo:
-        pad = max(abs(lo) * 1e-6, 1e-12)
-        lo, hi = lo - pad, hi + pad
-    return lo, hi
-
-
-def bilinear(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, u: np.ndarray,
-             v: np.ndarray) -> np.ndarray:
-    """``z`` (on the grid xs x ys) interpolated at points (u, v), clamped to the grid; for
-    drawing things on the drawn surface. Non-finite grid values are taken as the largest
-    finite one."""
-    lo, hi = finite_range(z)
-    zz = np.where(np.isfinite(z), z, hi)
-    fx = np.clip(np.interp(u, xs, np.arange(xs.size)), 0, xs.size - 1)
-    fy = np.clip(np.interp(v, ys, np.arange(ys.size)), 0, ys.size - 1)
-    i0 = np.minimum(np.floor(fx).astype(int), max(xs.size - 2, 0))
-    j0 = np.minimum(np.floor(fy).astype(int), max(ys.size - 2, 0))
-    i1 = np.minimum(i0 + 1, xs.size - 1)
-    j1 = np.minimum(j0 + 1, ys.size - 1)
-    tx, ty = fx - i0, fy - j0
-    return ((1 - tx) * (1 - ty) * zz[i0, j0] + tx * (1 - ty) * zz[i1, j0]
-            + (1 - tx) * ty * zz[i0, j1] + tx * ty * zz[i1, j1])
+def run_compare(job: CompareJob) -> CompareResult:
+    """Run ``job`` with :func:`~.compare.compare_optimizers` and place the paths on the
+    job's slice (when it still fits the network). Never raises: errors are reported in the
+    result."""
+    start = time.perf_counter()
+    if job.cancel.is_set():
+        return CompareResult(job.epoch, {}, cancelled=True)
+    try:
+        paths = compare_optimizers(job.network, job.inputs, job.targets, job.loss, job.config,
+                                   job.steps)
+        heights: dict[str, PointHeights] = {}
+        spec = job.spec
+        if spec is not None and spec.centre.size == job.network.params.size:
+            sets = {name: PointSet(np.arange(rows.shape[0]), rows)
+                    for name, rows in paths.items()}
+            heights = slice_heights(spec, job.network, job.inputs, job.targets, job.loss,
+                                    sets, job.cancel)
+        return CompareResult(job.epoch, paths, spec, heights, time.perf_counter() - start,
+                             cancelled=job.cancel.is_set())
+    except Exception as exc:  # reported to the user, never raised in the worker thread
+        return CompareResult(job.epoch, {}, seconds=time.perf_counter() - start,
+                             error=_message(exc))
 
 
-def subsample(n: int, limit: int) -> np.ndarray:
-    """At most about ``limit`` indices of 0 .. n - 1: every stride-th one (the stride a power
-    of two) and always the last. As n grows the chosen indices stay the same until the
-    stride doubles, so heights cached by index stay useful while training runs."""
-    if n <= limit:
-        return np.arange(n)
-    stride = 1
-    while -(-n // stride) > limit - 1:
-        stride *= 2
-    idx = np.arange(0, n, stride)
-    return idx if idx[-1] == n - 1 else np.append(idx, n - 1)
-
-
-def nice_ticks(lo: float, hi: float, target: int = 4) -> np.ndarray:
-    """Round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) inside lo .. hi,
-    about ``target`` of them."""
-    span = hi - lo
-    if not (math.isfinite(span) and span > 0):
-        return np.array([lo])
-    raw = span / max(1, target)
-    mag = 10.0 ** math.floor(math.log10(raw))
-    step = 10 * mag
-    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if span / (m * mag) <= target:
-            step = m * mag
-            break
-    first = math.ceil(lo / step - 1e-9) * step
-    ticks = np.arange(first, hi + step * 1e-9, step)
-    ticks[np.abs(ticks) < step * 1e-9] = 0.0
-    return ticks
-
-
-def format_value(value: float, digits: int = 4) -> str:
-    """A number for an axis label: ``digits`` significant digits, no trailing noise."""
-    if not math.isfinite(value):
-        return "inf" if value > 0 else ("-inf" if value < 0 else "nan")
-    return f"{value:.{digits}g}"
+def _message(exc: Exception) -> str:
+    """An exception as one line for the status bar (a ValueError's message is for users)."""
+    return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
