@@ -24,13 +24,39 @@ from __future__ import annotations
 
 from .analysis import Function, Point, PointError, parse_function
 from .derivative import Derivative
+from .descent import (
+                      DESCENT_OPTIMIZERS,
+                      MAX_DESCENT_STEPS,
+                      Descent,
+                      DescentStep,
+                      DescentStop,
+                      PathPoint,
+                      descent_config,
+)
 from .errors import ExpressionError
+from .examples import Check, ExampleError, FunctionExample, Slip, load_examples, quantity_value
 from .functions import FUNCTION_NAMES, FUNCTIONS
 from .graph import ComputationGraph, Edge, GraphNode, GraphTrace
+from .nudge import EPSILONS, NudgeProbe, NudgeRow, nudge_document, nudge_function, nudge_network
+from .pirate import (
+                      DEFAULT_TOLERANCE,
+                      DOWNHILL_ONLY,
+                      PirateStep,
+                      PirateWalk,
+                      Race,
+                      pirate_for,
+                      pirate_walk,
+                      race,
+                      steps_to_within,
+)
 from .tree import CONSTANTS
 
 __all__ = [
-    "CONSTANTS", "FUNCTIONS", "FUNCTION_NAMES", "ComputationGraph", "Derivative", "Edge",
-    "ExpressionError", "Function", "GraphNode", "GraphTrace", "Point", "PointError",
-    "parse_function",
+    "CONSTANTS", "DEFAULT_TOLERANCE", "DESCENT_OPTIMIZERS", "DOWNHILL_ONLY", "EPSILONS",
+    "FUNCTIONS", "FUNCTION_NAMES", "MAX_DESCENT_STEPS", "Check", "ComputationGraph",
+    "Derivative", "Descent", "DescentStep", "DescentStop", "Edge", "ExampleError",
+    "ExpressionError", "Function", "FunctionExample", "GraphNode", "GraphTrace", "NudgeProbe",
+    "NudgeRow", "PathPoint", "PirateStep", "PirateWalk", "Point", "PointError", "Race", "Slip",
+    "descent_config", "load_examples", "nudge_document", "nudge_function", "nudge_network",
+    "parse_function", "pirate_for", "pirate_walk", "quantity_value", "race", "steps_to_within",
 ]
