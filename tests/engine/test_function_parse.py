@@ -98,7 +98,8 @@ def test_generated_text_means_the_generated_tree(tree, minimal, star, space) -> 
         fn = parse_function(text)
     except ExpressionError as exc:
         # only a constant part that is not a finite number is refused (tested below)
-        assert any(w in exc.message for w in ("overflow", "divides by zero", "not a real"))
+        assert any(w in exc.message
+                   for w in ("overflow", "divides by zero", "not a real", "infinite"))
         return
     assert list(fn.variables) == gen.variables(tree)
     point = {"x": 0.7, "y": 1.3}
@@ -107,7 +108,9 @@ def test_generated_text_means_the_generated_tree(tree, minimal, star, space) -> 
     except gen.Undefined:
         return
     got = fn.value({v: point[v] for v in fn.variables})
-    assert got == pytest.approx(expected, rel=1e-9, abs=1e-12), text
+    # NumPy's and the math module's last bits may differ (more after sin of 2^(pi^e));
+    # a text read with another precedence differs by far more
+    assert got == pytest.approx(expected, rel=1e-7, abs=1e-7), text
 
 
 # --- refusals ------------------------------------------------------------------------------
@@ -167,6 +170,7 @@ HOSTILE = [
     ("exp(1000)*x", "overflow", "exp(1000)"),
     ("1/0 + x", "divides by zero", "1/0"),
     ("log(-1)*x", "not a real number", "log(-1)"),
+    ("log(0)*x", "infinite", "log(0)"),
     ("sqrt(-2) + x", "not a real number", "sqrt(-2)"),
 ]
 
@@ -225,6 +229,8 @@ HARD = [
     "0e999999999*x",
     "0." + "0" * 38 + "1e-290*x",
     "x" + "+(x" * 1999,
+    "(((2*x)^1000)^1000)^1000",
+    "((((x + 1)^1000)^1000)^1000)^1000 + (2*x)^(10^300)",
 ]
 
 
@@ -262,3 +268,23 @@ def test_each_hard_input_is_refused_or_computed(text: str) -> None:
     assert isinstance(v, float)
     for d in fn.derivatives.values():
         assert d.text is not None or d.problem
+
+
+ALPHABET = "xy e pi 0123456789 . + - * / ^ ( ) sin cos exp log sqrt tanh sigmoid abs _ , [ ] ' \t"
+
+
+@given(st.text(alphabet=sorted(set(ALPHABET)), max_size=60))
+def test_any_text_is_parsed_or_refused_cleanly(text: str) -> None:
+    try:
+        f = parse_function(text)
+    except ExpressionError as exc:
+        assert 0 <= exc.start <= exc.end <= len(text)
+        assert "\n" not in str(exc) and exc.message
+        return
+    value = f.value([0.7] * len(f.variables))
+    assert isinstance(value, float)
+    for d in f.derivatives.values():
+        if d.text is None:
+            assert d.problem
+        else:
+            parse_function(d.text)

@@ -12,8 +12,9 @@ the expression syntax (:mod:`.printer`)::
     abs' = u/abs(u)
 
 Both walks are iterative: the tree in post-order, the expression in topological order.
-Every derivative text is parsed back with :func:`~.parse.parse` before it is handed out,
-so what is shown can be typed in again. A derivative that would be too big to write out
+Every derivative text is parsed back (and its constant parts checked, as
+:func:`~.analysis.parse_function` does) before it is handed out, so what is shown can be
+typed in again. A derivative that would be too big to write out
 (or to parse back) is not given: :class:`Derivative` then says why in ``problem``; values
 and gradients never depend on it (the computational graph computes them).
 """
@@ -23,7 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..limits import MAX_EXPRESSION_LENGTH
 from .errors import ExpressionError
+from .graph import build_graph
 from .parse import parse
 from .printer import to_text
 from .symbolic import ADD, CALL, MUL, POW, VAR, Algebra, Expr, SymbolicLimit, topological
@@ -96,10 +99,21 @@ def to_symbolic(tree: Node, algebra: Algebra) -> Expr:
     return built(tree)
 
 
-def differentiate(expr: Expr, variable: str, algebra: Algebra) -> Expr:
-    """d expr / d variable, simplified by the algebra's rules (iterative)."""
+#: Differentiation gives up once a partial result is longer than this many times the
+#: longest text it could be written as (like terms may still cancel below that).
+_SLACK = 4
+
+
+def differentiate(expr: Expr, variable: str, algebra: Algebra,
+                  max_length: int = MAX_EXPRESSION_LENGTH) -> Expr:
+    """d expr / d variable, simplified by the algebra's rules (iterative).
+
+    :class:`~.symbolic.SymbolicLimit` as soon as a partial result could not be written out
+    in ``max_length`` characters even if a quarter of it cancelled.
+    """
     a = algebra
     d: dict[int, Expr] = {}
+    limit = _SLACK * max_length
 
     def of(e: Expr) -> Expr:
         return d[e.id] if variable in e.free else a.zero
@@ -115,8 +129,16 @@ def differentiate(expr: Expr, variable: str, algebra: Algebra) -> Expr:
         elif kind == MUL:
             factors = e.args
             coef = a.number(e.num)
-            r = a.add(*(a.mul(coef, of(f), *factors[:i], *factors[i + 1:])
-                        for i, f in enumerate(factors) if variable in f.free))
+            terms: list[Expr] = []
+            total = 0
+            for i, f in enumerate(factors):
+                if variable in f.free:
+                    terms.append(a.mul(coef, of(f), *factors[:i], *factors[i + 1:]))
+                    total += terms[-1].chars
+                    if total > limit:  # stop before making the other terms
+                        raise SymbolicLimit(f"it is too long to write out (more than "
+                                            f"{max_length} characters)")
+            r = a.add(*terms)
         elif kind == POW:
             base, exponent = e.args
             if variable not in exponent.free:  # u^n
@@ -130,6 +152,9 @@ def differentiate(expr: Expr, variable: str, algebra: Algebra) -> Expr:
             assert kind == CALL
             u = e.args[0]
             r = a.mul(_outer(e, u, a), of(u))
+        if r.chars > limit:
+            raise SymbolicLimit(f"it is too long to write out (more than {max_length} "
+                                "characters)")
         d[e.id] = r
     return of(expr)
 
@@ -170,7 +195,7 @@ def derivatives(tree: Node, variables: tuple[str, ...]) -> dict[str, Derivative]
     for v in variables:
         try:
             text = to_text(differentiate(expr, v, algebra))
-            parse(text)
+            build_graph(parse(text), text)  # parses back, constants finite
         except SymbolicLimit as exc:
             out[v] = Derivative(v, None, f"df/d{v} is not written out: {exc}")
         except ExpressionError as exc:

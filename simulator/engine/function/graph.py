@@ -24,24 +24,13 @@ gives ``inf``, a value outside a function's domain ``nan``; both passes run unde
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .errors import ExpressionError, quote
 from .functions import FUNCTIONS
-from .tree import (
-    BinaryOp,
-    Call,
-    Constant,
-    Negate,
-    Node,
-    Number,
-    Span,
-    Variable,
-    postorder,
-    variables_of,
-)
+from .tree import BinaryOp, Call, Constant, Negate, Node, Number, Span, Variable, postorder
 
 INPUT = "input"
 CONSTANT = "constant"
@@ -80,9 +69,14 @@ class GraphNode:
     op: str
     inputs: tuple[int, ...]
     span: Span
-    text: str
-    needs_grad: bool
+    source: str = field(repr=False)  # the whole expression (shared, not copied)
+    needs_grad: bool = True
     value: float | None = None
+
+    @property
+    def text(self) -> str:
+        """The part of the expression this node computes, as typed."""
+        return self.source[self.span[0]:self.span[1]]
 
     @property
     def local_formulas(self) -> tuple[str, ...]:
@@ -282,30 +276,28 @@ def _local(node: GraphNode, values: Sequence[np.ndarray],
 def build_graph(tree: Node, text: str) -> ComputationGraph:
     """The computational graph of a parse tree of ``text`` (iterative); constant
     sub-expressions are computed here and refused if they are not finite numbers."""
-    variables = variables_of(tree)
-    nodes: list[GraphNode] = []
-    index: dict[int, int] = {}  # id(tree node) -> graph index
+    order = postorder(tree)
     first_use: dict[str, Span] = {}
-    for t in postorder(tree):
+    for t in order:
         if isinstance(t, Variable):
             first_use.setdefault(t.name, t.span)
-    for name in variables:
-        span = first_use[name]
-        nodes.append(GraphNode(len(nodes), INPUT, name, (), span, name, True))
+    variables = tuple(first_use)  # in order of first appearance, as variables_of
+    nodes = [GraphNode(i, INPUT, name, (), first_use[name], text, True)
+             for i, name in enumerate(variables)]
     by_name = {name: i for i, name in enumerate(variables)}
+    index: dict[int, int] = {}  # id(tree node) -> graph index
     output = -1
-    for t in postorder(tree):
+    for t in order:
         if isinstance(t, Variable):
             index[id(t)] = output = by_name[t.name]
             continue
         span = t.span
-        fragment = text[span[0]:span[1]]
         operands: tuple[Node, ...]
         if isinstance(t, Number):
-            node = GraphNode(len(nodes), CONSTANT, fragment.strip(), (), span, fragment,
-                             False, t.value)
+            node = GraphNode(len(nodes), CONSTANT, text[span[0]:span[1]].strip(), (), span,
+                             text, False, t.value)
         elif isinstance(t, Constant):
-            node = GraphNode(len(nodes), CONSTANT, t.name, (), span, fragment, False, t.value)
+            node = GraphNode(len(nodes), CONSTANT, t.name, (), span, text, False, t.value)
         else:
             if isinstance(t, BinaryOp):
                 op, operands = t.op, (t.left, t.right)
@@ -316,7 +308,7 @@ def build_graph(tree: Node, text: str) -> ComputationGraph:
                 op, operands = t.function, (t.argument,)
             inputs = tuple(index[id(o)] for o in operands)
             needs = any(nodes[j].needs_grad for j in inputs)
-            node = GraphNode(len(nodes), OPERATION, op, inputs, span, fragment, needs)
+            node = GraphNode(len(nodes), OPERATION, op, inputs, span, text, needs)
             if not needs:
                 node = _fold(node, nodes, text)
         index[id(t)] = output = node.index
@@ -334,12 +326,15 @@ def _fold(node: GraphNode, nodes: list[GraphNode], text: str) -> GraphNode:
         fragment = quote(node.text.strip(), 40)
         if node.op == "/" and args[1] == 0.0:
             message = f"{fragment} divides by zero"
+        elif np.isinf(value) and all(np.isfinite(a) and abs(a) < 1e300 for a in args) and \
+                node.op in ("log", "tan", "/"):
+            message = f"{fragment} is infinite"
         elif np.isinf(value):
             message = f"{fragment} is too large to compute (overflow)"
         else:
             message = f"{fragment} is not a real number"
         raise ExpressionError(message, text, node.span[0], node.span[1])
-    return GraphNode(node.index, node.kind, node.op, node.inputs, node.span, node.text,
+    return GraphNode(node.index, node.kind, node.op, node.inputs, node.span, node.source,
                      False, value)
 
 

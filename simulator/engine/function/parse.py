@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -103,6 +104,18 @@ def _is_letter(c: str) -> bool:
     return ("a" <= c <= "z") or ("A" <= c <= "Z")
 
 
+# One pass of a regular expression per token. Every alternative is a plain character
+# class or a fixed string, so matching is linear (no backtracking to speak of); [0-9]
+# rather than \d, which would also match non-ASCII digits.
+_SCAN = re.compile(r"""
+    (?P<space>[ \t\r\n]+)
+  | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<name>[A-Za-z][A-Za-z0-9_]*)
+  | (?P<op>\*\*|[-+*/^\u2212\u00d7\u00b7\u22c5])
+  | (?P<paren>[()])
+""", re.VERBOSE)
+
+
 def tokenize(text: str) -> list[Token]:
     """The tokens of ``text``, ending with an "end" token; :class:`ExpressionError` for any
     character or word outside the grammar."""
@@ -112,41 +125,35 @@ def tokenize(text: str) -> list[Token]:
                               len(text))
     tokens: list[Token] = []
     i, n = 0, len(text)
+    scan = _SCAN.match
     while i < n:
-        c = text[i]
-        if c in " \t\r\n":
-            i += 1
-        elif _is_digit(c) or (c == "." and i + 1 < n and _is_digit(text[i + 1])):
-            if c == "." and tokens and tokens[-1].kind == "number" and tokens[-1].end == i:
-                raise ExpressionError(f"{quote(tokens[-1].text + '.')}: a number has at most "
-                                      "one decimal point", text, tokens[-1].start, i + 1)
-            j = _number_end(text, i)
-            tokens.append(Token("number", text[i:j], i, j))
-            i = j
-        elif _is_letter(c):
+        m = scan(text, i)
+        if m is None:
             j = i + 1
-            while j < n and (_is_letter(text[j]) or _is_digit(text[j]) or text[j] == "_"):
-                j += 1
-            tokens.append(_name_token(text, i, j))
-            i = j
-        elif c == "*" and text.startswith("**", i):
-            tokens.append(Token("op", "**", i, i + 2, "^"))
-            i += 2
-        elif c == "/" and text.startswith("//", i):
-            raise ExpressionError("'//' is not an operator here: use / for division",
-                                  text, i, i + 2)
-        elif c in _OPERATOR_CHARS:
-            tokens.append(Token("op", c, i, i + 1, _OPERATOR_CHARS[c]))
-            i += 1
-        elif c in "()":
-            tokens.append(Token(c, c, i, i + 1))
-            i += 1
-        else:
-            j = i + 1
-            if c == "_":  # underline the whole name: __import__
+            if text[i] == "_":  # underline the whole name: __import__
                 while j < n and (_is_letter(text[j]) or _is_digit(text[j]) or text[j] == "_"):
                     j += 1
             raise ExpressionError(_refusal(text, i, tokens), text, i, j)
+        kind = m.lastgroup
+        j = m.end()
+        piece = m.group()
+        if kind == "number":
+            if piece[0] == "." and tokens and tokens[-1].kind == "number" and \
+                    tokens[-1].end == i:
+                raise ExpressionError(f"{quote(tokens[-1].text + '.')}: a number has at most "
+                                      "one decimal point", text, tokens[-1].start, i + 1)
+            tokens.append(Token("number", piece, i, j))
+        elif kind == "name":
+            tokens.append(_name_token(text, i, j))
+        elif kind == "op":
+            if piece == "/" and text.startswith("//", i):
+                raise ExpressionError("'//' is not an operator here: use / for division",
+                                      text, i, i + 2)
+            tokens.append(Token("op", piece, i, j, "^" if piece == "**" else
+                                _OPERATOR_CHARS[piece]))
+        elif kind == "paren":
+            tokens.append(Token(piece, piece, i, j))
+        i = j
     tokens.append(Token("end", "", n, n))
     return tokens
 
@@ -171,26 +178,6 @@ def _refusal(text: str, i: int, tokens: list[Token]) -> str:
     if c.isalpha():
         return f"{quote(c)}: names use the letters a-z and A-Z, digits and '_'"
     return f"{quote(c)} is not part of a formula"
-
-
-def _number_end(text: str, i: int) -> int:
-    n = len(text)
-    j = i
-    while j < n and _is_digit(text[j]):
-        j += 1
-    if j < n and text[j] == ".":
-        j += 1
-        while j < n and _is_digit(text[j]):
-            j += 1
-    if j < n and text[j] in "eE":
-        k = j + 1
-        if k < n and text[k] in "+-":
-            k += 1
-        if k < n and _is_digit(text[k]):
-            while k < n and _is_digit(text[k]):
-                k += 1
-            j = k
-    return j
 
 
 def _name_token(text: str, i: int, j: int) -> Token:

@@ -14,6 +14,7 @@ stops with :class:`~.symbolic.SymbolicLimit` as soon as a piece gets longer than
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -61,7 +62,13 @@ def _plain(v: Num) -> str:
             d = _decimal(v)
             if d is not None and len(d) <= _LONGEST_PLAIN_NUMBER:
                 return d
-    return repr(abs(float(v)))
+    try:
+        f = abs(float(v))
+    except OverflowError:
+        f = math.inf
+    if not math.isfinite(f) or (f == 0.0 and v != 0):
+        raise SymbolicLimit("a number in it is beyond the range of numbers")
+    return repr(f)
 
 
 def _is_fraction(v: Num) -> bool:

@@ -58,7 +58,7 @@ class Expr:
     variables the expression depends on.
     """
 
-    __slots__ = ("args", "free", "id", "kind", "name", "num")
+    __slots__ = ("args", "chars", "free", "id", "kind", "name", "num")
 
     def __init__(self, kind: str, id_: int, num: Num, name: str, args: tuple[Expr, ...],
                  free: frozenset[str]) -> None:
@@ -68,6 +68,9 @@ class Expr:
         self.name = name
         self.args = args
         self.free = free
+        #: A lower bound of the length of the expression written out (cheap to keep, so
+        #: that work on an expression too long to write can stop early).
+        self.chars = _chars(kind, name, args)
 
     def __repr__(self) -> str:
         from .printer import to_text
@@ -77,6 +80,19 @@ class Expr:
     def is_number(self) -> bool:
         """Whether this is a plain number."""
         return self.kind == NUM
+
+
+def _chars(kind: str, name: str, args: tuple[Expr, ...]) -> int:
+    if kind == NUM:
+        return 1
+    if kind in (VAR, CONST):
+        return len(name)
+    inner = sum(a.chars for a in args)
+    if kind == CALL:
+        return len(name) + 2 + inner
+    if kind == ADD:
+        return inner + 3 * (len(args) - 1)
+    return inner + len(args) - 1  # MUL (with * or /) and POW (with ^)
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -114,9 +130,9 @@ def num_mul(a: Num, b: Num) -> Num:
 
 
 def num_pow(a: Num, b: Num) -> Num | None:
-    """a^b if it is a real number that can be written exactly (or as a float when too
-    large); None to keep the power as it is (a whole-number exponent is needed, and
-    0 to a negative power stays as written)."""
+    """a^b if it is a real number that can be written exactly (as a float beyond
+    :data:`MAX_BITS`); None to keep the power as written: a fractional exponent, 0 to a
+    negative power, and a result beyond the float range."""
     if not (isinstance(b, Fraction) and b.denominator == 1):
         if isinstance(b, float) and b.is_integer() and abs(b) < 2**31:
             b = Fraction(int(b))
@@ -132,11 +148,13 @@ def num_pow(a: Num, b: Num) -> Num | None:
         if bits <= MAX_BITS:
             return a ** k
     if abs(float(a)) != 1.0 and abs(k) > 100_000:
-        raise SymbolicLimit("a number in the derivative is too large")
+        return None  # 2^(10^10): kept as written
     try:
-        return _as_float(float(a) ** k)
+        value = float(a) ** k
     except (OverflowError, ZeroDivisionError):
-        raise SymbolicLimit("a number in the derivative is too large") from None
+        return None
+    # beyond the float range either way (overflow, or underflow to 0): kept as written
+    return value if math.isfinite(value) and value != 0 else None
 
 
 def _num_key(v: Num) -> tuple[object, ...]:
