@@ -73,6 +73,7 @@ def test_trees_and_spans() -> None:
 def test_power_written_both_ways_and_unicode_signs() -> None:
     assert value("x**3", x=2.0) == value("x^3", x=2.0) == 8.0
     assert value("3 \u2212 x \u00d7 2 \u00b7 y", x=1.0, y=2.0) == -1.0  # − × · from the lesson
+    assert value("x\u00a0+\n\t1", x=1.0) == 2.0  # a no-break space, a new line, a tab
 
 
 def test_numbers_are_exact_and_checked() -> None:

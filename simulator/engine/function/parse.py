@@ -106,9 +106,10 @@ def _is_letter(c: str) -> bool:
 
 # One pass of a regular expression per token. Every alternative is a plain character
 # class or a fixed string, so matching is linear (no backtracking to speak of); [0-9]
-# rather than \d, which would also match non-ASCII digits.
+# rather than \d, which would also match non-ASCII digits. Any white space separates
+# (a no-break space pasted from a web page too).
 _SCAN = re.compile(r"""
-    (?P<space>[ \t\r\n]+)
+    (?P<space>\s+)
   | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
   | (?P<name>[A-Za-z][A-Za-z0-9_]*)
   | (?P<op>\*\*|[-+*/^\u2212\u00d7\u00b7\u22c5])
