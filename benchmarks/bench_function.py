@@ -13,8 +13,9 @@ Run it as a script (it is not a test)::
    gradient at the point, the symbolic derivatives (simplified, written out and parsed
    back) and, for two variables, the 201 x 201 grid. The symbolic part is also shown
    alone. Target: well under the view's 50 ms per character.
-3. **Worst cases**: the longest and deepest accepted expressions, and a derivative too big
-   to write out (refused by the algebra's bounds): what one keystroke can cost at most.
+3. **Worst cases** (informational, not a target): the longest and deepest accepted
+   expressions, and a derivative too big to write out (refused by the algebra's bounds):
+   what one keystroke can cost at most.
 
 Each figure is ``rounds`` rounds of as many calls as fit in ``seconds``, timed with
 time.perf_counter with the garbage collector off; min and median per call are shown. The
@@ -178,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         f = parse_function(text)
         print(f"    -> {', '.join(f'{d.label} = {d.text}' for d in f.derivatives.values())}")
 
-    print("\n3. Worst cases (one keystroke each, without the grid)")
+    print("\n3. Worst cases (one keystroke each, without the grid; informational: the longest"
+          "\n   and deepest inputs the parser accepts, which a view should not recompute on"
+          "\n   the GUI thread for every character)")
     for label, text in WORST:
         lo, med = measure(lambda text=text: keystroke(text, with_grid=False), 3,
                           args.seconds)
