@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import explain, surface, train
+from . import explain, function, surface, train
 from .common import Parser, UsageError
 
 #: The command modules, in the order ``--help`` lists them.
-_MODULES = (explain, train, surface)
+_MODULES = (explain, train, surface, function)
 COMMANDS = tuple(m.__name__.rsplit(".", 1)[-1] for m in _MODULES)
 
 

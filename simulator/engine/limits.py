@@ -20,5 +20,10 @@ MAX_DIGITS = 15
 #: Digits shown when nothing else is chosen (settings, model, ``explain``, handouts).
 DEFAULT_DIGITS = 5
 
-__all__ = ["DEFAULT_DIGITS", "MAX_ABS_VALUE", "MAX_DIGITS", "MAX_LAYERS", "MAX_NEURONS",
-           "MAX_SAMPLES", "MIN_DIGITS"]
+#: Characters in a typed expression (function lab): longer text is refused before parsing.
+MAX_EXPRESSION_LENGTH = 4000
+#: Nesting of a typed expression: parentheses, function calls, unary signs and powers.
+MAX_EXPRESSION_DEPTH = 200
+
+__all__ = ["DEFAULT_DIGITS", "MAX_ABS_VALUE", "MAX_DIGITS", "MAX_EXPRESSION_DEPTH",
+           "MAX_EXPRESSION_LENGTH", "MAX_LAYERS", "MAX_NEURONS", "MAX_SAMPLES", "MIN_DIGITS"]
