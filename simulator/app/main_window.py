@@ -57,6 +57,7 @@ from . import shortcuts, theme
 from .canvas import NetworkCanvas
 from .data_panel import DataPanel
 from .derivation_panel import DerivationPanel
+from .gl_platform import ensure_pyopengl_platform
 from .inspector import Inspector
 from .loss_plot import LossPlot
 from .model import LabModel
@@ -311,9 +312,7 @@ class MainWindow(QMainWindow):
     def _on_surface_visibility(self, visible: bool) -> None:
         if not visible or "surface" in self.views:
             return
-        from .main import configure_gl_platform
-
-        configure_gl_platform()
+        ensure_pyopengl_platform()
         from .surface import SurfaceView  # imported late: it may bring in OpenGL
 
         view = SurfaceView(self.model)

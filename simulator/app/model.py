@@ -1,8 +1,8 @@
 """The one Qt-side model: it owns the document, the undo stack and the stepper.
 
 Views observe it through its signals and never change engine state themselves: edits are
-undo commands (:mod:`simulator.app.commands`) pushed with :meth:`LabModel.push` or the
-``edit_*`` helpers, and training moves through :meth:`step`, :meth:`step_back`,
+undo commands (:mod:`simulator.app.commands`) made by :meth:`LabModel.edit`, and training
+moves through :meth:`step`, :meth:`step_back`,
 :meth:`finish_iteration`, :meth:`run_epoch` and the :class:`~simulator.app.runner.Runner`.
 
 Signals (each emitted once per change, never once per value):
@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from ..engine import document as doc_io
 from ..engine.backprop import BackwardPass, ForwardPass
@@ -44,14 +43,7 @@ from ..engine.optimizers import TrainingConfig
 from ..engine.stepper import Iteration, Stepper, SubStep
 from ..engine.training import RunResult, Trainer
 from ..resources import example_path
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What an undo command swaps: the document and the stepper that trains it."""
-
-    document: Document
-    stepper: Stepper
+from .commands import DocumentCommand, Snapshot
 
 
 class LabModel(QObject):
@@ -311,31 +303,19 @@ class LabModel(QObject):
 
     # --- editing -------------------------------------------------------------------------
 
-    def push(self, command: QUndoCommand) -> None:
-        """Push an undo command (it is applied at once)."""
-        self.undo_stack.push(command)
-
     def edit(self, text: str, build: Callable[[Document], Document],
-             merge_key: object | None = None) -> None:
+             merge_key: Hashable | None = None) -> None:
         """Apply ``build`` to the current document (with its current parameters) as one
         undo step named ``text``. ``build`` may raise ValueError with a message for the
         user; then nothing changes. Commands with the same ``merge_key`` merge into one
         (one drag is one undo step)."""
-        from .commands import DocumentCommand
-
         new_doc = build(self.current_document())
-        self.push(DocumentCommand(self, text, new_doc, merge_key))
+        after = Snapshot(new_doc, self._make_stepper(new_doc))
+        before = Snapshot(self._document, self._stepper)
+        self.undo_stack.push(DocumentCommand(text, before, after, self._restore, merge_key))
 
-    def snapshot(self) -> Snapshot:
-        """The current document and stepper (for undo)."""
-        return Snapshot(self._document, self._stepper)
-
-    def make_snapshot(self, doc: Document) -> Snapshot:
-        """A snapshot with ``doc`` and a fresh stepper starting at its parameters."""
-        return Snapshot(doc, self._make_stepper(doc))
-
-    def restore(self, snap: Snapshot) -> None:
-        """Make ``snap`` current and tell the views (used by undo commands)."""
+    def _restore(self, snap: Snapshot) -> None:
+        """Make ``snap`` current and tell the views (the undo commands call this)."""
         old = self._document
         self._document = snap.document
         self._stepper = snap.stepper
@@ -389,4 +369,4 @@ def check_finite(value: float, what: str) -> float:
     return v
 
 
-__all__ = ["Dataset", "LabModel", "Snapshot", "check_finite"]
+__all__ = ["Dataset", "LabModel", "check_finite"]

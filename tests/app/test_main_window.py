@@ -15,7 +15,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
 from simulator.app import theme
-from simulator.app.main import configure_gl_platform, main, qt_platform
+from simulator.app.gl_platform import ensure_pyopengl_platform, qt_platform
+from simulator.app.main import main
 from simulator.app.main_window import MainWindow, NewDocumentDialog, ReinitializeDialog
 from simulator.app.model import LabModel
 from simulator.app.settings import SETTINGS_VERSION, Settings, migrate
@@ -480,22 +481,31 @@ def test_settings_keep_at_most_eight_recent_files(qtbot):
 
 def test_gl_platform_follows_qt():
     env = {"QT_QPA_PLATFORM": "xcb"}
-    assert configure_gl_platform(env, "linux") == "glx"
+    assert ensure_pyopengl_platform(env, "linux") == "glx"
     assert env["PYOPENGL_PLATFORM"] == "glx"
+    assert ensure_pyopengl_platform(env, "linux") == "glx"  # idempotent
     env = {"WAYLAND_DISPLAY": "wayland-0"}
-    assert configure_gl_platform(env, "linux") == "egl"
+    assert ensure_pyopengl_platform(env, "linux") == "egl"
     env = {"WAYLAND_DISPLAY": "wayland-0", "QT_QPA_PLATFORM": "xcb"}
-    assert configure_gl_platform(env, "linux") == "glx"
+    assert ensure_pyopengl_platform(env, "linux") == "glx"
+    env = {"QT_QPA_PLATFORM": "eglfs"}
+    assert ensure_pyopengl_platform(env, "linux") == "egl"
     env = {}
-    assert configure_gl_platform(env, "linux") == "glx"  # Qt picks xcb
+    assert ensure_pyopengl_platform(env, "linux") == "glx"  # Qt picks xcb
     env = {"PYOPENGL_PLATFORM": "osmesa", "QT_QPA_PLATFORM": "xcb"}
-    assert configure_gl_platform(env, "linux") == "osmesa"
+    assert ensure_pyopengl_platform(env, "linux") == "osmesa"
     env = {}
-    assert configure_gl_platform(env, "win32") is None and "PYOPENGL_PLATFORM" not in env
-    assert configure_gl_platform({}, "darwin") is None
+    assert ensure_pyopengl_platform(env, "win32") is None and "PYOPENGL_PLATFORM" not in env
+    assert ensure_pyopengl_platform({}, "darwin") is None
     assert qt_platform({"QT_QPA_PLATFORM": "wayland;xcb"}, "linux") == "wayland"
     env = {"QT_QPA_PLATFORM": "offscreen"}
-    assert configure_gl_platform(env, "linux") is None and "PYOPENGL_PLATFORM" not in env
+    assert ensure_pyopengl_platform(env, "linux") is None and "PYOPENGL_PLATFORM" not in env
+
+
+def test_the_surface_module_uses_the_one_platform_chooser():
+    from simulator.app.surface import gl
+
+    assert gl.ensure_pyopengl_platform is ensure_pyopengl_platform
 
 
 def test_bad_arguments_exit_2_with_one_line(capsys):
