@@ -55,6 +55,7 @@ class DocumentCommand(QUndoCommand):
         if other.merge_key != self._merge_key:
             return False
         self._after = other._after
+        self.setText(other.text())  # "Set w5 to <where the drag ended>"
         return True
 
     def redo(self) -> None:

@@ -179,6 +179,7 @@ def _settle(app: Any, seconds: float, until: Callable[[], bool] | None = None) -
 
 def _exercise_main_window(app: Any, example: Path) -> None:
     try:
+        from ..engine.numbers import format_number
         from .main_window import MainWindow
         from .model import LabModel
         from .surface import VIEW_3D, SurfaceView
@@ -199,7 +200,7 @@ def _exercise_main_window(app: Any, example: Path) -> None:
         window.finish_iteration()
         if window.model.stepper.completed_iterations != before + 1:
             raise SelfTestError("one training iteration did not complete")
-        _say(f"self-test: one iteration done, loss {window.model.losses[-1]:.10g}")
+        _say(f"self-test: one iteration done, loss {format_number(window.model.losses[-1], 10)}")
 
         dock = window.docks["surface"]  # the surface view is made when its dock shows
         dock.show()
