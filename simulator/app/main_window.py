@@ -64,8 +64,9 @@ from .gl_platform import ensure_pyopengl_platform
 from .inspector import Inspector
 from .loss_plot import LossPlot
 from .model import LabModel
-from .runner import SPEEDS, Runner, speed_from_name, speed_name
+from .runner import Runner
 from .settings import MAX_RECENT, MemoryStore, Settings
+from .speeds import SPEEDS, speed_from_name, speed_label, speed_name
 from .stage_strip import StageStrip
 from .toolbar import TrainingSettingsBar, draw_icon, make_speed_combo
 from .widgets import LiveLabel, error_label
@@ -476,7 +477,7 @@ class MainWindow(QMainWindow):
         self.speed_actions: dict[str, QAction] = {}
         for speed in SPEEDS:
             name = speed_name(speed)
-            act = speed_menu.addAction("Fast" if speed is None else f"{speed} iterations/s")
+            act = speed_menu.addAction(speed_label(speed))
             act.setCheckable(True)
             act.triggered.connect(lambda _c=False, n=name: self._set_speed_name(n))
             self.speed_group.addAction(act)

@@ -18,7 +18,7 @@ from ..engine import edits
 from ..engine.numbers import NumberError, format_number, parse_number
 from ..engine.optimizers import OPTIMIZER_DESCRIPTIONS, OPTIMIZER_LABELS, OPTIMIZER_NAMES
 from .model import LabModel
-from .runner import SPEEDS, speed_name
+from .speeds import SPEEDS, speed_label, speed_name
 from .widgets import SETTING_DIGITS
 
 LR_MIN = 1e-8
@@ -235,8 +235,7 @@ def make_speed_combo(parent: QWidget | None = None) -> QComboBox:
     combo = QComboBox(parent)
     combo.setObjectName("speedCombo")
     for speed in SPEEDS:
-        label = "Fast" if speed is None else f"{speed} it/s"
-        combo.addItem(label, speed_name(speed))
+        combo.addItem(speed_label(speed, short=True), speed_name(speed))
     combo.setToolTip("Run speed: iterations per second, or Fast (as fast as possible)")
     combo.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     return combo
