@@ -52,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
-from simulator.app.main import configure_gl_platform
+from simulator.app.gl_platform import ensure_pyopengl_platform
 
 TARGET_REDRAWS = 30.0
 TARGET_FAST_REFERENCE = 5000.0
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the diagnostic pass (engine, slots and paint times)")
     args = parser.parse_args(argv)
 
-    configure_gl_platform()
+    ensure_pyopengl_platform()
     settings_dir = tempfile.mkdtemp(prefix="bench-app-settings-")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)

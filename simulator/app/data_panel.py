@@ -6,12 +6,14 @@
   offers to resize the network's input and output layers to fit (one undo step).
 - The training samples in an editable table (each edit one undo step), with the rows of
   the current batch highlighted and the sample the canvas shows in bold; the held-out test
-  samples in a second, read-only tab.
+  samples in a second, read-only tab. Text that is not a number is refused under the table.
 - For one or two inputs, a small scatter preview coloured by the target.
 
-The table follows the sample the canvas shows (scrolling it into view when it changes).
-While the runner runs (:meth:`DataPanel.set_throttled`) that sample changes on every tick,
-so the table scrolls to it at most every :data:`FOLLOW_THROTTLE_MS` ms.
+Every change goes through ``LabModel.edit``; an edit the engine refuses changes nothing and
+the model reports why. The table follows the sample the canvas shows (scrolling it into
+view when it changes), through a :class:`~simulator.app.coalesce.Coalescer`: while the
+runner runs (:meth:`DataPanel.set_throttled`) that sample changes on every tick, so the
+table scrolls to it at most every :data:`FOLLOW_THROTTLE_MS` ms.
 """
 
 from __future__ import annotations
@@ -28,10 +30,9 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -58,7 +59,9 @@ from PySide6.QtWidgets import (
 
 from ..engine import datasets, edits
 from ..engine.datasets import Dataset, DatasetError
-from ..engine.explain import format_number
+from ..engine.document import Document
+from ..engine.numbers import format_number, parse_number
+from .coalesce import Coalescer
 from .model import LabModel
 from .widgets import (
     OKABE_ITO,
@@ -67,7 +70,6 @@ from .widgets import (
     error_label,
     guard_wheel,
     is_dark,
-    parse_number,
     plain_axis,
     show_message,
 )
@@ -141,8 +143,8 @@ def read_csv_header(path: str) -> list[str] | None:
 class SampleTableModel(QAbstractTableModel):
     """The training (editable) or test (read-only) samples of the document's data set."""
 
-    #: A typed value was refused; the message says why.
-    refused = Signal(str)
+    #: Typed text that is not a number was refused; the message says why ("" clears it).
+    textRefused = Signal(str)
 
     def __init__(self, lab: LabModel, test: bool = False, parent: Any = None) -> None:
         super().__init__(parent)
@@ -257,16 +259,13 @@ class SampleTableModel(QAbstractTableModel):
         name = self._shape[3][column]
         try:
             number = parse_number(str(value), f"{name} of sample {row + 1}")
-            if number == self.value(row, column):
-                return True
-            self.lab.edit(f"Set {name} of sample {row + 1} to "
-                          f"{format_number(number, self.lab.digits)}",
-                          lambda d: edits.set_sample_value(d, which, row, j, number))
         except ValueError as exc:
-            self.refused.emit(f"Sample {row + 1}, {name}: {exc}")
+            self.textRefused.emit(f"Sample {row + 1}, {name}: {exc}")
             return False
-        self.refused.emit("")
-        return True
+        self.textRefused.emit("")
+        if number == self.value(row, column):
+            return True
+        return self.lab.set_sample_value(which, row, j, number)
 
     # --- following the model ---------------------------------------------------------------
 
@@ -294,10 +293,10 @@ class SampleTableModel(QAbstractTableModel):
         mask = np.zeros(n, dtype=bool)
         current = -1
         batch = np.asarray(self.lab.iteration.step.batch, dtype=int)
-        batch = batch[(batch >= 0) & (batch < n)]
-        mask[batch] = True
-        if batch.size:
-            current = int(batch[min(self.lab.sample, batch.size - 1)])
+        mask[batch[(batch >= 0) & (batch < n)]] = True
+        row = self.lab.shown_row
+        if 0 <= row < n:
+            current = row
         changed = (not np.array_equal(mask, self._in_batch)) or current != self._current_row
         self._in_batch = mask
         self._whole_batch = bool(mask.all()) and n > 1
@@ -323,10 +322,6 @@ class SampleTableModel(QAbstractTableModel):
     def whole_batch(self) -> bool:
         """Whether every training sample is in the batch (then no row is tinted)."""
         return self._whole_batch
-
-    def in_batch(self, row: int) -> bool:
-        """Whether training row ``row`` is in the current batch."""
-        return bool(row < self._in_batch.size and self._in_batch[row])
 
 
 # --- the CSV columns dialog -------------------------------------------------------------------
@@ -417,10 +412,8 @@ class DataPanel(QWidget):
         self._size = 6
         self._shown_kind = ""
         self._followed_row = -1
-        self._throttled = False
-        self._follow_timer = QTimer(self)
-        self._follow_timer.setSingleShot(True)
-        self._follow_timer.timeout.connect(self._scroll_to_current_row)
+        self._follower = Coalescer(self._scroll_to_current_row, self,
+                                   interval_ms=FOLLOW_THROTTLE_MS, is_visible=self.isVisible)
 
         # --- choosing a data set
         source_box = QGroupBox("Data set")
@@ -504,7 +497,7 @@ class DataPanel(QWidget):
 
         self.train_model = SampleTableModel(model, test=False, parent=self)
         self.test_model = SampleTableModel(model, test=True, parent=self)
-        self.train_model.refused.connect(self._on_refused)
+        self.train_model.textRefused.connect(self._on_text_refused)
         self.train_table = self._table(self.train_model)
         self.test_table = self._table(self.test_model)
         self.test_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -595,23 +588,26 @@ class DataPanel(QWidget):
 
     def is_throttled(self) -> bool:
         """Whether updates are spaced out (the main window says so while running)."""
-        return self._throttled
+        return self._follower.throttled
 
     def set_throttled(self, throttled: bool) -> None:
         """Scroll to the sample shown at most every :data:`FOLLOW_THROTTLE_MS` ms (while
-        running), or at once."""
-        self._throttled = throttled
-        if not throttled:
-            self._follow_timer.stop()
-            self._scroll_to_current_row()
+        running), or at the next pass of the event loop."""
+        self._follower.set_throttled(throttled)
+
+    def flush(self) -> None:
+        """Scroll to the sample shown now, if that is pending (normally the event loop
+        does it)."""
+        self._follower.force()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._follower.flush()  # caught up after a closed dock
 
     def _follow_current_row(self) -> None:
         """Keep the sample the canvas shows in view (unless the user is in the table)."""
-        if not self._throttled:
-            self._scroll_to_current_row()
-        elif (self.train_model.current_row != self._followed_row
-              and not self._follow_timer.isActive()):
-            self._follow_timer.start(FOLLOW_THROTTLE_MS)
+        if self.train_model.current_row != self._followed_row:
+            self._follower.request()
 
     def _scroll_to_current_row(self) -> None:
         row = self.train_model.current_row
@@ -743,13 +739,8 @@ class DataPanel(QWidget):
                                     f"and {_count(data.n_outputs, 'output')}, and use it")
             self.fit_button.show()
             return False
-        try:
-            self.model.edit(f"Use {what}", lambda d: edits.set_data(d, data, source))
-        except ValueError as exc:
-            self._show_error(str(exc))
-            return False
         self._show_error("")
-        return True
+        return self.model.edit(f"Use {what}", lambda d: edits.set_data(d, data, source))
 
     def fit_network(self) -> None:
         """Resize the input and output layers to the refused data set and use it."""
@@ -757,17 +748,13 @@ class DataPanel(QWidget):
             return
         data, source, what = self._pending
 
-        def build(doc: Any) -> Any:
+        def build(doc: Document) -> Document:
             doc = edits.resize_layer(doc, 0, data.n_inputs)
             doc = edits.resize_layer(doc, len(doc.network.sizes) - 1, data.n_outputs)
             return edits.set_data(doc, data, source)
 
-        try:
-            self.model.edit(f"Use {what} (network resized)", build)
-        except ValueError as exc:
-            self._show_error(str(exc))
-            return
-        self._show_error("")
+        if self.model.edit(f"Use {what} (network resized)", build):
+            self._show_error("")
 
     def _show_error(self, message: str) -> None:
         show_message(self.message, message)
@@ -812,17 +799,14 @@ class DataPanel(QWidget):
 
     # --- samples ---------------------------------------------------------------------------
 
-    def _on_refused(self, message: str) -> None:
+    def _on_text_refused(self, message: str) -> None:
         show_message(self.table_message, message)
 
     def add_sample(self) -> None:
         """Append a copy of the last training sample (one undo step)."""
-        try:
-            self.model.edit("Add a sample", edits.add_sample)
-        except ValueError as exc:
-            show_message(self.table_message, str(exc))
-            return
         show_message(self.table_message, "")
+        if not self.model.edit("Add a sample", edits.add_sample):
+            return
         self.tabs.setCurrentIndex(0)
         last = self.train_model.index(self.train_model.rowCount() - 1, 0)
         self.train_table.setCurrentIndex(last)
@@ -840,12 +824,8 @@ class DataPanel(QWidget):
             return
         text = (f"Remove sample {rows[0] + 1}" if len(rows) == 1
                 else f"Remove {len(rows)} samples")
-        try:
-            self.model.edit(text, lambda d: edits.remove_samples(d, rows))
-        except ValueError as exc:
-            show_message(self.table_message, str(exc))
-            return
         show_message(self.table_message, "")
+        self.model.edit(text, lambda d: edits.remove_samples(d, rows))
 
     # --- preview ---------------------------------------------------------------------------
 

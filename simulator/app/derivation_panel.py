@@ -32,6 +32,7 @@ from ..engine import explain
 from ..engine.explain import Explanation
 from . import theme
 from .model import LabModel
+from .selection import NeuronSel, ParameterSel, Selection
 
 #: Milliseconds between renders while the runner is running.
 THROTTLE_MS = 250
@@ -205,7 +206,7 @@ class DerivationPanel(QWidget):
         self._sync_sample()
         self._invalidate()
 
-    def _on_selection_changed(self, _element: str) -> None:
+    def _on_selection_changed(self, _selection: Selection | None) -> None:
         self._invalidate()
 
     def _on_diverged(self, message: str) -> None:
@@ -215,7 +216,7 @@ class DerivationPanel(QWidget):
 
     def _on_follow_clicked(self) -> None:
         self.followRequested.emit()
-        self._model.select("")
+        self._model.select(None)
 
     def _on_digits_edited(self, value: int) -> None:
         self._model.set_digits(value)
@@ -271,13 +272,14 @@ class DerivationPanel(QWidget):
         model = self._model
         selection = model.selection
         net = model.document.network
-        if selection and selection in net.index_of:
-            return (model.parameter_explanation(selection), selection,
-                    f"Parameter {selection}")
-        if selection:
-            neuron = self._neuron_explanation(selection)
+        if isinstance(selection, ParameterSel):
+            return (model.parameter_explanation(selection.name), selection.name,
+                    f"Parameter {selection.name}")
+        if isinstance(selection, NeuronSel):
+            name = selection.label(net)
+            neuron = self._neuron_explanation(name)
             if neuron is not None:
-                return neuron, selection, f"Neuron {selection}"
+                return neuron, name, f"Neuron {name}"
         explanation = model.explanation()
         if explanation is None:
             return INTRO, "", "Current step"

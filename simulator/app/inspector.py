@@ -1,25 +1,26 @@
 """The inspector: the selected element's properties as editable fields.
 
-What it shows follows ``LabModel.selection``: a parameter ("w5", "b1"), a neuron ("H1",
-"X2", "Y1"; "input:<i>" and "target:<i>" show that input or output neuron), or, with
-nothing selected, the document: its name, shape, loss, initialisation and training
+What it shows follows ``LabModel.selection`` (a :data:`~simulator.app.selection.Selection`):
+a parameter, a neuron (an input or a target value shows its input or output neuron), or,
+with nothing selected, the document: its name, shape, loss, initialisation and training
 settings.
 
 The widgets of a page are built when the selection or the network's shape changes, and
 updated in place on every other change (values, step, settings), so a field the user is
-typing in is never overwritten. While the runner runs (:meth:`Inspector.set_throttled`)
-those updates are coalesced to at most one every :data:`THROTTLE_MS` ms, and none while the
-inspector is hidden (it catches up when shown). Every change goes through
-``LabModel.edit``; a refused edit leaves the document alone and shows why, next to the
-field or under the page.
+typing in is never overwritten. Those updates are coalesced
+(:class:`~simulator.app.coalesce.Coalescer`): one per burst of model signals, at most one
+every :data:`THROTTLE_MS` ms while the runner runs (:meth:`Inspector.set_throttled`), and
+none while the inspector is hidden (it catches up when shown). Every change goes through
+``LabModel.edit``; a refused edit leaves the document alone (a typed value stays in its
+field, marked) and the model reports why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,26 +41,25 @@ from PySide6.QtWidgets import (
 
 from ..engine import edits
 from ..engine.activations import ACTIVATIONS
-from ..engine.document import MAX_ABS_VALUE, Document
-from ..engine.explain import format_number
+from ..engine.document import MAX_ABS_VALUE
 from ..engine.initializers import INITIALIZER_NAMES
 from ..engine.losses import LOSS_NAMES, LOSSES
 from ..engine.network import BIAS_MODES, Network
-from ..engine.optimizers import OPTIMIZER_NAMES
+from ..engine.numbers import format_number
+from ..engine.optimizers import OPTIMIZER_DESCRIPTIONS, OPTIMIZER_LABELS, OPTIMIZER_NAMES
+from .coalesce import Coalescer
 from .model import LabModel
+from .selection import NeuronSel, ParameterSel, Selection
 from .widgets import (
+    SETTING_DIGITS,
     HintLabel,
     NumberField,
     ValidatedField,
     WheelGuard,
-    error_label,
     guard_wheel,
-    show_message,
 )
 
 BIAS_TEXT = {"neuron": "one per neuron", "shared": "one, shared by the layer", "none": "none"}
-OPTIMIZER_TEXT = {"gd": "gd (whole data set per step)", "sgd": "sgd (mini-batches)",
-                  "momentum": "momentum (SGD with momentum)", "adam": "adam"}
 INITIALIZER_TEXT = {"uniform": "uniform (-0.5 to 0.5)", "xavier": "Xavier / Glorot",
                     "he": "He (Kaiming)", "constant": "constant (0)"}
 #: Milliseconds between updates of the page while the runner is running.
@@ -70,22 +70,16 @@ HYPER_USED_BY = {"momentum": ("momentum",), "beta1": ("adam",), "beta2": ("adam"
 
 # --- what is selected -------------------------------------------------------------------------
 
-def resolve_selection(net: Network, selection: str) -> tuple:
-    """("parameter", name), ("neuron", layer, index) or ("document",) for a selection."""
-    if selection in net.index_of:
-        return ("parameter", selection)
-    for layer, names in enumerate(net.neurons):
-        if selection in names:
-            return ("neuron", layer, names.index(selection))
-    for prefix, layer in (("input:", 0), ("target:", len(net.sizes) - 1)):
-        if selection.startswith(prefix):
-            try:
-                index = int(selection[len(prefix):])
-            except ValueError:
-                break
-            if 0 <= index < net.sizes[layer]:
-                return ("neuron", layer, index)
-    return ("document",)
+def page_for(net: Network, selection: Selection | None) -> tuple[str, ...] | tuple[str, int, int]:
+    """("parameter", name), ("neuron", layer, index) or ("document",): the page that shows
+    ``selection`` (an input or a target shows its neuron)."""
+    if selection is None or not selection.exists(net):
+        return ("document",)
+    if isinstance(selection, ParameterSel):
+        return ("parameter", selection.name)
+    neuron = selection.neuron(net)
+    assert neuron is not None
+    return ("neuron", *neuron)
 
 
 def connection_text(net: Network, name: str) -> str:
@@ -154,12 +148,9 @@ class Inspector(QWidget):
         self.model = model
         self.wheel_guard = WheelGuard(self)
         self._page: _Page | None = None
-        self._page_key: tuple | None = None
-        self._throttled = False
-        self._stale = False
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._refresh_if_stale)
+        self._page_key: tuple[object, ...] | None = None
+        self._refresher = Coalescer(self._refresh_page, self, interval_ms=THROTTLE_MS,
+                                    is_visible=self.isVisible)
 
         self.title = QLabel()
         font = self.title.font()
@@ -167,17 +158,15 @@ class Inspector(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.subtitle = HintLabel()
-        self.message = error_label()
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
-        layout.addWidget(self.message)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
 
         model.selectionChanged.connect(self._on_selection_changed)
         model.structureChanged.connect(self._on_structure_changed)
@@ -190,108 +179,78 @@ class Inspector(QWidget):
 
     # --- model signals ---------------------------------------------------------------------
 
-    def _on_selection_changed(self, _selection: str) -> None:
-        show_message(self.message, "")
+    def _on_selection_changed(self, _selection: Selection | None) -> None:
         self._rebuild()
 
     def _on_structure_changed(self) -> None:
         self._rebuild()
 
     def _on_values_changed(self) -> None:
-        if self._page is None:
-            return
-        if not self._throttled:
+        if self._page is not None:
+            self._refresher.request()
+
+    def _refresh_page(self) -> None:
+        if self._page is not None:
             self._page.refresh()
-            return
-        self._stale = True
-        if not self._timer.isActive():
-            self._timer.start(THROTTLE_MS)
 
     # --- while running ---------------------------------------------------------------------
 
     def is_throttled(self) -> bool:
         """Whether updates are spaced out (the main window says so while running)."""
-        return self._throttled
+        return self._refresher.throttled
 
     def set_throttled(self, throttled: bool) -> None:
         """Update at most every :data:`THROTTLE_MS` ms (while running), or at once."""
-        self._throttled = throttled
-        if not throttled:
-            self._timer.stop()
-            self._refresh_if_stale(force=True)
+        self._refresher.set_throttled(throttled)
 
-    def _refresh_if_stale(self, force: bool = False) -> None:
-        if not self._stale or self._page is None:
-            return
-        if not force and not self.isVisible():
-            return  # in a closed dock: caught up when shown
-        self._stale = False
-        self._page.refresh()
+    def flush(self) -> None:
+        """Bring the page up to date now (normally the event loop does it)."""
+        self._refresher.force()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._stale:
-            self._timer.start(0)
+        self._refresher.flush()  # caught up after a closed dock
 
     # --- pages -----------------------------------------------------------------------------
 
-    def page_key(self) -> tuple:
+    def page_key(self) -> tuple[object, ...]:
         """What the current page's widgets depend on: rebuilt only when this changes."""
         net = self.model.document.network
-        return (resolve_selection(net, self.model.selection), net.input_size, net.layers)
+        return (page_for(net, self.model.selection), net.input_size, net.layers)
 
     @property
     def page(self) -> _Page | None:
-        """The page shown now."""
+        """The page shown now, up to date with the model."""
+        self.flush()
         return self._page
 
     def _rebuild(self) -> None:
-        self._stale = False
+        self._refresher.cancel()  # the page is refreshed here
         key = self.page_key()
         if key == self._page_key and self._page is not None:
             self._page.refresh()
             return
         self._page_key = key
-        what = key[0]
+        what = page_for(self.model.document.network, self.model.selection)
         if what[0] == "parameter":
-            page: _Page = ParameterPage(self, what[1])
+            page: _Page = ParameterPage(self, str(what[1]))
         elif what[0] == "neuron":
-            page = NeuronPage(self, what[1], what[2])
+            page = NeuronPage(self, int(what[1]), int(what[2]))
         else:
             page = DocumentPage(self)
-        old = self.scroll.widget()
+        old = self.scroll_area.widget()
         if old is not None:
             # Typing not yet committed is dropped (before the page loses focus, which
             # would commit it): committing from here would edit the document in the middle
             # of a selection or structure change.
             for field in old.findChildren(ValidatedField):
                 field.revert()
-            self.scroll.takeWidget()
+            self.scroll_area.takeWidget()
             old.hide()
             old.deleteLater()  # it may be inside one of its own signals right now
         self._page = page
-        self.scroll.setWidget(page)
+        self.scroll_area.setWidget(page)
         page.refresh()
-
-    # --- editing ---------------------------------------------------------------------------
-
-    def edit(self, text: str, build: Callable[[Document], Document]) -> None:
-        """One undo step; ValueError (for the field to show) if the document refuses."""
-        self.model.edit(text, build)
-        show_message(self.message, "")
-
-    def try_edit(self, text: str, build: Callable[[Document], Document]) -> bool:
-        """One undo step; a refusal is shown under the title. Returns whether it worked."""
-        try:
-            self.edit(text, build)
-        except ValueError as exc:
-            show_message(self.message, str(exc))
-            return False
-        return True
-
-    def show_message(self, message: str) -> None:
-        """Show (or with "" clear) the message under the title."""
-        show_message(self.message, message)
 
     def set_heading(self, title: str, subtitle: str) -> None:
         self.title.setText(title)
@@ -314,10 +273,14 @@ class _Page(QWidget):
         return format_number(value, self.model.digits)
 
     def combo(self, items: list[tuple[str, object]],
-              on_chosen: Callable[[object], None]) -> QComboBox:
+              on_chosen: Callable[[object], None],
+              tips: Mapping[str, str] | None = None) -> QComboBox:
         combo = QComboBox()
         for text, data in items:
             combo.addItem(text, data)
+            tip = tips.get(str(data)) if tips else None
+            if tip:
+                combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         guard_wheel(combo, self.inspector.wheel_guard)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(6)
@@ -408,15 +371,13 @@ class ParameterPage(_Page):
         if self.derivation_button.isChecked():
             self._show_derivation()
 
-    def _commit_value(self, value: float) -> None:
-        name = self.name
-        self.inspector.edit(f"Set {name} to {self.fmt(value)}",
-                            lambda d: edits.set_parameter(d, name, value))
+    def _commit_value(self, value: float) -> bool:
+        return self.model.set_parameter(self.name, value)
 
     def _on_frozen_toggled(self, checked: bool) -> None:
         name = self.name
         text = f"Freeze {name}" if checked else f"Unfreeze {name}"
-        if not self.inspector.try_edit(text, lambda d: edits.set_frozen(d, name, checked)):
+        if not self.model.edit(text, lambda d: edits.set_frozen(d, name, checked)):
             self.refresh()
 
     def _on_derivation_toggled(self, checked: bool) -> None:
@@ -530,11 +491,6 @@ class NeuronPage(_Page):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def data_row(self) -> int:
-        """The data set row of the sample shown (the current batch's selected sample)."""
-        batch = self.model.iteration.step.batch
-        return int(batch[min(self.model.sample, len(batch) - 1)])
-
     def refresh(self) -> None:
         model = self.model
         net = model.document.network
@@ -546,8 +502,8 @@ class NeuronPage(_Page):
             _set_combo(self.activation, spec.activation)
             _set_combo(self.bias, spec.bias)
         fp = model.forward
-        s = min(model.sample, fp.outs[0].shape[0] - 1)
-        row = self.data_row()
+        s = model.shown_sample
+        row = model.shown_row
         n_batch = fp.outs[0].shape[0]
         where = f"sample {row + 1} of the data set"
         self.sample.setText(where if n_batch == 1 else
@@ -566,51 +522,45 @@ class NeuronPage(_Page):
 
     def _on_activation_chosen(self, activation: object) -> None:
         layer, act = self.layer, str(activation)
-        if not self.inspector.try_edit(f"Set layer {layer} activation to {act}",
-                                       lambda d: edits.set_layer(d, layer, activation=act)):
+        if not self.model.edit(f"Set layer {layer} activation to {act}",
+                               lambda d: edits.set_layer(d, layer, activation=act)):
             self.refresh()
 
     def _on_bias_chosen(self, bias: object) -> None:
         layer, mode = self.layer, str(bias)
-        if not self.inspector.try_edit(f"Set layer {layer} bias to {BIAS_TEXT[mode]}",
-                                       lambda d: edits.set_layer(d, layer, bias=mode)):
+        if not self.model.edit(f"Set layer {layer} bias to {BIAS_TEXT[mode]}",
+                               lambda d: edits.set_layer(d, layer, bias=mode)):
             self.refresh()
 
-    def _commit_input(self, value: float) -> None:
-        row, col = self.data_row(), self.index
-        self.inspector.edit(f"Set input x{col + 1} of sample {row + 1} to {self.fmt(value)}",
-                            lambda d: edits.set_sample_value(d, "inputs", row, col, value))
+    def _commit_input(self, value: float) -> bool:
+        return self.model.set_sample_value("inputs", self.model.shown_row, self.index, value)
 
-    def _commit_target(self, value: float) -> None:
-        row, col = self.data_row(), self.index
-        self.inspector.edit(f"Set target T{col + 1} of sample {row + 1} to {self.fmt(value)}",
-                            lambda d: edits.set_sample_value(d, "targets", row, col, value))
+    def _commit_target(self, value: float) -> bool:
+        return self.model.set_sample_value("targets", self.model.shown_row, self.index, value)
 
     def _add_neuron(self) -> None:
         layer = self.layer
-        if self.inspector.try_edit(f"Add a neuron to layer {layer}",
-                                   lambda d: edits.add_neuron(d, layer)):
-            net = self.model.document.network
-            self.model.select(net.neurons[layer][-1])
+        if self.model.edit(f"Add a neuron to layer {layer}",
+                           lambda d: edits.add_neuron(d, layer)):
+            size = self.model.document.network.sizes[layer]
+            self.model.select(NeuronSel(layer, size - 1))
 
     def _remove_neuron(self) -> None:
         layer, index, name = self.layer, self.index, self.neuron
-        if self.inspector.try_edit(f"Remove neuron {name}",
-                                   lambda d: edits.remove_neuron(d, layer, index)):
-            self.model.select("")
+        if self.model.edit(f"Remove neuron {name}",
+                           lambda d: edits.remove_neuron(d, layer, index)):
+            self.model.select(None)
 
     def _add_layer(self) -> None:
         position = self.layer + 1
-        if self.inspector.try_edit("Add a hidden layer",
-                                   lambda d: edits.add_layer(d, position)):
-            net = self.model.document.network
-            self.model.select(net.neurons[position][0])
+        if self.model.edit("Add a hidden layer", lambda d: edits.add_layer(d, position)):
+            self.model.select(NeuronSel(position, 0))
 
     def _remove_layer(self) -> None:
         layer = self.layer
-        if self.inspector.try_edit(f"Remove hidden layer {layer}",
-                                   lambda d: edits.remove_layer(d, layer)):
-            self.model.select("")
+        if self.model.edit(f"Remove hidden layer {layer}",
+                           lambda d: edits.remove_layer(d, layer)):
+            self.model.select(None)
 
 
 # --- the document ---------------------------------------------------------------------------
@@ -666,21 +616,24 @@ class DocumentPage(_Page):
 
         train_box = QGroupBox("Training")
         train_form = _form()
-        self.optimizer = self.combo([(OPTIMIZER_TEXT.get(o, o), o) for o in OPTIMIZER_NAMES],
-                                    self._on_optimizer_chosen)
+        self.optimizer = self.combo([(OPTIMIZER_LABELS[o], o) for o in OPTIMIZER_NAMES],
+                                    self._on_optimizer_chosen,
+                                    tips=OPTIMIZER_DESCRIPTIONS)
         train_form.addRow("Optimizer", self.optimizer)
         self.fields: dict[str, NumberField] = {}
-        specs = [
-            ("learning_rate", "Learning rate", dict(minimum=0.0)),
-            ("batch_size", "Batch size", dict(integer=True, minimum=1)),
-            ("seed", "Shuffle seed", dict(integer=True, minimum=0, maximum=2**63 - 1)),
-            ("momentum", "Momentum", dict(minimum=0.0, maximum=1.0)),
-            ("beta1", "beta1", dict(minimum=0.0, maximum=1.0)),
-            ("beta2", "beta2", dict(minimum=0.0, maximum=1.0)),
-            ("eps", "eps", dict(minimum=0.0)),
+        # (key, label, whole number, minimum, maximum)
+        specs: list[tuple[str, str, bool, float | None, float | None]] = [
+            ("learning_rate", "Learning rate", False, 0.0, None),
+            ("batch_size", "Batch size", True, 1, None),
+            ("seed", "Shuffle seed", True, 0, 2**63 - 1),
+            ("momentum", "Momentum", False, 0.0, 1.0),
+            ("beta1", "beta1", False, 0.0, 1.0),
+            ("beta2", "beta2", False, 0.0, 1.0),
+            ("eps", "eps", False, 0.0, None),
         ]
-        for key, label, limits in specs:
-            field = NumberField(self._committer(key), what=label.lower(), **limits)
+        for key, label, integer, minimum, maximum in specs:
+            field = NumberField(self._committer(key), what=label.lower(), integer=integer,
+                                minimum=minimum, maximum=maximum)
             self.fields[key] = field
             train_form.addRow(label, field)
         train_box.setLayout(train_form)
@@ -713,7 +666,7 @@ class DocumentPage(_Page):
         for key, field in self.fields.items():
             value = getattr(config, key)
             field.show_text(str(value) if isinstance(value, (int, np.integer))
-                            else format_number(value, max(model.digits, 6)))
+                            else format_number(value, max(model.digits, SETTING_DIGITS)))
             used_by = HYPER_USED_BY.get(key)
             used = used_by is None or config.optimizer in used_by
             field.setEnabled(used)
@@ -726,33 +679,32 @@ class DocumentPage(_Page):
         self.fields["seed"].setToolTip("the order samples are drawn in each epoch"
                                        if seed_used else "gd does not shuffle")
 
-    def _commit_name(self, name: str) -> None:
-        self.inspector.edit("Rename the network", lambda d: edits.set_name(d, name))
+    def _commit_name(self, name: str) -> bool:
+        return self.model.edit("Rename the network", lambda d: edits.set_name(d, name))
 
-    def _committer(self, key: str) -> Callable[[float], None]:
-        def commit(value: float) -> None:
-            self.inspector.edit(f"Set {key.replace('_', ' ')} to {value}",
-                                lambda d: edits.set_training(d, **{key: value}))
+    def _committer(self, key: str) -> Callable[[float], bool]:
+        def commit(value: float) -> bool:
+            return self.model.edit(f"Set {key.replace('_', ' ')} to {value}",
+                                   lambda d: edits.set_training(d, **{key: value}))
         return commit
 
     def _on_loss_chosen(self, loss: object) -> None:
         name = str(loss)
         if name == self.model.document.loss:
             return
-        if not self.inspector.try_edit(f"Use the {name} loss",
-                                       lambda d: edits.set_loss(d, name)):
+        if not self.model.edit(f"Use the {name} loss", lambda d: edits.set_loss(d, name)):
             _set_combo(self.loss, self.model.document.loss)
 
     def _on_optimizer_chosen(self, optimizer: object) -> None:
         name = str(optimizer)
         if name == self.model.document.training.optimizer:
             return
-        if not self.inspector.try_edit(f"Use the {name} optimizer",
-                                       lambda d: edits.set_training(d, optimizer=name)):
+        if not self.model.edit(f"Use the {OPTIMIZER_LABELS[name]} optimizer",
+                               lambda d: edits.set_training(d, optimizer=name)):
             _set_combo(self.optimizer, self.model.document.training.optimizer)
 
     def _reinitialize(self) -> None:
         method = str(self.initializer.currentData())
         seed = self.init_seed.value()
-        self.inspector.try_edit(f"Re-initialise ({method}, seed {seed})",
-                                lambda d: edits.reinitialize(d, method, seed))
+        self.model.edit(f"Re-initialise ({method}, seed {seed})",
+                        lambda d: edits.reinitialize(d, method, seed))

@@ -12,8 +12,10 @@ grew, and re-sets everything when it shrank or was replaced. Downsampling ("peak
 clipping to the view keep long runs fast. Non-finite losses are allowed (no
 ``skipFiniteCheck``): pyqtgraph leaves gaps for them.
 
-While training runs the plot is redrawn on every tick, so it keeps each redraw to one
-cheap paint:
+Redraws are coalesced (:class:`~simulator.app.coalesce.Coalescer`): one per burst of model
+signals, none while the plot is hidden (it catches up when shown); the test-loss point of
+each history change is still taken when the change comes. While training runs the plot is
+redrawn on every tick, so it keeps each redraw to one cheap paint:
 
 - the view range is set here, once per update, from the data's known bounds (kept up to
   date as the history grows, log-scale aware), with pyqtgraph's auto-range off (auto-range
@@ -32,7 +34,7 @@ import weakref
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -43,8 +45,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.explain import format_number
+from ..engine.numbers import format_number
 from ..engine.stepper import Stepper
+from .coalesce import Coalescer
 from .model import LabModel
 from .widgets import OKABE_ITO, is_dark, plain_axis
 
@@ -62,8 +65,10 @@ _Bounds = tuple[float, float, float, float]
 
 def _mix(background: QColor, foreground: QColor, share: float) -> QColor:
     """An opaque colour ``share`` of the way from ``background`` to ``foreground``."""
-    return QColor.fromRgbF(*(b + (f - b) * share for b, f in
-                             zip(background.getRgbF()[:3], foreground.getRgbF()[:3])))
+    back = (background.redF(), background.greenF(), background.blueF())
+    fore = (foreground.redF(), foreground.greenF(), foreground.blueF())
+    r, g, b = (x + (y - x) * share for x, y in zip(back, fore))
+    return QColor.fromRgbF(r, g, b)
 
 
 class Grid(pg.GraphicsObject):
@@ -230,33 +235,50 @@ class LossPlot(QWidget):
         self._test_y = np.empty(0)
 
         self._apply_colours()
+        self._redrawer = Coalescer(self._draw, self, is_visible=self.isVisible)
         model.historyChanged.connect(self._on_history_changed)
-        model.settingsChanged.connect(self._update_label)
+        model.settingsChanged.connect(self._redrawer.request)
         model.diverged.connect(self._on_diverged)
         self.redraw()
 
     # --- reading (for tests and the main window) ----------------------------------------------
 
     def train_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """The train curve's points (iterations 1..n, batch losses)."""
+        """The train curve's points (iterations 1..n, batch losses), up to date."""
+        self.flush()
         return self._x[: self._n].copy(), self._y[: self._n].copy()
 
     def test_data(self) -> tuple[np.ndarray, np.ndarray]:
         """The test curve's points (iterations, test losses); empty without a test split."""
+        self.flush()
         return self._test_x.copy(), self._test_y.copy()
+
+    def flush(self) -> None:
+        """Draw a pending change now, visible or not (normally the event loop does it)."""
+        self._redrawer.force()
 
     # --- model signals ---------------------------------------------------------------------
 
     def _on_history_changed(self) -> None:
-        self.redraw()
+        self._record_test_point()
+        self._redrawer.request()
 
     def _on_diverged(self, _message: str) -> None:
-        self._update_label()
+        self._redrawer.request()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._redrawer.flush()  # caught up after a hidden tab or a closed dock
 
     # --- drawing ---------------------------------------------------------------------------
 
     def redraw(self) -> None:
-        """Bring both curves, the view range and the label up to date with the model."""
+        """Bring both curves, the view range and the label up to date with the model now."""
+        self._record_test_point()
+        self._redrawer.cancel()
+        self._draw()
+
+    def _draw(self) -> None:
         self._update_train()
         self._update_test()
         self._update_label()
@@ -269,6 +291,7 @@ class LossPlot(QWidget):
     def data_bounds(self) -> _Bounds | None:
         """(x min, x max, y min, y max) of the points shown, in view coordinates (log10 of
         the loss on a log scale); None when there is nothing to show."""
+        self.flush()
         log = self.log_check.isChecked()
         xs: list[float] = []
         ys: list[float] = []
@@ -280,12 +303,12 @@ class LossPlot(QWidget):
             elif math.isfinite(self._y_low):
                 ys += [self._y_low, self._y_high]
         if self._test_y.size:
-            xs += [float(self._test_x.min()), float(self._test_x.max())]
+            xs += [float(np.min(self._test_x)), float(np.max(self._test_x))]
             finite = self._test_y[np.isfinite(self._test_y)]
             if log:
                 finite = finite[finite > 0]
             if finite.size:
-                ys += [float(finite.min()), float(finite.max())]
+                ys += [float(np.min(finite)), float(np.max(finite))]
         if not xs or not ys:
             return None
         if log:
@@ -332,15 +355,29 @@ class LossPlot(QWidget):
             added = self._y[start:n]
             finite = added[np.isfinite(added)]
             if finite.size:
-                self._y_low = min(self._y_low, float(finite.min()))
-                self._y_high = max(self._y_high, float(finite.max()))
+                self._y_low = min(self._y_low, float(np.min(finite)))
+                self._y_high = max(self._y_high, float(np.max(finite)))
                 positive = finite[finite > 0]
                 if positive.size:
-                    self._y_positive = min(self._y_positive, float(positive.min()))
+                    self._y_positive = min(self._y_positive, float(np.min(positive)))
         self._n = n
         self._source = (stepper, losses)
         self._set_symbols(n <= SYMBOL_LIMIT)
         self.train_curve.setData(self._x[:n], self._y[:n])
+
+    def _record_test_point(self) -> None:
+        """Take the test loss at the current position (once per history change), and drop
+        the points beyond it (stepped back, or reset)."""
+        if not self.model.document.data.has_test:
+            return
+        stepper = self.model.stepper
+        points = self._test_points.setdefault(stepper, {})
+        now = stepper.completed_iterations
+        for iteration in [i for i in points if i > now]:
+            del points[iteration]
+        value = self.model.test_loss()
+        if value is not None:
+            points[now] = float(value)
 
     def _update_test(self) -> None:
         data = self.model.document.data
@@ -353,14 +390,7 @@ class LossPlot(QWidget):
                 self.legend.removeItem(self.test_curve)
                 self._test_in_legend = False
             return
-        stepper = self.model.stepper
-        points = self._test_points.setdefault(stepper, {})
-        now = stepper.completed_iterations
-        for iteration in [i for i in points if i > now]:
-            del points[iteration]
-        value = self.model.test_loss()
-        if value is not None:
-            points[now] = float(value)
+        points = self._test_points.get(self.model.stepper, {})
         order = sorted(points)
         self._test_x = np.array(order, dtype=float)
         self._test_y = np.array([points[i] for i in order], dtype=float)

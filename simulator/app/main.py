@@ -26,6 +26,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
 
+from .gl_platform import ensure_pyopengl_platform
+
 SCREENSHOT_SIZE = (1600, 1000)
 LOG_NAME = "backprop-lab.log"
 
@@ -68,40 +70,6 @@ def make_parser() -> argparse.ArgumentParser:
                         help="check the installation and exit")
     parser.add_argument("--dark", action="store_true", help="use the dark theme")
     return parser
-
-
-def qt_platform(environ: os._Environ[str] | dict[str, str] | None = None,
-                platform: str | None = None) -> str | None:
-    """The Qt platform plugin the app will use: QT_QPA_PLATFORM, or on Linux the one Qt
-    picks ("wayland" when WAYLAND_DISPLAY is set, else "xcb"); None on Windows/macOS
-    when not set."""
-    env = os.environ if environ is None else environ
-    plat = sys.platform if platform is None else platform
-    chosen = env.get("QT_QPA_PLATFORM", "").strip()
-    if chosen:
-        # "wayland;xcb" lists fallbacks; "xcb:option=..." carries options.
-        return chosen.split(";")[0].split(":")[0].strip().lower() or None
-    if plat.startswith("linux") or "bsd" in plat:
-        return "wayland" if env.get("WAYLAND_DISPLAY") else "xcb"
-    return None
-
-
-def configure_gl_platform(environ: os._Environ[str] | dict[str, str] | None = None,
-                          platform: str | None = None) -> str | None:
-    """Set PYOPENGL_PLATFORM to match Qt's platform (glx for xcb, egl for wayland) unless
-    it is set already or this is Windows/macOS. Must run before anything imports OpenGL.
-    Returns the value in effect."""
-    env = os.environ if environ is None else environ
-    plat = sys.platform if platform is None else platform
-    if env.get("PYOPENGL_PLATFORM"):
-        return env["PYOPENGL_PLATFORM"]
-    if plat.startswith("win") or plat == "darwin":
-        return None
-    qpa = qt_platform(env, plat)
-    value = {"xcb": "glx", "wayland": "egl", "wayland-egl": "egl"}.get(qpa or "")
-    if value is not None:
-        env["PYOPENGL_PLATFORM"] = value
-    return value
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -206,11 +174,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("backprop-lab: --screenshot: the picture must be a .png file", file=sys.stderr)
         return 2
 
-    configure_gl_platform()
+    ensure_pyopengl_platform()
 
     if args.self_test:
         try:
-            from . import self_test  # type: ignore[attr-defined]
+            from . import self_test
         except ImportError:
             print("backprop-lab: the self-test is not available in this build",
                   file=sys.stderr)

@@ -1,10 +1,11 @@
 """The main window: the canvas in the centre, docks around it, menus, toolbars, status bar.
 
 The window owns no engine state. Stepping and running call the model (or the
-:class:`~simulator.app.runner.Runner`); edits go through :meth:`MainWindow.apply_edit`,
-which pauses a run and wraps ``model.edit`` so a refused edit becomes a status message.
-Views observe the model. Files go through the engine's loader and atomic save, and every
-error the user can cause is a dialog, never a traceback.
+:class:`~simulator.app.runner.Runner`); every view applies its edits with ``model.edit``
+(the runner pauses when the document changes), and the window's status line is the one
+place that shows a refused edit (``LabModel.editRefused``). Views observe the model. Files go
+through the engine's loader and atomic save, and every error the user can cause is a
+dialog, never a traceback.
 """
 
 from __future__ import annotations
@@ -52,19 +53,23 @@ from ..engine import edits
 from ..engine.activations import ACTIVATIONS
 from ..engine.document import Document, DocumentError
 from ..engine.initializers import INITIALIZER_NAMES
+from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from ..engine.network import BIAS_MODES
 from . import shortcuts, theme
 from .canvas import NetworkCanvas
+from .coalesce import Themeable, Throttleable
 from .data_panel import DataPanel
 from .derivation_panel import DerivationPanel
+from .gl_platform import ensure_pyopengl_platform
 from .inspector import Inspector
 from .loss_plot import LossPlot
 from .model import LabModel
-from .runner import SPEEDS, Runner, speed_from_name, speed_name
-from .settings import DEFAULT_DIGITS, MAX_RECENT, MemoryStore, Settings
+from .runner import Runner
+from .settings import MAX_RECENT, MemoryStore, Settings
+from .speeds import SPEEDS, speed_from_name, speed_label, speed_name
 from .stage_strip import StageStrip
 from .toolbar import TrainingSettingsBar, draw_icon, make_speed_combo
-from .widgets import LiveLabel
+from .widgets import LiveLabel, error_label
 
 APP_NAME = "Backprop Lab"
 #: Bumped whenever the docks or toolbars change, so an old saved layout is not restored.
@@ -94,9 +99,7 @@ class NewDocumentDialog(QDialog):
         self.bias_combo.setCurrentText("neuron")
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c02020;")
+        self.error_label = error_label()
         form = QFormLayout()
         form.addRow("Layer sizes", self.sizes_edit)
         form.addRow("Activation", self.activation_combo)
@@ -138,6 +141,7 @@ class NewDocumentDialog(QDialog):
             self.document = self.build()
         except ValueError as exc:
             self.error_label.setText(str(exc))
+            self.error_label.show()
             return
         super().accept()
 
@@ -223,6 +227,9 @@ class MainWindow(QMainWindow):
         self.settings = Settings() if persist else Settings(MemoryStore())
         self.runner = Runner(self.model, self)
         self.views: dict[str, QWidget] = {}
+        # The views the window tells about the theme and about a run (typed by protocol).
+        self._themeable: list[Themeable] = []
+        self._throttleable: list[Throttleable] = []
         self.setDockNestingEnabled(True)
         self.setAcceptDrops(True)
         self.setWindowIcon(QApplication.windowIcon())
@@ -258,6 +265,7 @@ class MainWindow(QMainWindow):
         canvas = NetworkCanvas(self.model)
         self.canvas = canvas
         self.views["canvas"] = canvas
+        self._themeable.append(canvas)
         layout.addWidget(canvas, 1)
         self.setCentralWidget(central)
 
@@ -274,22 +282,25 @@ class MainWindow(QMainWindow):
         self.derivation_panel = DerivationPanel(self.model)
         self.views["derivation"] = self.derivation_panel
         self.derivation_dock = self._dock("derivation", "Derivation", self.derivation_panel)
-
-        specs: tuple[tuple[str, str, Callable[[LabModel], QWidget]], ...] = (
-            ("inspector", "Inspector", Inspector),
-            ("data", "Data", DataPanel),
-            ("loss", "Loss", LossPlot))
+        self.inspector = Inspector(self.model)
+        self.data_panel = DataPanel(self.model)
+        self.loss_plot = LossPlot(self.model)
         self.docks: dict[str, QDockWidget] = {"derivation": self.derivation_dock}
-        for key, title, factory in specs:
-            view = factory(self.model)
+        for key, title, view in (("inspector", "Inspector", self.inspector),
+                                 ("data", "Data", self.data_panel),
+                                 ("loss", "Loss", self.loss_plot)):
             self.views[key] = view
             self.docks[key] = self._dock(key, title, view)
+        # The panels that only need to keep up roughly update a few times a second while
+        # running (and not at all while hidden); the canvas and the loss plot every tick.
+        self._throttleable += [self.derivation_panel, self.inspector, self.data_panel]
+        self._themeable += [self.data_panel, self.loss_plot]
 
         # The 3D surface needs OpenGL: it is created the first time its dock is shown.
         holder = QWidget()
         holder.setObjectName("surfaceHolder")
-        QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
-        self._surface_holder = holder
+        self._surface_layout = QVBoxLayout(holder)
+        self._surface_layout.setContentsMargins(0, 0, 0, 0)
         self.docks["surface"] = self._dock("surface", "Cost surface", holder)
         self.docks["surface"].visibilityChanged.connect(self._on_surface_visibility)
 
@@ -311,15 +322,12 @@ class MainWindow(QMainWindow):
     def _on_surface_visibility(self, visible: bool) -> None:
         if not visible or "surface" in self.views:
             return
-        from .main import configure_gl_platform
-
-        configure_gl_platform()
+        ensure_pyopengl_platform()
         from .surface import SurfaceView  # imported late: it may bring in OpenGL
 
         view = SurfaceView(self.model, settings=self.settings)  # starts from, and saves, its state
         self.views["surface"] = view
-        self._surface_holder.layout().addWidget(view)
-        self._tell_dark(view, theme.is_dark())
+        self._surface_layout.addWidget(view)
 
     def _action(self, text: str, slot: Callable[[], object], key: str | None = None,
                 icon: QStyle.StandardPixmap | None = None, tip: str = "") -> QAction:
@@ -427,7 +435,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.steps_toolbar = bar
 
-        self.settings_bar = TrainingSettingsBar(self.model, self.apply_edit, self)
+        self.settings_bar = TrainingSettingsBar(self.model, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.settings_bar)
         self.optimizer_combo = self.settings_bar.optimizer_combo
         self.lr_spin = self.settings_bar.lr_spin
@@ -469,7 +477,7 @@ class MainWindow(QMainWindow):
         self.speed_actions: dict[str, QAction] = {}
         for speed in SPEEDS:
             name = speed_name(speed)
-            act = speed_menu.addAction("Fast" if speed is None else f"{speed} iterations/s")
+            act = speed_menu.addAction(speed_label(speed))
             act.setCheckable(True)
             act.triggered.connect(lambda _c=False, n=name: self._set_speed_name(n))
             self.speed_group.addAction(act)
@@ -531,6 +539,7 @@ class MainWindow(QMainWindow):
         m.fileChanged.connect(self._on_file_changed)
         m.settingsChanged.connect(self._on_settings_changed)
         m.diverged.connect(self._on_diverged)
+        m.editRefused.connect(self._on_edit_refused)
         m.stepChanged.connect(self._update_step_actions)
         self.runner.runningChanged.connect(self._on_running_changed)
         self.runner.progress.connect(self._on_progress)
@@ -601,17 +610,11 @@ class MainWindow(QMainWindow):
     def set_dark(self, dark: bool) -> None:
         """Switch the whole app between the light and the dark theme."""
         theme.apply_theme(dark)
-        for view in self.views.values():
-            self._tell_dark(view, dark)
+        for view in self._themeable:
+            view.set_dark(dark)
         self._sync_theme_actions(dark)
         if self._persist:
             self.settings.theme = "dark" if dark else "light"
-
-    @staticmethod
-    def _tell_dark(view: QWidget, dark: bool) -> None:
-        set_dark = getattr(view, "set_dark", None)
-        if callable(set_dark):
-            set_dark(dark)
 
     def _sync_theme_actions(self, dark: bool) -> None:
         self.dark_action.setChecked(dark)
@@ -629,8 +632,8 @@ class MainWindow(QMainWindow):
             checked = self.digits_group.checkedAction()
             if checked is not None:
                 checked.setChecked(False)
-        self.more_digits_action.setEnabled(digits < 15)
-        self.fewer_digits_action.setEnabled(digits > 1)
+        self.more_digits_action.setEnabled(digits < MAX_DIGITS)
+        self.fewer_digits_action.setEnabled(digits > MIN_DIGITS)
         if self._persist:
             self.settings.digits = digits
 
@@ -643,25 +646,17 @@ class MainWindow(QMainWindow):
     def _on_diverged(self, message: str) -> None:
         self.show_message(message, 15000)
 
-    # --- editing -------------------------------------------------------------------------------
+    def _on_edit_refused(self, message: str) -> None:
+        """The one place a refused edit is shown, whichever view asked for it."""
+        self.show_message(message, 10000)
 
-    def apply_edit(self, text: str, build: Callable[[Document], Document],
-                   merge_key: object = None) -> bool:
-        """Apply an edit as one undo step (pausing a run first). A refused edit is reported
-        in the status bar and changes nothing; returns whether it was applied."""
-        self.runner.pause()
-        try:
-            self.model.edit(text, build, merge_key)
-        except ValueError as exc:
-            self.show_message(f"{text}: {exc}", 10000)
-            return False
-        return True
+    # --- editing -------------------------------------------------------------------------------
 
     def reinitialize(self) -> None:
         """Edit > Re-initialise parameters."""
         dialog = ReinitializeDialog(self.model.config.seed, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.apply_edit("Re-initialise parameters", dialog.build_fn())
+            self.model.edit("Re-initialise parameters", dialog.build_fn())
 
     # --- stepping and running ------------------------------------------------------------------
 
@@ -701,8 +696,8 @@ class MainWindow(QMainWindow):
         """Esc: pause a run, else clear the selection."""
         if self.runner.running:
             self.runner.pause()
-        elif self.model.selection:
-            self.model.select("")
+        elif self.model.selection is not None:
+            self.model.select(None)
 
     def reset_training(self) -> None:
         """Back to the document's parameters with no step taken."""
@@ -732,12 +727,8 @@ class MainWindow(QMainWindow):
         self._apply_icons()
         self.run_action.setText("&Pause" if running else "&Run")
         self.run_action.setChecked(running)
-        # The panels that only need to keep up roughly update a few times a second while
-        # running (and not at all while hidden); the canvas and the loss plot every tick.
-        for view in self.views.values():
-            set_throttled = getattr(view, "set_throttled", None)
-            if callable(set_throttled):
-                set_throttled(running)
+        for view in self._throttleable:
+            view.set_throttled(running)
         if running:
             self.run_status.setText("Running...")
         target = self.runner.target

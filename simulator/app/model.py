@@ -1,8 +1,10 @@
 """The one Qt-side model: it owns the document, the undo stack and the stepper.
 
-Views observe it through its signals and never change engine state themselves: edits are
-undo commands (:mod:`simulator.app.commands`) pushed with :meth:`LabModel.push` or the
-``edit_*`` helpers, and training moves through :meth:`step`, :meth:`step_back`,
+Views observe it through its signals and never change engine state themselves. Every edit
+goes through :meth:`LabModel.edit`: it applies a pure edit function of
+:mod:`simulator.engine.edits` as one undo command (:mod:`simulator.app.commands`) and, if
+the engine refuses it, changes nothing, returns False and emits ``editRefused`` once (the
+main window shows it). Training moves through :meth:`step`, :meth:`step_back`,
 :meth:`finish_iteration`, :meth:`run_epoch` and the :class:`~simulator.app.runner.Runner`.
 
 Signals (each emitted once per change, never once per value):
@@ -14,44 +16,39 @@ Signals (each emitted once per change, never once per value):
 - ``stepChanged``: the stepper's position (sub-step, stage, iteration) changed.
 - ``historyChanged``: the loss history changed (grew, shrank or was reset).
 - ``trainingConfigChanged``: optimizer, learning rate, batch size or seed changed.
-- ``selectionChanged(str)``: the selected element ("" for none): a parameter name, a
-  neuron name, or "target:<i>"/"input:<i>".
+- ``selectionChanged(object)``: the selected element, a
+  :data:`~simulator.app.selection.Selection` (None for nothing).
 - ``diverged(str)``: training stopped at the last finite state; the message says why.
 - ``fileChanged``: the file path or the modified flag changed.
 - ``settingsChanged``: display settings (digits, sample) changed.
+- ``editRefused(str)``: an edit was refused and nothing changed; the message says what and
+  why ("Set w5 to nan: w5 must be a finite number").
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from ..engine import document as doc_io
+from ..engine import edits
 from ..engine.backprop import BackwardPass, ForwardPass
-from ..engine.datasets import Dataset
 from ..engine.document import Document, DocumentError
 from ..engine.explain import Explanation, explain_parameter, explain_substep
 from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from ..engine.network import Network
+from ..engine.numbers import format_number
 from ..engine.optimizers import TrainingConfig
 from ..engine.stepper import Iteration, Stepper, SubStep
 from ..engine.training import RunResult, Trainer
 from ..resources import example_path
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What an undo command swaps: the document and the stepper that trains it."""
-
-    document: Document
-    stepper: Stepper
+from .commands import DocumentCommand, Snapshot
+from .selection import Selection, carry_over, parse_selection
 
 
 class LabModel(QObject):
@@ -62,10 +59,11 @@ class LabModel(QObject):
     stepChanged = Signal()
     historyChanged = Signal()
     trainingConfigChanged = Signal()
-    selectionChanged = Signal(str)
+    selectionChanged = Signal(object)
     diverged = Signal(str)
     fileChanged = Signal()
     settingsChanged = Signal()
+    editRefused = Signal(str)
 
     def __init__(self, document: Document | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +75,7 @@ class LabModel(QObject):
         self.path: Path | None = None
         self.digits = DEFAULT_DIGITS
         self.sample = 0
-        self.selection = ""
+        self.selection: Selection | None = None
         self.divergence_message = ""
         self.last_run_seconds = 0.0  # engine time of the last run_iterations (no views)
         if document is None:
@@ -133,6 +131,18 @@ class LabModel(QObject):
         return self.backward.forward
 
     @property
+    def shown_sample(self) -> int:
+        """Which sample of the current batch the views show (0-based; :attr:`sample` is the
+        choice, this is the choice kept inside a batch that may be smaller)."""
+        return min(max(0, self.sample), self.backward.n_samples - 1)
+
+    @property
+    def shown_row(self) -> int:
+        """The data-set row of the sample the views show (the one a typed input or target
+        changes)."""
+        return int(self._stepper.iteration.step.batch[self.shown_sample])
+
+    @property
     def current_substep(self) -> SubStep | None:
         """The last sub-step taken (None before the first)."""
         return self._stepper.current
@@ -168,11 +178,13 @@ class LabModel(QObject):
         sub = self.current_substep
         if sub is None:
             return None
-        return explain_substep(self.iteration, sub, self.config, self.digits, self.sample)
+        return explain_substep(self.iteration, sub, self.config, self.digits,
+                               self.shown_sample)
 
     def parameter_explanation(self, name: str) -> Explanation:
         """The derivation and update of one parameter in the current iteration."""
-        return explain_parameter(self.iteration, name, self.config, self.digits, self.sample)
+        return explain_parameter(self.iteration, name, self.config, self.digits,
+                                 self.shown_sample)
 
     def computed(self) -> set[tuple[str, str]]:
         """(stage, target) of every sub-step taken so far in the current iteration."""
@@ -202,9 +214,9 @@ class LabModel(QObject):
         self.undo_stack.setClean()
         self._saved_params = doc.network.params.copy()
         self.divergence_message = ""
-        self.selection = ""
+        self.selection = None
         self._emit_all()
-        self.selectionChanged.emit("")
+        self.selectionChanged.emit(None)
         self.fileChanged.emit()
 
     def save(self, path: str | Path | None = None) -> None:
@@ -235,8 +247,15 @@ class LabModel(QObject):
             self.settingsChanged.emit()
             self.valuesChanged.emit()
 
-    def select(self, element: str) -> None:
-        """Select an element (parameter or neuron name); "" clears the selection."""
+    def select(self, element: Selection | str | None) -> None:
+        """Select an element: a :data:`~simulator.app.selection.Selection`, or its name as
+        the lesson writes it ("w5", "H1", "input:0"); None, "" or an element the network
+        does not have clears the selection."""
+        net = self._document.network
+        if isinstance(element, str):
+            element = parse_selection(net, element)
+        elif element is not None and not element.exists(net):
+            element = None
         if element != self.selection:
             self.selection = element
             self.selectionChanged.emit(element)
@@ -311,31 +330,45 @@ class LabModel(QObject):
 
     # --- editing -------------------------------------------------------------------------
 
-    def push(self, command: QUndoCommand) -> None:
-        """Push an undo command (it is applied at once)."""
-        self.undo_stack.push(command)
-
     def edit(self, text: str, build: Callable[[Document], Document],
-             merge_key: object | None = None) -> None:
-        """Apply ``build`` to the current document (with its current parameters) as one
-        undo step named ``text``. ``build`` may raise ValueError with a message for the
-        user; then nothing changes. Commands with the same ``merge_key`` merge into one
-        (one drag is one undo step)."""
-        from .commands import DocumentCommand
+             merge_key: Hashable | None = None) -> bool:
+        """Apply ``build`` (an edit of :mod:`simulator.engine.edits`) to the current document,
+        with its current parameters, as one undo step named ``text``; returns whether it
+        was applied.
 
-        new_doc = build(self.current_document())
-        self.push(DocumentCommand(self, text, new_doc, merge_key))
+        If ``build`` raises ValueError (the engine refuses the edit), nothing changes and
+        ``editRefused`` carries "``text``: the reason" (the one report of a refusal).
+        Commands with the same ``merge_key`` merge into one (one drag is one undo step).
+        """
+        try:
+            new_doc = build(self.current_document())
+        except ValueError as exc:
+            reason = str(exc) or "that change is not possible"
+            self.editRefused.emit(f"{text}: {reason}")
+            return False
+        after = Snapshot(new_doc, self._make_stepper(new_doc))
+        before = Snapshot(self._document, self._stepper)
+        self.undo_stack.push(DocumentCommand(text, before, after, self._restore, merge_key))
+        return True
 
-    def snapshot(self) -> Snapshot:
-        """The current document and stepper (for undo)."""
-        return Snapshot(self._document, self._stepper)
+    def set_parameter(self, name: str, value: float, merge_key: Hashable | None = None) -> bool:
+        """Set one weight or bias (an :meth:`edit`, worded the same from every view)."""
+        return self.edit(f"Set {name} to {format_number(value, self.digits)}",
+                         lambda d: edits.set_parameter(d, name, value), merge_key)
 
-    def make_snapshot(self, doc: Document) -> Snapshot:
-        """A snapshot with ``doc`` and a fresh stepper starting at its parameters."""
-        return Snapshot(doc, self._make_stepper(doc))
+    def set_sample_value(self, which: str, row: int, column: int, value: float,
+                         merge_key: Hashable | None = None) -> bool:
+        """Set input (``which`` "inputs") or target ("targets") ``column`` of data-set row
+        ``row`` (an :meth:`edit`, worded the same from every view: "Set T1 of sample 3 to
+        0.5")."""
+        symbol = f"{'x' if which == 'inputs' else 'T'}{column + 1}"
+        return self.edit(f"Set {symbol} of sample {row + 1} to "
+                         f"{format_number(value, self.digits)}",
+                         lambda d: edits.set_sample_value(d, which, row, column, value),
+                         merge_key)
 
-    def restore(self, snap: Snapshot) -> None:
-        """Make ``snap`` current and tell the views (used by undo commands)."""
+    def _restore(self, snap: Snapshot) -> None:
+        """Make ``snap`` current and tell the views (the undo commands call this)."""
         old = self._document
         self._document = snap.document
         self._stepper = snap.stepper
@@ -345,8 +378,10 @@ class LabModel(QObject):
         structural = _structure_key(old) != _structure_key(snap.document)
         if structural:
             self._emit_all()
-            if self.selection and not self._selection_exists(self.selection):
-                self.select("")
+            kept = carry_over(self.selection, old.network, snap.document.network)
+            if kept != self.selection:
+                self.selection = kept
+                self.selectionChanged.emit(kept)
         else:
             if old.training != snap.document.training:
                 self.trainingConfigChanged.emit()
@@ -354,12 +389,6 @@ class LabModel(QObject):
             self.stepChanged.emit()
             self.historyChanged.emit()
         self.fileChanged.emit()
-
-    def _selection_exists(self, element: str) -> bool:
-        net = self._document.network
-        if element in net.index_of:
-            return True
-        return any(element in layer for layer in net.neurons)
 
     def _emit_all(self) -> None:
         self.structureChanged.emit()
@@ -381,12 +410,4 @@ def _structure_key(doc: Document) -> tuple[object, ...]:
             data.inputs.shape, data.targets.shape)
 
 
-def check_finite(value: float, what: str) -> float:
-    """``value`` as a float, or ValueError naming ``what`` if it is not a finite number."""
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{what} must be a finite number")
-    return v
-
-
-__all__ = ["Dataset", "LabModel", "Snapshot", "check_finite"]
+__all__ = ["LabModel"]

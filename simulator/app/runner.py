@@ -5,7 +5,7 @@ runs a slice of iterations with :meth:`LabModel.run_iterations`, which emits one
 signals, so the views redraw once per tick. Between ticks the event loop handles input and
 paints, so the window keeps answering.
 
-- At a paced speed (1, 5, 20 or 100 iterations per second) the ticks come at most about 60
+- At a paced speed (:data:`simulator.app.speeds.SPEEDS`) the ticks come at most about 60
   times a second and each takes the iterations that are due by the clock.
 - At "fast" each tick takes as many iterations as fit in :data:`FAST_BUDGET_S` together
   with the views' work for that tick; the slice size adapts from the engine's measured
@@ -23,11 +23,8 @@ import time
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from .model import LabModel
+from .speeds import DEFAULT_SPEED, SPEEDS
 
-#: The paced speeds in iterations per second; ``None`` means as fast as possible.
-SPEEDS: tuple[int | None, ...] = (1, 5, 20, 100, None)
-#: The speed a new runner starts with.
-DEFAULT_SPEED: int | None = 100
 #: Shortest time between two ticks at a paced speed (about 60 redraws a second).
 FRAME_S = 1.0 / 60.0
 #: Time a "fast" tick may spend, the views' slots included. Input that arrives during a
@@ -41,21 +38,6 @@ FIRST_SLICE = 50
 MAX_SLICE = 1_000_000
 #: Most iterations a paced run catches up after the event loop was blocked.
 MAX_CATCH_UP_S = 0.25
-
-
-def speed_name(speed: int | None) -> str:
-    """"fast" or the number of iterations per second as text."""
-    return "fast" if speed is None else str(speed)
-
-
-def speed_from_name(name: str) -> int | None:
-    """Inverse of :func:`speed_name` (ValueError for an unknown name)."""
-    if name == "fast":
-        return None
-    value = int(name)
-    if value not in SPEEDS:
-        raise ValueError(f"unknown speed '{name}'")
-    return value
 
 
 class Runner(QObject):
@@ -258,11 +240,4 @@ class Runner(QObject):
             self._stop("Stopped: nothing more to run.")
 
 
-__all__ = [
-    "DEFAULT_SPEED",
-    "FAST_BUDGET_S",
-    "SPEEDS",
-    "Runner",
-    "speed_from_name",
-    "speed_name",
-]
+__all__ = ["FAST_BUDGET_S", "Runner"]

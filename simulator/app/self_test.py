@@ -22,6 +22,7 @@ windowed Windows executable has no stdout unless the caller redirects it).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -44,17 +45,12 @@ def _say(line: str) -> None:
     """Print one line to stdout (or stderr if there is no stdout) and to the log file."""
     stream = sys.stdout if sys.stdout is not None else sys.stderr
     if stream is not None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             print(line, file=stream, flush=True)
-        except (OSError, ValueError):
-            pass
     log = os.environ.get(LOG_ENV)
     if log:
-        try:
-            with open(log, "a", encoding="utf-8") as f:
-                f.write(line + "\n")
-        except OSError:
-            pass
+        with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
 
 
 def _start_watchdog() -> threading.Timer:
@@ -100,12 +96,9 @@ def _check_pyopengl() -> None:
 
     # Choose PyOpenGL's platform for Qt's (glx for xcb, egl for wayland) as the app does,
     # before anything imports OpenGL: PyOpenGL fixes its choice at import.
-    try:
-        from .surface.gl import ensure_pyopengl_platform
-    except ImportError:
-        pass
-    else:
-        ensure_pyopengl_platform()
+    from .gl_platform import ensure_pyopengl_platform
+
+    ensure_pyopengl_platform()
 
     try:
         if sys.platform.startswith("linux"):
@@ -131,7 +124,7 @@ def _qt_app() -> Any:
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "backprop-lab"])
-    _say(f"self-test: Qt platform {app.platformName()}")
+    _say(f"self-test: Qt platform {QApplication.platformName()}")
     return app
 
 
@@ -186,6 +179,7 @@ def _settle(app: Any, seconds: float, until: Callable[[], bool] | None = None) -
 
 def _exercise_main_window(app: Any, example: Path) -> None:
     try:
+        from ..engine.numbers import format_number
         from .main_window import MainWindow
         from .model import LabModel
         from .surface import VIEW_3D, SurfaceView
@@ -206,7 +200,7 @@ def _exercise_main_window(app: Any, example: Path) -> None:
         window.finish_iteration()
         if window.model.stepper.completed_iterations != before + 1:
             raise SelfTestError("one training iteration did not complete")
-        _say(f"self-test: one iteration done, loss {window.model.losses[-1]:.10g}")
+        _say(f"self-test: one iteration done, loss {format_number(window.model.losses[-1], 10)}")
 
         dock = window.docks["surface"]  # the surface view is made when its dock shows
         dock.show()

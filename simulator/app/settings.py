@@ -5,9 +5,10 @@ Stored keys (nothing pickled; the window layout is the QByteArray Qt's ``saveSta
 
 - ``settings_version``: :data:`SETTINGS_VERSION`.
 - ``theme``: "light" or "dark".
-- ``digits``: significant digits in the derivations (1 to 15).
+- ``digits``: significant digits in the derivations (:data:`~simulator.engine.limits.MIN_DIGITS`
+  to :data:`~simulator.engine.limits.MAX_DIGITS`).
 - ``recent_files``: JSON list of paths, most recent first (at most :data:`MAX_RECENT`).
-- ``run/speed``: the run speed, one of :data:`SPEED_NAMES`.
+- ``run/speed``: the run speed, one of :data:`simulator.app.speeds.SPEED_NAMES`.
 - ``window/geometry``, ``window/state``: the main window's geometry and dock layout.
 - ``surface/state``: JSON object, the cost-surface view's settings (axes, random
   directions, seed, span, resolution, view...) with their own ``version``
@@ -27,13 +28,12 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from ..engine.limits import DEFAULT_DIGITS
+from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
+from .speeds import DEFAULT_SPEED_NAME, SPEED_NAMES
 
 SETTINGS_VERSION = 1
 MAX_RECENT = 8
 THEMES: tuple[str, ...] = ("light", "dark")
-SPEED_NAMES: tuple[str, ...] = ("1", "5", "20", "100", "fast")
-DEFAULT_SPEED = "100"
 
 KNOWN_KEYS: frozenset[str] = frozenset({
     "settings_version", "theme", "digits", "recent_files", "run/speed",
@@ -67,7 +67,8 @@ def migrate(store: QSettings | MemoryStore) -> None:
     if store.contains("theme") and str(store.value("theme")) not in THEMES:
         store.remove("theme")
     digits = _as_int(store.value("digits"))
-    if store.contains("digits") and (digits is None or not 1 <= digits <= 15):
+    if store.contains("digits") and (digits is None
+                                     or not MIN_DIGITS <= digits <= MAX_DIGITS):
         store.remove("digits")
     if store.contains("run/speed") and str(store.value("run/speed")) not in SPEED_NAMES:
         store.remove("run/speed")
@@ -162,17 +163,18 @@ class Settings:
     def digits(self) -> int:
         """Significant digits shown in derivations."""
         value = _as_int(self._store.value("digits", DEFAULT_DIGITS))
-        return value if value is not None and 1 <= value <= 15 else DEFAULT_DIGITS
+        return value if value is not None and MIN_DIGITS <= value <= MAX_DIGITS \
+            else DEFAULT_DIGITS
 
     @digits.setter
     def digits(self, value: int) -> None:
-        self._store.setValue("digits", max(1, min(15, int(value))))
+        self._store.setValue("digits", max(MIN_DIGITS, min(MAX_DIGITS, int(value))))
 
     @property
     def speed(self) -> str:
         """The run speed: iterations per second ("1", "5", "20", "100") or "fast"."""
-        value = str(self._store.value("run/speed", DEFAULT_SPEED))
-        return value if value in SPEED_NAMES else DEFAULT_SPEED
+        value = str(self._store.value("run/speed", DEFAULT_SPEED_NAME))
+        return value if value in SPEED_NAMES else DEFAULT_SPEED_NAME
 
     @speed.setter
     def speed(self, value: str) -> None:
@@ -246,11 +248,8 @@ class Settings:
 
 
 __all__ = [
-    "DEFAULT_DIGITS",
-    "DEFAULT_SPEED",
     "MAX_RECENT",
     "SETTINGS_VERSION",
-    "SPEED_NAMES",
     "THEMES",
     "MemoryStore",
     "Settings",

@@ -137,14 +137,14 @@ class ShortcutsDialog(QDialog):
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for r, (name, keys) in enumerate(rows):
+        for r, (name, shown_keys) in enumerate(rows):
             item = QTableWidgetItem(name)
-            if not keys:
+            if not shown_keys:
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
             table.setItem(r, 0, item)
-            table.setItem(r, 1, QTableWidgetItem(keys))
+            table.setItem(r, 1, QTableWidgetItem(shown_keys))
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -159,7 +159,12 @@ class ShortcutsDialog(QDialog):
     def entries(self) -> list[tuple[str, str]]:
         """(action, keys) rows as shown (group headings have empty keys)."""
         t = self.table
-        return [(t.item(r, 0).text(), t.item(r, 1).text()) for r in range(t.rowCount())]
+
+        def text(row: int, column: int) -> str:
+            item = t.item(row, column)
+            return item.text() if item is not None else ""
+
+        return [(text(r, 0), text(r, 1)) for r in range(t.rowCount())]
 
 
 __all__ = ["KEYS", "ReturnKeeper", "ShortcutsDialog", "apply_keys", "sequences"]

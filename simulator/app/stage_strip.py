@@ -2,7 +2,9 @@
 
 Beside the stages: the current sub-step's title, "iteration N, epoch E, sub-step i/n" and
 the loss. It only reads the model (``stepChanged``, ``structureChanged``,
-``settingsChanged``, ``historyChanged``).
+``settingsChanged``, ``historyChanged``); the signals of one change (a training tick emits
+several) give one update, through a :class:`~simulator.app.coalesce.Coalescer`, every tick
+of a run (not throttled: the strip is always in view).
 
 The title, the position and the loss change on every tick of a training run, so they are
 :class:`~simulator.app.widgets.LiveLabel` s: a new text repaints them without a new layout
@@ -15,9 +17,10 @@ from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from ..engine.explain import format_number
+from ..engine.numbers import format_number
 from ..engine.stepper import STAGES
 from . import theme
+from .coalesce import Coalescer
 from .model import LabModel
 from .widgets import LiveLabel
 
@@ -73,12 +76,12 @@ class StageStrip(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.setFont(font)
 
-        model.stepChanged.connect(self._on_step_changed)
+        self._updater = Coalescer(self._on_step_changed, self)
+        for signal in (model.stepChanged, model.structureChanged, model.settingsChanged,
+                       model.historyChanged):
+            signal.connect(self._updater.request)
         model.structureChanged.connect(self._update_reserve)
         model.trainingConfigChanged.connect(self._update_reserve)
-        model.structureChanged.connect(self._on_step_changed)
-        model.settingsChanged.connect(self._on_step_changed)
-        model.historyChanged.connect(self._on_step_changed)
         self._apply_styles()
         self._update_reserve()
         self._on_step_changed()
@@ -91,21 +94,29 @@ class StageStrip(QWidget):
 
     # --- reading (for tests and the status bar) ------------------------------------------------
 
+    def flush(self) -> None:
+        """Show a pending change now (normally the event loop does it)."""
+        self._updater.force()
+
     def current_stage(self) -> str | None:
         """The stage of the last sub-step taken ("forward", ...), None before the first."""
+        self.flush()
         return self._stage
 
     def info_text(self) -> str:
         """"Iteration N, epoch E, sub-step i/n" as shown (no epoch when an epoch is one
         batch)."""
+        self.flush()
         return self._info.text()
 
     def title_text(self) -> str:
         """The current sub-step's title as shown."""
+        self.flush()
         return self._title.text()
 
     def loss_text(self) -> str:
         """The loss as shown."""
+        self.flush()
         return self._loss.text()
 
     # --- updates -------------------------------------------------------------------------------

@@ -1,38 +1,37 @@
 """Toolbar widgets: the optimizer, learning rate and batch size, and the run speed.
 
-The training settings bar only reads the model; a change goes through the ``apply_edit``
-callback the main window gives it (which pauses a run, calls ``model.edit`` and reports a
-refused edit), then the bar shows whatever the model holds.
+The training settings bar reads the model and applies a change with ``LabModel.edit`` (one
+undo step; a refused edit is reported by the model), then shows whatever the model holds.
+A typed learning rate is read by :func:`simulator.engine.numbers.parse_number`, as every
+typed number is.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QValidator
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QToolBar, QWidget
 
 from ..engine import edits
-from ..engine.document import Document
-from ..engine.explain import format_number
+from ..engine.numbers import NumberError, format_number, parse_number
+from ..engine.optimizers import OPTIMIZER_DESCRIPTIONS, OPTIMIZER_LABELS, OPTIMIZER_NAMES
 from .model import LabModel
-from .runner import SPEEDS, speed_name
-
-OPTIMIZERS: tuple[tuple[str, str], ...] = (
-    ("gd", "Gradient descent (gd)"),
-    ("sgd", "Stochastic GD (sgd)"),
-    ("momentum", "Momentum"),
-    ("adam", "Adam"),
-)
+from .speeds import SPEEDS, speed_label, speed_name
+from .widgets import SETTING_DIGITS
 
 LR_MIN = 1e-8
 LR_MAX = 1e6
 # The learning-rate ladder the arrows step along: 1, 2, 5, 10, 20, 50, ...
 _LADDER = (1.0, 2.0, 5.0)
+#: What a learning rate may be typed with (anything else cannot become a number).
+_NUMBER_CHARS = frozenset("0123456789.,eE+-")
 
-ApplyEdit = Callable[[str, Callable[[Document], Document], object], bool]
+
+def parse_learning_rate(text: str) -> float:
+    """The learning rate typed in ``text`` (NumberError with the reason)."""
+    return parse_number(text, "the learning rate", minimum=LR_MIN, maximum=LR_MAX)
 
 
 class LearningRateSpinBox(QDoubleSpinBox):
@@ -49,26 +48,23 @@ class LearningRateSpinBox(QDoubleSpinBox):
         self.setMinimumWidth(100)
 
     def textFromValue(self, value: float) -> str:
-        return format_number(value, 6)
+        return format_number(value, SETTING_DIGITS)
 
     def valueFromText(self, text: str) -> float:
         try:
-            return float(text.strip())
-        except ValueError:
+            return parse_learning_rate(text)
+        except NumberError:
             return self.value()
 
-    def validate(self, text: str, pos: int) -> object:
-        stripped = text.strip()
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         try:
-            value = float(stripped)
-        except ValueError:
+            parse_learning_rate(text)
+        except NumberError:
             # Partial input such as "", "1e", "0." or "-" may still become a number.
-            ok = all(c in "0123456789.eE+-" for c in stripped)
+            ok = all(c in _NUMBER_CHARS for c in text.strip())
             state = QValidator.State.Intermediate if ok else QValidator.State.Invalid
             return state, text, pos
-        if math.isfinite(value) and LR_MIN <= value <= LR_MAX:
-            return QValidator.State.Acceptable, text, pos
-        return QValidator.State.Intermediate, text, pos
+        return QValidator.State.Acceptable, text, pos
 
     def fixup(self, text: str) -> str:
         return self.textFromValue(self.value())
@@ -96,18 +92,19 @@ def _ladder_next(value: float, up: bool) -> float:
 class TrainingSettingsBar(QToolBar):
     """Optimizer, learning rate and batch size, kept in step with the model."""
 
-    def __init__(self, model: LabModel, apply_edit: ApplyEdit,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, model: LabModel, parent: QWidget | None = None) -> None:
         super().__init__("Training settings", parent)
         self.setObjectName("trainingSettingsToolBar")
         self._model = model
-        self._apply_edit = apply_edit
 
         self.addWidget(QLabel(" Optimizer "))
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("optimizerCombo")
-        for key, label in OPTIMIZERS:
-            self.optimizer_combo.addItem(label, key)
+        for key in OPTIMIZER_NAMES:
+            self.optimizer_combo.addItem(OPTIMIZER_LABELS[key], key)
+            self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
+                                             OPTIMIZER_DESCRIPTIONS[key],
+                                             Qt.ItemDataRole.ToolTipRole)
         self.optimizer_combo.setToolTip("How the parameters are updated from the gradient")
         self.optimizer_combo.activated.connect(self._on_optimizer)
         self.addWidget(self.optimizer_combo)
@@ -154,20 +151,20 @@ class TrainingSettingsBar(QToolBar):
     def _on_optimizer(self, index: int) -> None:
         key = str(self.optimizer_combo.itemData(index))
         if key != self._model.config.optimizer:
-            self._apply_edit(f"Optimizer: {key}",
-                             lambda d: edits.set_training(d, optimizer=key), None)
+            self._model.edit(f"Optimizer: {OPTIMIZER_LABELS[key]}",
+                             lambda d: edits.set_training(d, optimizer=key))
         self.sync()
 
     def _on_learning_rate(self, value: float) -> None:
         if value != self._model.config.learning_rate:
-            self._apply_edit(f"Learning rate {format_number(value, 6)}",
+            self._model.edit(f"Learning rate {format_number(value, SETTING_DIGITS)}",
                              lambda d: edits.set_training(d, learning_rate=float(value)),
                              "learning_rate")
         self.sync()
 
     def _on_batch_size(self, value: int) -> None:
         if value != self._model.config.batch_size:
-            self._apply_edit(f"Batch size {value}",
+            self._model.edit(f"Batch size {value}",
                              lambda d: edits.set_training(d, batch_size=int(value)),
                              "batch_size")
         self.sync()
@@ -238,8 +235,7 @@ def make_speed_combo(parent: QWidget | None = None) -> QComboBox:
     combo = QComboBox(parent)
     combo.setObjectName("speedCombo")
     for speed in SPEEDS:
-        label = "Fast" if speed is None else f"{speed} it/s"
-        combo.addItem(label, speed_name(speed))
+        combo.addItem(speed_label(speed, short=True), speed_name(speed))
     combo.setToolTip("Run speed: iterations per second, or Fast (as fast as possible)")
     combo.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     return combo
@@ -249,9 +245,9 @@ __all__ = [
     "ICON_KINDS",
     "LR_MAX",
     "LR_MIN",
-    "OPTIMIZERS",
     "LearningRateSpinBox",
     "TrainingSettingsBar",
     "draw_icon",
     "make_speed_combo",
+    "parse_learning_rate",
 ]

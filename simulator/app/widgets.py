@@ -1,12 +1,12 @@
 """Small widgets shared by the side panels.
 
 :class:`ValidatedField` is a line edit for one value of the document. Enter (or leaving
-the field after typing) commits; Esc reverts. Text that cannot be parsed, or that the
-edit refuses, stays in the field with a red border and the reason written under it, and
-nothing changes. While the user is typing, :meth:`ValidatedField.show_text` only records
-what the model holds; the field shows it once the user commits or reverts.
-
-:func:`parse_number` is the one place that turns typed text into a number.
+the field after typing) commits; Esc reverts. Text that cannot be read stays in the field
+with a red border and the reason written under it; a value the engine refuses stays with a
+red border too (the model reports why once, and the main window's status line shows it).
+Either way nothing changes. While the user is typing, :meth:`ValidatedField.show_text` only
+records what the model holds; the field shows it once the user commits or reverts. Typed
+numbers are read by :func:`simulator.engine.numbers.parse_number`, as everywhere.
 
 :class:`LiveLabel` shows text that changes on every tick of a training run without making
 the window lay itself out again.
@@ -22,6 +22,8 @@ from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QFontMetricsF, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
+from ..engine.numbers import parse_number
+
 #: Okabe-Ito colours (colour-blind safe), readable on light and dark backgrounds.
 OKABE_ITO: dict[str, str] = {
     "black": "#000000",
@@ -33,41 +35,13 @@ OKABE_ITO: dict[str, str] = {
     "vermillion": "#D55E00",
     "reddish_purple": "#CC79A7",
 }
+#: The one colour of refusals: the border of a refused field, the text of a reason.
 ERROR_COLOR = OKABE_ITO["vermillion"]
+#: Significant digits of a training setting shown in a field (a learning rate, beta2):
+#: enough that a typed value such as 0.999 or 1e-8 reads back as it was typed.
+SETTING_DIGITS = 6
 
 _ERROR_STYLE = f"QLineEdit {{ border: 2px solid {ERROR_COLOR}; border-radius: 3px; }}"
-
-
-def parse_number(text: str, what: str = "the value", *, integer: bool = False,
-                 minimum: float | None = None, maximum: float | None = None) -> float:
-    """The number typed in ``text``, or ValueError with a reason the user can act on.
-
-    Accepts plain and scientific notation ("0.5", "-1e-3"), and a decimal comma when
-    there is no point ("0,5").
-    """
-    s = text.strip()
-    if not s:
-        raise ValueError(f"enter a number for {what}")
-    if "," in s and "." not in s and s.count(",") == 1:
-        s = s.replace(",", ".")
-    try:
-        value = float(s)
-    except ValueError:
-        raise ValueError(f"'{text.strip()}' is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{what} must be a finite number")
-    if integer:
-        if value != math.floor(value):
-            raise ValueError(f"{what} must be a whole number")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{what} must be at least {_plain(minimum)}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{what} must be at most {_plain(maximum)}")
-    return int(value) if integer else value
-
-
-def _plain(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
 
 
 def error_label(parent: QWidget | None = None) -> QLabel:
@@ -118,15 +92,15 @@ class _Edit(QLineEdit):
 class ValidatedField(QWidget):
     """A line edit with an error line under it.
 
-    ``parse(text)`` turns the text into a value or raises ValueError; ``commit(value)``
-    applies it (e.g. pushes an undo command) or raises ValueError, whose message is
-    shown. Both failures leave the typed text in place, marked, until the user fixes it
-    or presses Esc.
+    ``parse(text)`` turns the text into a value or raises ValueError, whose message is
+    shown under the field; ``commit(value)`` applies it (``LabModel.edit``) and returns
+    whether it was applied (a refusal is reported by the model, not here). Both failures
+    leave the typed text in place, marked, until the user fixes it or presses Esc.
     """
 
     committed = Signal(object)  # the value, after ``commit`` accepted it
 
-    def __init__(self, parse: Callable[[str], Any], commit: Callable[[Any], None],
+    def __init__(self, parse: Callable[[str], Any], commit: Callable[[Any], bool],
                  parent: QWidget | None = None, placeholder: str = "") -> None:
         super().__init__(parent)
         self._parse = parse
@@ -134,6 +108,7 @@ class ValidatedField(QWidget):
         self._model_text = ""
         self._dirty = False
         self._error = ""
+        self._refused = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -158,8 +133,14 @@ class ValidatedField(QWidget):
 
     @property
     def error(self) -> str:
-        """The reason the typed text was refused ("" when there is none)."""
+        """Why the typed text could not be read ("" when there is nothing to say)."""
         return self._error
+
+    @property
+    def refused(self) -> bool:
+        """Whether the typed text is marked as not accepted (unreadable, or a value the
+        engine refused)."""
+        return self._refused
 
     def text(self) -> str:
         """The text in the field."""
@@ -188,9 +169,11 @@ class ValidatedField(QWidget):
             return True
         try:
             value = self._parse(self.edit.text())
-            self._commit(value)
         except ValueError as exc:
             self.set_error(str(exc) or "this value is not accepted")
+            return False
+        if not self._commit(value):
+            self.set_error("", refused=True)  # the status line says why
             return False
         self._dirty = False
         self.set_error("")
@@ -204,10 +187,12 @@ class ValidatedField(QWidget):
         self.set_error("")
         self.edit.setText(self._model_text)
 
-    def set_error(self, message: str) -> None:
-        """Mark the field as refused with ``message`` ("" clears it)."""
+    def set_error(self, message: str, refused: bool = False) -> None:
+        """Mark the field as refused with ``message`` under it; "" clears the mark, unless
+        ``refused`` (marked, with the reason shown elsewhere)."""
         self._error = message
-        self.edit.setStyleSheet(_ERROR_STYLE if message else "")
+        self._refused = bool(message) or refused
+        self.edit.setStyleSheet(_ERROR_STYLE if self._refused else "")
         self.edit.setToolTip(message)
         self.edit.setAccessibleDescription(message)
         show_message(self.error_label, message)
@@ -223,7 +208,7 @@ class ValidatedField(QWidget):
 class NumberField(ValidatedField):
     """A :class:`ValidatedField` for a number (optionally whole and bounded)."""
 
-    def __init__(self, commit: Callable[[Any], None], parent: QWidget | None = None,
+    def __init__(self, commit: Callable[[Any], bool], parent: QWidget | None = None,
                  what: str = "the value", integer: bool = False,
                  minimum: float | None = None, maximum: float | None = None) -> None:
         def parse(text: str) -> float:

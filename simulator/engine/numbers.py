@@ -45,7 +45,7 @@ def format_number(value: float, digits: int = DEFAULT_DIGITS) -> str:
 def format_bound(value: float) -> str:
     """A limit as written in a message: 1000000000000 as 1e+12, 64 as 64."""
     v = float(value)
-    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:g}"
+    return str(int(v)) if v.is_integer() and abs(v) < 1e6 else f"{v:g}"
 
 
 #: Longest text :func:`parse_number` reads (a longer one is refused before it is parsed).

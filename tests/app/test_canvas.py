@@ -15,12 +15,14 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from simulator.app.canvas import NetworkCanvas
 from simulator.app.canvas.content import SceneContent
-from simulator.app.canvas.editor import parse_value
 from simulator.app.canvas.items import MAIN_HIGHLIGHT, NO_HIGHLIGHT, PATH_HIGHLIGHT, Ref
 from simulator.app.canvas.layout import Dimensions, compute_layout, overlapping_pairs
 from simulator.app.canvas.style import DARK, LIGHT, shared_edge_pen
 from simulator.app.model import LabModel
+from simulator.app.selection import InputSel, NeuronSel, ParameterSel, TargetSel
+from simulator.app.widgets import ERROR_COLOR
 from simulator.engine import document, edits
+from simulator.engine.numbers import NumberError, parse_number
 from simulator.resources import example_path
 
 WEIGHTS = {"w1": 0.10, "w2": 0.15, "w3": 0.03, "w4": 0.08,
@@ -64,10 +66,10 @@ def menu_actions(menu) -> dict[str, QAction]:
 
 def visible_boxes(view: NetworkCanvas):
     content = view.content
-    labels = [l for l in itertools.chain(content.param_labels.values(),
-                                         content.value_boxes.values(), content.inputs,
-                                         content.targets) if l.isVisible()]
-    boxes = [(l.ref.name + ":" + l.ref.kind, l.scene_box()) for l in labels]
+    labels = [label for label in itertools.chain(content.param_labels.values(),
+                                                 content.value_boxes.values(), content.inputs,
+                                                 content.targets) if label.isVisible()]
+    boxes = [(label.ref.name + ":" + label.ref.kind, label.scene_box()) for label in labels]
     boxes += [(n, item.mapRectToScene(item.circle_rect()))
               for n, item in content.neurons.items()]
     return boxes
@@ -83,7 +85,7 @@ def assert_no_overlap(view: NetworkCanvas) -> None:
 # --- items --------------------------------------------------------------------------------
 
 def test_items_for_every_element_of_the_reference_network(qtbot):
-    model, view = make_view(qtbot)
+    _model, view = make_view(qtbot)
     content = view.content
     assert set(content.neurons) == {"X1", "X2", "H1", "H2", "Y1", "Y2"}
     assert set(content.edges) == set(WEIGHTS)
@@ -114,7 +116,7 @@ def test_items_for_every_element_of_the_reference_network(qtbot):
 
 @pytest.mark.parametrize("mode, expected", [("neuron", 9), ("shared", 3), ("none", 0)])
 def test_bias_nodes_follow_the_bias_mode(qtbot, mode, expected):
-    model, view = make_view(qtbot, edits.new_document((2, 4, 4, 1), bias=mode))
+    _model, view = make_view(qtbot, edits.new_document((2, 4, 4, 1), bias=mode))
     assert len(view.content.bias_nodes) == expected
     lines = sum(len(v) for v in view.content.bias_lines.values())
     assert lines == (9 if mode != "none" else 0)
@@ -123,7 +125,7 @@ def test_bias_nodes_follow_the_bias_mode(qtbot, mode, expected):
 def test_negative_weights_are_dashed_vermillion_and_width_is_clamped(qtbot):
     doc = edits.set_parameter(reference_doc(), "w5", -0.5)
     doc = edits.set_parameter(doc, "w6", 500.0)
-    model, view = make_view(qtbot, doc)
+    _model, view = make_view(qtbot, doc)
     pen = view.edge_item("w5").pen()
     assert pen.color().name() == LIGHT.negative.name()
     assert pen.style() == Qt.PenStyle.CustomDashLine
@@ -131,7 +133,7 @@ def test_negative_weights_are_dashed_vermillion_and_width_is_clamped(qtbot):
 
 
 def test_frozen_parameter_is_marked(qtbot):
-    model, view = make_view(qtbot, edits.set_frozen(reference_doc(), "w5", True))
+    _model, view = make_view(qtbot, edits.set_frozen(reference_doc(), "w5", True))
     assert view.param_label("w5").frozen
     assert not view.param_label("w6").frozen
 
@@ -271,10 +273,16 @@ def test_escape_cancels_the_editor(qtbot):
     assert model.undo_stack.count() == 0
 
 
-@pytest.mark.parametrize("text, reason", [("abc", "not a number"), ("nan", "NaN"),
-                                          ("inf", "Infinity"), ("1e20", "Too large"),
-                                          ("", "Type a number")])
+@pytest.mark.parametrize("text, reason", [("abc", "'abc' is not a number"),
+                                          ("nan", "w5 must be a finite number"),
+                                          ("inf", "w5 must be a finite number"),
+                                          ("1e20", "w5 is too large"),
+                                          ("", "type a number for w5")])
 def test_bad_text_is_refused_with_a_visible_reason(qtbot, text, reason):
+    # The reason is the one parser's, word for word (as in the inspector and data panel).
+    with pytest.raises(NumberError) as refused:
+        parse_number(text, "w5")
+    assert reason in str(refused.value)
     model, view = make_view(qtbot)
     editor = view.edit_label(view.param_label("w5"))
     assert editor is not None
@@ -283,9 +291,9 @@ def test_bad_text_is_refused_with_a_visible_reason(qtbot, text, reason):
         qtbot.keyClicks(editor.line_edit, text)
     qtbot.keyClick(editor.line_edit, Qt.Key.Key_Return)
     assert editor.is_open and view.editor is editor
-    assert reason in editor.error
+    assert editor.error == str(refused.value)
     assert editor.message.isVisible()
-    assert "C00000" in editor.line_edit.styleSheet()
+    assert ERROR_COLOR in editor.line_edit.styleSheet()
     assert reason in editor.line_edit.toolTip()
     assert value(model, "w5") == 0.18
     assert model.undo_stack.count() == 0
@@ -294,15 +302,6 @@ def test_bad_text_is_refused_with_a_visible_reason(qtbot, text, reason):
     qtbot.keyClick(editor.line_edit, Qt.Key.Key_Return)
     assert not editor.is_open
     assert value(model, "w5") == 0.25
-
-
-def test_parse_value():
-    assert parse_value(" 0.5 ") == 0.5
-    assert parse_value("-1e-3") == -0.001
-    assert parse_value("0,5") == 0.5
-    for bad in ("x", "1,000,0", "nan", "-inf", "2e12"):
-        with pytest.raises(ValueError):
-            parse_value(bad)
 
 
 def test_edit_input_and_target_of_the_sample(qtbot):
@@ -328,6 +327,26 @@ def test_edit_input_and_target_of_the_sample(qtbot):
     assert view.input_label(1).text() == "x2 = 0.06"
 
 
+def test_a_value_the_engine_refuses_keeps_the_editor_open_and_is_reported_once(qtbot):
+    doc = edits.set_loss(edits.new_document((2, 2, 1)), "binary_cross_entropy")
+    model, view = make_view(qtbot, doc)
+    refusals: list[str] = []
+    model.editRefused.connect(refusals.append)
+    editor = view.edit_label(view.target_label(0))
+    assert editor is not None
+    editor.line_edit.setText("2")  # a number, but not a target this loss accepts
+    qtbot.keyClick(editor.line_edit, Qt.Key.Key_Return)
+    assert editor.is_open and editor.refused
+    assert ERROR_COLOR in editor.line_edit.styleSheet()
+    assert editor.error == ""  # the reason is the model's report, shown by the window
+    assert len(refusals) == 1 and "needs targets between 0 and 1" in refusals[0]
+    assert model.undo_stack.count() == 0
+    editor.line_edit.setText("1")
+    qtbot.keyClick(editor.line_edit, Qt.Key.Key_Return)
+    assert not editor.is_open
+    assert model.document.data.targets[model.shown_row, 0] == 1.0
+
+
 def test_editing_an_input_changes_the_data_row_of_the_sample_shown(qtbot):
     doc = edits.set_training(edits.new_document((2, 2, 1)), optimizer="sgd", batch_size=2,
                              seed=3)
@@ -346,7 +365,7 @@ def test_editing_an_input_changes_the_data_row_of_the_sample_shown(qtbot):
 
 
 def test_frozen_tooltip(qtbot):
-    model, view = make_view(qtbot, edits.set_frozen(reference_doc(), "b2", True))
+    _model, view = make_view(qtbot, edits.set_frozen(reference_doc(), "b2", True))
     assert "Frozen" in view.bias_item("b2").toolTip()
     assert view.bias_item("b2").frozen
 
@@ -433,19 +452,24 @@ def test_click_selects_and_selection_is_drawn(qtbot):
     with qtbot.waitSignal(model.selectionChanged) as blocker:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
                          pos=label_point(view, "w5"))
-    assert blocker.args == ["w5"]
+    assert blocker.args == [ParameterSel("w5")]
     assert model.undo_stack.count() == 0  # a click is not a scrub
     assert view.param_label("w5").selected and view.edge_item("w5").selected
     model.select("H1")
     assert view.neuron_item("H1").selected and not view.param_label("w5").selected
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
                      pos=view.mapFromScene(view.neuron_item("Y2").scenePos()))
-    assert model.selection == "Y2"
+    assert model.selection == NeuronSel(2, 1)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view.mapFromScene(view.input_label(0).scenePos()))
+    assert model.selection == InputSel(0)
+    assert view.input_label(0).selected and not view.neuron_item("X1").selected
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
-    assert model.selection == ""
+    assert model.selection is None
     assert not any(i.selected for i in view.content.all_items())
-    model.select("target:1")
+    model.select(TargetSel(1))
     assert view.target_label(1).selected
+    assert [i for i in view.content.all_items() if i.selected] == [view.target_label(1)]
 
 
 # --- context menu -------------------------------------------------------------------------
@@ -495,7 +519,7 @@ def test_context_menu_structural_edits_rebuild_the_items(qtbot):
 
 
 def test_impossible_menu_actions_are_disabled(qtbot):
-    model, view = make_view(qtbot, edits.new_document((2, 1, 1)))
+    _model, view = make_view(qtbot, edits.new_document((2, 1, 1)))
     actions = menu_actions(view.context_menu_for("H1"))
     assert not actions["remove_neuron"].isEnabled()
     inputs = menu_actions(view.context_menu_for("X1"))
@@ -504,12 +528,17 @@ def test_impossible_menu_actions_are_disabled(qtbot):
     assert "activation:sigmoid" not in inputs
 
 
-def test_refused_edit_is_reported(qtbot):
+def test_refused_edit_is_reported_by_the_model_once(qtbot):
     model, view = make_view(qtbot)
-    with qtbot.waitSignal(view.messageRequested) as blocker:
-        reason = view.set_value(Ref("weight", "w5", 2, 0), 1e13)
-    assert reason and "too large" in blocker.args[0]
+    hints: list[str] = []
+    view.messageRequested.connect(hints.append)
+    with qtbot.waitSignal(model.editRefused) as blocker:
+        applied = view.set_value(Ref("weight", "w5", 2, 0), 1e13)
+    assert not applied
+    assert blocker.args == ["Set w5 to 1e+13: w5 is too large (the limit is 1e+12)"]
+    assert hints == []  # the canvas does not report it a second time
     assert value(model, "w5") == 0.18
+    assert model.undo_stack.count() == 0
 
 
 # --- layout -------------------------------------------------------------------------------
@@ -522,12 +551,12 @@ def test_layout_places_labels_without_overlap(sizes, mode):
     boxes = layout.label_boxes() + list(layout.neuron_boxes.values())
     assert not overlapping_pairs(boxes)
     assert not layout.crowded and not layout.unlabelled
-    n_edges = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    n_edges = sum(a * b for a, b in itertools.pairwise(sizes))
     assert len(layout.edge_labels) == n_edges
     # Labels of edges from one source to different targets sit at different x.
     k = 0
     xs = [layout.edge_labels[(k, j, 0)].cx for j in range(sizes[1])]
-    assert len(set(round(x, 3) for x in xs)) > 1 or sizes[1] == 1
+    assert len({round(x, 3) for x in xs}) > 1 or sizes[1] == 1
 
 
 def test_layout_skips_labels_of_huge_layers():
@@ -558,7 +587,7 @@ def test_labels_do_not_overlap_on_the_canvas(qtbot, shape, bias):
 # --- zoom, theme, export ------------------------------------------------------------------
 
 def test_zoom_keys_and_fit(qtbot):
-    model, view = make_view(qtbot)
+    _model, view = make_view(qtbot)
     fitted = view.zoom_factor()
     rect = view.content.content_rect()
     assert rect.width() * fitted <= view.viewport().width() + 1
@@ -580,7 +609,7 @@ def test_zoom_keys_and_fit(qtbot):
 
 
 def test_dark_theme_keeps_the_colour_blind_safe_pair(qtbot):
-    model, view = make_view(qtbot, edits.set_parameter(reference_doc(), "w5", -0.2))
+    _model, view = make_view(qtbot, edits.set_parameter(reference_doc(), "w5", -0.2))
     view.set_dark(True)
     assert view.backgroundBrush().color() == DARK.background
     assert view.edge_item("w6").pen().color().name() == DARK.positive.name()
@@ -613,7 +642,7 @@ def test_export_png_and_svg(qtbot, tmp_path):
 
 
 def test_screen_grab_is_not_empty(qtbot):
-    model, view = make_view(qtbot)
+    _model, view = make_view(qtbot)
     image = view.grab().toImage()
     colours = {image.pixelColor(x, image.height() // 2).name()
                for x in range(0, image.width(), 5)}

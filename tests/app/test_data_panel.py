@@ -114,12 +114,17 @@ def test_fit_button_resizes_the_network_in_one_step(qtbot, panel, model):
     assert model.document.network.sizes == [2, 2, 2]
 
 
-def test_data_the_loss_refuses_shows_the_document_message(qtbot, panel, model):
+def test_data_the_loss_refuses_is_reported_by_the_model(qtbot, panel, model):
     model.set_document(edits.set_loss(edits.new_document((1, 2, 1)), "binary_cross_entropy"))
+    refusals: list[str] = []
+    model.editRefused.connect(refusals.append)
     choose_kind(panel, "sine")
     click(qtbot, panel.apply_button)
     assert model.document.data.n_samples == 1
-    assert "binary_cross_entropy" in panel.message.text()
+    assert len(refusals) == 1
+    assert refusals[0].startswith("Use the sine data set: ")
+    assert "binary_cross_entropy" in refusals[0]
+    assert not panel.message.isVisible()  # shown once, by the main window
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -209,21 +214,38 @@ def test_editing_a_cell_changes_the_data_and_undo_restores(qtbot, panel, model):
 
 def test_bad_cell_text_is_refused_with_the_reason(panel, model):
     before = model.document
+    refusals: list[str] = []
+    model.editRefused.connect(refusals.append)
     ok = panel.train_model.setData(panel.train_model.index(0, 2), "zero")
     assert not ok
     assert model.document is before
     assert panel.table_message.isVisible()
     assert "'zero' is not a number" in panel.table_message.text()
-    assert panel.train_model.setData(panel.train_model.index(0, 2), "0.1")
+    assert refusals == []  # unreadable text never reaches the model
+    assert panel.train_model.setData(panel.train_model.index(0, 2), "0,1")  # decimal comma
     assert not panel.table_message.isVisible()
     assert model.document.data.targets[0, 0] == 0.1
+    assert model.undo_stack.undoText() == "Set T1 of sample 1 to 0.1"
+
+
+def test_a_cell_value_the_engine_refuses_changes_nothing(panel, model):
+    model.set_document(edits.set_loss(edits.new_document((2, 2, 1)), "binary_cross_entropy"))
+    refusals: list[str] = []
+    model.editRefused.connect(refusals.append)
+    table = panel.train_model
+    assert not table.setData(table.index(1, 2), "3")
+    assert model.document.data.targets[1, 0] == 1.0
+    assert refusals == ["Set T1 of sample 2 to 3: data.targets: the binary_cross_entropy "
+                        "loss needs targets between 0 and 1"]
+    assert not panel.table_message.isVisible()  # the window shows it, once
+    assert model.undo_stack.count() == 0
 
 
 def test_current_batch_rows_are_highlighted(panel, model):
     doc = edits.set_training(edits.new_document((2, 2, 1)), optimizer="sgd", batch_size=2,
                              seed=1)
     model.set_document(doc)
-    batch = set(int(i) for i in model.iteration.step.batch)
+    batch = {int(i) for i in model.iteration.step.batch}
     table = panel.train_model
     role = Qt.ItemDataRole.BackgroundRole
     tinted = {r for r in range(4) if table.data(table.index(r, 0), role) is not None}
@@ -232,7 +254,7 @@ def test_current_batch_rows_are_highlighted(panel, model):
     assert table.data(table.index(shown, 0), Qt.ItemDataRole.FontRole).bold()
     model.finish_iteration()
     model.step()  # the next iteration: the next batch
-    new_batch = set(int(i) for i in model.iteration.step.batch)
+    new_batch = {int(i) for i in model.iteration.step.batch}
     assert new_batch == set(range(4)) - batch
     tinted = {r for r in range(4) if table.data(table.index(r, 0), role) is not None}
     assert tinted == new_batch
@@ -302,7 +324,9 @@ def test_table_follows_the_sample_the_canvas_shows(qtbot, panel, model):
     for _ in range(5):
         model.finish_iteration()
         model.step()
+        panel.flush()  # the event loop scrolls a moment later; a reader flushes
         row = panel.train_model.current_row
+        assert row == model.shown_row
         rect = panel.train_table.visualRect(panel.train_model.index(row, 0))
         assert panel.train_table.viewport().rect().intersects(rect)
 
@@ -322,6 +346,6 @@ def test_while_running_the_table_follows_the_sample_a_few_times_a_second(qtbot, 
     row = panel.train_model.current_row
     rect = panel.train_table.visualRect(panel.train_model.index(row, 0))
     assert panel.train_table.viewport().rect().intersects(rect)
-    panel.set_throttled(False)  # paused: at once again
+    panel.set_throttled(False)  # paused: at the next pass of the event loop again
     model.run_iterations(1)
-    assert len(scrolls) == 2
+    qtbot.waitUntil(lambda: len(scrolls) == 2, timeout=500)

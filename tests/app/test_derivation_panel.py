@@ -88,7 +88,7 @@ def test_selected_parameter_shows_its_derivation_until_followed(qtbot, panel, mo
     assert panel.showing() == "b1"
     with qtbot.waitSignal(panel.followRequested):
         qtbot.mouseClick(panel.follow_button, Qt.MouseButton.LeftButton)
-    assert model.selection == ""
+    assert model.selection is None
     assert panel.plain_text().startswith("Forward: H2")
 
 

@@ -8,8 +8,10 @@ from PySide6.QtCore import Qt
 
 from simulator.app.inspector import DocumentPage, Inspector, NeuronPage, ParameterPage
 from simulator.app.model import LabModel
+from simulator.app.selection import InputSel, NeuronSel, TargetSel
 from simulator.engine import document as doc_io
 from simulator.engine import edits
+from simulator.engine.optimizers import OPTIMIZER_DESCRIPTIONS, OPTIMIZER_LABELS
 from simulator.resources import example_path
 
 
@@ -95,13 +97,13 @@ def test_bad_text_is_refused_with_a_visible_reason(qtbot, inspector, model):
     assert field.edit.styleSheet() == ""
 
 
-def test_value_the_document_refuses_shows_its_message(qtbot, inspector, model):
+def test_a_value_beyond_the_limits_is_refused_as_it_is_read(qtbot, inspector, model):
     model.select("w5")
     field = inspector.page.value
     type_into(qtbot, field, "1e13")
     assert param(model, "w5") == 0.18
     assert field.error_label.isVisible()
-    assert "at most" in field.error_label.text() or "too large" in field.error_label.text()
+    assert field.error_label.text() == "w5 is too large (the limit is 1e+12)"
 
 
 def test_frozen_checkbox(qtbot, inspector, model):
@@ -121,13 +123,14 @@ def test_updates_in_place_but_not_while_typing(qtbot, inspector, model):
     page = inspector.page
     field = page.value
     model.run_iterations(3)
-    assert inspector.page is page  # not rebuilt on a value change
+    assert inspector.page is page  # not rebuilt on a value change (and brought up to date)
     assert field.text() == page.fmt(param(model, "w5"))
     assert field.text() != "0.18"
     field.edit.setFocus()
     qtbot.keyClicks(field.edit, "9")  # typing, not committed
     typed = field.text()
     model.run_iterations(3)
+    inspector.flush()
     assert field.text() == typed
     qtbot.keyClick(field.edit, Qt.Key.Key_Escape)
     assert field.text() == page.fmt(param(model, "w5"))
@@ -166,15 +169,16 @@ def test_bias_mode_combo(qtbot, inspector, model):
     np.testing.assert_array_equal(net.biases[1], [0.42, 0.42])
 
 
-def test_refused_activation_shows_the_message(qtbot, inspector, model):
+def test_refused_activation_is_reported_and_the_combo_shows_the_model(qtbot, inspector, model):
     doc = edits.set_layer(model.document, 2, activation="softmax")
     doc = edits.set_sample_value(doc, "targets", 0, 0, 0.18)
     model.set_document(edits.set_loss(doc, "cross_entropy"))
     model.select("Y1")
-    choose(qtbot, inspector.page.activation, "sigmoid")
+    with qtbot.waitSignal(model.editRefused) as blocker:
+        choose(qtbot, inspector.page.activation, "sigmoid")
+    assert blocker.args[0].startswith("Set layer 2 activation to sigmoid: ")
+    assert "cross_entropy" in blocker.args[0]
     assert model.document.network.layers[1].activation == "softmax"
-    assert inspector.message.isVisible()
-    assert "cross_entropy" in inspector.message.text()
     assert inspector.page.activation.currentData() == "softmax"
 
 
@@ -206,14 +210,15 @@ def test_structure_buttons(qtbot, inspector, model):
     model.select("H1")
     click(inspector.page.add_neuron_button)
     assert model.document.network.sizes == [2, 3, 2]
-    assert model.selection == "H3"
+    assert model.selection == NeuronSel(1, 2)  # H3
     click(inspector.page.remove_neuron_button)
     assert model.document.network.sizes == [2, 2, 2]
-    assert model.selection == ""
+    assert model.selection is None
     model.select("H1")
     click(inspector.page.add_layer_button)
     assert model.document.network.sizes == [2, 2, 2, 2]
-    assert model.selection == "H2_1"  # the new layer's first neuron
+    assert model.selection == NeuronSel(2, 0)  # the new layer's first neuron, H2_1
+    assert inspector.page.neuron == "H2_1"
     assert isinstance(inspector.page, NeuronPage)
     click(inspector.page.remove_layer_button)
     assert model.document.network.sizes == [2, 2, 2]
@@ -240,16 +245,18 @@ def test_document_page_when_nothing_is_selected(inspector, model):
     assert page.loss.currentData() == "half_sse"
 
 
-def test_refused_loss_shows_the_message_and_changes_nothing(qtbot, inspector, model):
+def test_refused_loss_is_reported_once_and_changes_nothing(qtbot, inspector, model):
+    refusals: list[str] = []
+    model.editRefused.connect(refusals.append)
     choose(qtbot, inspector.page.loss, "cross_entropy")
     assert model.document.loss == "half_sse"
     assert model.undo_stack.count() == 0
-    assert inspector.message.isVisible()
-    assert "softmax" in inspector.message.text()
+    assert len(refusals) == 1 and refusals[0].startswith("Use the cross_entropy loss: ")
+    assert "softmax" in refusals[0]
     assert inspector.page.loss.currentData() == "half_sse"
     choose(qtbot, inspector.page.loss, "mse")
     assert model.document.loss == "mse"
-    assert not inspector.message.isVisible()
+    assert len(refusals) == 1
 
 
 def test_rename_and_training_settings(qtbot, inspector, model):
@@ -258,6 +265,7 @@ def test_rename_and_training_settings(qtbot, inspector, model):
     assert model.document.name == "My net"
     choose(qtbot, page.optimizer, "momentum")
     assert model.config.optimizer == "momentum"
+    assert inspector.page is page  # refreshed in place (reading the page brings it up to date)
     assert page.fields["momentum"].isEnabled()
     assert not page.fields["beta1"].isEnabled()
     type_into(qtbot, page.fields["momentum"], "0.5")
@@ -265,9 +273,13 @@ def test_rename_and_training_settings(qtbot, inspector, model):
     type_into(qtbot, page.fields["batch_size"], "2.5")
     assert "whole number" in page.fields["batch_size"].error
     assert model.config.batch_size == 1
-    type_into(qtbot, page.fields["momentum"], "1")
+    with qtbot.waitSignal(model.editRefused) as blocker:
+        type_into(qtbot, page.fields["momentum"], "1")  # read, but the optimizer refuses it
+    assert "momentum" in blocker.args[0]
     assert model.config.momentum == 0.5
-    assert page.fields["momentum"].error_label.isVisible()
+    momentum = page.fields["momentum"]
+    assert momentum.refused and momentum.text() == "1"  # kept, marked, for the user to fix
+    assert not momentum.error_label.isVisible()  # the reason is in the status line
     assert model.undo_stack.count() == 3
 
 
@@ -287,10 +299,27 @@ def test_removed_selection_falls_back_to_the_document(qtbot, inspector, model):
 
 def test_input_and_target_selections(inspector, model):
     model.select("target:1")
+    assert model.selection == TargetSel(1)
     assert isinstance(inspector.page, NeuronPage)
     assert inspector.page.neuron == "Y2"
-    model.select("input:0")
+    model.select(InputSel(0))
     assert inspector.page.neuron == "X1"
+
+
+def test_editing_the_selected_input_keeps_it_selected(qtbot, inspector, model):
+    model.select(InputSel(1))
+    type_into(qtbot, inspector.page.data_field, "0.5")
+    assert model.document.data.inputs[0, 1] == 0.5
+    assert model.selection == InputSel(1)  # a new data value is not a new network
+    assert inspector.page.neuron == "X2"
+
+
+def test_optimizer_labels_come_from_the_engine(inspector, model):
+    combo = inspector.page.optimizer
+    for i in range(combo.count()):
+        key = combo.itemData(i)
+        assert combo.itemText(i) == OPTIMIZER_LABELS[key]
+        assert combo.itemData(i, Qt.ItemDataRole.ToolTipRole) == OPTIMIZER_DESCRIPTIONS[key]
 
 
 def test_uncommitted_typing_is_dropped_when_the_selection_moves(qtbot, inspector, model):
@@ -326,8 +355,13 @@ def test_while_running_the_page_updates_a_few_times_a_second(qtbot, inspector, m
         model.run_iterations(1)
     assert refreshes == []  # nothing synchronously
     qtbot.waitUntil(lambda: len(refreshes) == 1, timeout=2000)
+    qtbot.wait(50)
+    assert len(refreshes) == 1  # one refresh for the twenty ticks so far
     assert page.value.edit.text() == page.fmt(param(model, "w5"))
     inspector.set_throttled(False)
-    model.run_iterations(1)  # paused: at once again
-    assert len(refreshes) > 1
+    model.run_iterations(1)  # paused: at the next pass of the event loop again
+    model.run_iterations(1)
+    qtbot.waitUntil(lambda: len(refreshes) == 2, timeout=500)
+    qtbot.wait(20)
+    assert len(refreshes) == 2  # one for both (coalesced), not one per signal
     assert page.value.edit.text() == page.fmt(param(model, "w5"))

@@ -15,7 +15,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
 from simulator.app import theme
-from simulator.app.main import configure_gl_platform, main, qt_platform
+from simulator.app.gl_platform import ensure_pyopengl_platform, qt_platform
+from simulator.app.main import main
 from simulator.app.main_window import MainWindow, NewDocumentDialog, ReinitializeDialog
 from simulator.app.model import LabModel
 from simulator.app.settings import SETTINGS_VERSION, Settings, migrate
@@ -164,11 +165,11 @@ def test_selecting_a_parameter_shows_its_derivation(qtbot, window):
     assert panel.showing() == "w1"
     assert window.stage_strip.current_stage() == "forward"
     press(qtbot, window, Qt.Key.Key_Escape)
-    assert window.model.selection == ""
+    assert window.model.selection is None
     assert "Forward: H1" in text(window)
     window.model.select("w5")
     qtbot.mouseClick(panel.follow_button, Qt.MouseButton.LeftButton)
-    assert window.model.selection == ""
+    assert window.model.selection is None
     assert panel.showing() == ""
 
 
@@ -245,8 +246,53 @@ def test_a_refused_edit_is_a_status_message(qtbot, window):
     def bad(_doc):
         raise ValueError("learning_rate must be a finite number greater than 0")
 
-    assert not window.apply_edit("Learning rate", bad)
-    assert "finite number" in window.statusBar().currentMessage()
+    assert not window.model.edit("Learning rate", bad)
+    assert window.statusBar().currentMessage() == (
+        "Learning rate: learning_rate must be a finite number greater than 0")
+    assert window.model.undo_stack.count() == 0
+
+
+def test_refusals_from_every_view_read_the_same_in_the_status_line(qtbot, window):
+    """The canvas, the inspector and the data panel all hand the same edit to the model;
+    the model reports the refusal once and the window's status line shows it, word for
+    word the same whichever view asked."""
+    doc = edits.set_loss(edits.new_document((2, 2, 1)), "binary_cross_entropy")
+    window.model.set_document(doc)
+    status = window.statusBar()
+    refusals: list[str] = []
+    window.model.editRefused.connect(refusals.append)
+    row = window.model.shown_row
+    expected = (f"Set T1 of sample {row + 1} to 2: data.targets: the binary_cross_entropy "
+                "loss needs targets between 0 and 1")
+
+    # the canvas: a target outside what the loss accepts
+    assert not window.canvas.set_value(window.canvas.target_label(0).ref, 2.0)
+    assert refusals == [expected] and status.currentMessage() == expected
+    status.clearMessage()
+    # the inspector: the same value typed into the target field
+    window.model.select("Y1")
+    field = window.inspector.page.data_field
+    field.edit.setFocus()
+    field.edit.selectAll()
+    qtbot.keyClicks(field.edit, "2")
+    qtbot.keyClick(field.edit, Qt.Key.Key_Return)
+    assert field.refused and field.text() == "2"
+    assert refusals == [expected] * 2 and status.currentMessage() == expected
+    status.clearMessage()
+    # the data panel: the same value typed into the table
+    table = window.data_panel.train_model
+    assert not table.setData(table.index(row, 2), "2")
+    assert refusals == [expected] * 3 and status.currentMessage() == expected
+    # a choice: the inspector's loss chooser
+    window.model.select(None)
+    page = window.inspector.page
+    page.loss.setCurrentIndex(page.loss.findData("cross_entropy"))
+    page.loss.activated.emit(page.loss.currentIndex())
+    assert len(refusals) == 4 and refusals[-1].startswith("Use the cross_entropy loss: ")
+    assert status.currentMessage() == refusals[-1]
+    assert page.loss.currentData() == "binary_cross_entropy"  # the chooser shows the model
+    assert window.model.undo_stack.count() == 0
+    assert (window.model.document.data.targets <= 1).all()
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -480,22 +526,31 @@ def test_settings_keep_at_most_eight_recent_files(qtbot):
 
 def test_gl_platform_follows_qt():
     env = {"QT_QPA_PLATFORM": "xcb"}
-    assert configure_gl_platform(env, "linux") == "glx"
+    assert ensure_pyopengl_platform(env, "linux") == "glx"
     assert env["PYOPENGL_PLATFORM"] == "glx"
+    assert ensure_pyopengl_platform(env, "linux") == "glx"  # idempotent
     env = {"WAYLAND_DISPLAY": "wayland-0"}
-    assert configure_gl_platform(env, "linux") == "egl"
+    assert ensure_pyopengl_platform(env, "linux") == "egl"
     env = {"WAYLAND_DISPLAY": "wayland-0", "QT_QPA_PLATFORM": "xcb"}
-    assert configure_gl_platform(env, "linux") == "glx"
+    assert ensure_pyopengl_platform(env, "linux") == "glx"
+    env = {"QT_QPA_PLATFORM": "eglfs"}
+    assert ensure_pyopengl_platform(env, "linux") == "egl"
     env = {}
-    assert configure_gl_platform(env, "linux") == "glx"  # Qt picks xcb
+    assert ensure_pyopengl_platform(env, "linux") == "glx"  # Qt picks xcb
     env = {"PYOPENGL_PLATFORM": "osmesa", "QT_QPA_PLATFORM": "xcb"}
-    assert configure_gl_platform(env, "linux") == "osmesa"
+    assert ensure_pyopengl_platform(env, "linux") == "osmesa"
     env = {}
-    assert configure_gl_platform(env, "win32") is None and "PYOPENGL_PLATFORM" not in env
-    assert configure_gl_platform({}, "darwin") is None
+    assert ensure_pyopengl_platform(env, "win32") is None and "PYOPENGL_PLATFORM" not in env
+    assert ensure_pyopengl_platform({}, "darwin") is None
     assert qt_platform({"QT_QPA_PLATFORM": "wayland;xcb"}, "linux") == "wayland"
     env = {"QT_QPA_PLATFORM": "offscreen"}
-    assert configure_gl_platform(env, "linux") is None and "PYOPENGL_PLATFORM" not in env
+    assert ensure_pyopengl_platform(env, "linux") is None and "PYOPENGL_PLATFORM" not in env
+
+
+def test_the_surface_module_uses_the_one_platform_chooser():
+    from simulator.app.surface import gl
+
+    assert gl.ensure_pyopengl_platform is ensure_pyopengl_platform
 
 
 def test_bad_arguments_exit_2_with_one_line(capsys):

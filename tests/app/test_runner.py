@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 
 from simulator.app.model import LabModel
-from simulator.app.runner import SPEEDS, Runner, speed_from_name, speed_name
+from simulator.app.runner import Runner
+from simulator.app.settings import MemoryStore, Settings
+from simulator.app.speeds import (
+    DEFAULT_SPEED,
+    SPEED_NAMES,
+    SPEEDS,
+    speed_from_name,
+    speed_label,
+    speed_name,
+)
 from simulator.engine import edits
 
 
@@ -31,6 +40,22 @@ def test_speed_names_round_trip():
         speed_from_name("7")
     with pytest.raises(ValueError):
         speed_from_name("warp")
+    with pytest.raises(ValueError):
+        speed_from_name("-5")
+
+
+def test_one_list_of_speeds_for_the_runner_settings_and_widgets(runner):
+    assert runner.speed == DEFAULT_SPEED
+    assert tuple(speed_name(s) for s in SPEEDS) == SPEED_NAMES
+    settings = Settings(MemoryStore())
+    assert settings.speed == speed_name(DEFAULT_SPEED)
+    for name in SPEED_NAMES:
+        settings.speed = name  # every speed the runner knows is one the settings keep
+        assert settings.speed == name
+    with pytest.raises(ValueError):
+        settings.speed = "7"
+    assert speed_label(None) == "Fast" and speed_label(20) == "20 iterations/s"
+    assert speed_label(20, short=True) == "20 it/s"
 
 
 def test_set_speed_refuses_unknown_speeds(runner):

@@ -1,11 +1,14 @@
-"""Shared widgets: the live label that repaints without a new layout of the window."""
+"""Shared widgets: the live label that repaints without a new layout of the window, and
+the field a value is typed into."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+import pytest
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
-from simulator.app.widgets import LiveLabel
+from simulator.app.widgets import ERROR_COLOR, LiveLabel, NumberField
+from simulator.engine.numbers import NumberError, parse_number
 
 
 class LayoutRequests(QObject):
@@ -63,3 +66,49 @@ def test_live_label_reserve_and_elision(qtbot):
     label.show()
     qtbot.waitExposed(label)
     label.grab()  # elided painting
+
+
+# --- the validated field -------------------------------------------------------------------
+
+def _field(qtbot, accept: bool) -> tuple[NumberField, list[float]]:
+    committed: list[float] = []
+
+    def commit(value: float) -> bool:
+        committed.append(value)
+        return accept
+
+    field = NumberField(commit, what="the rate", minimum=0.0)
+    qtbot.addWidget(field)
+    field.show_text("0.5")
+    return field, committed
+
+
+def _type(qtbot, field, text: str) -> None:
+    field.edit.selectAll()
+    qtbot.keyClicks(field.edit, text)
+    qtbot.keyClick(field.edit, Qt.Key.Key_Return)
+
+
+def test_unreadable_text_shows_the_one_parsers_reason_under_the_field(qtbot):
+    field, committed = _field(qtbot, accept=True)
+    _type(qtbot, field, "-1")
+    with pytest.raises(NumberError) as refused:
+        parse_number("-1", "the rate", minimum=0.0)
+    assert field.error == str(refused.value) == "the rate must be at least 0"
+    assert field.refused and not field.error_label.isHidden()
+    assert ERROR_COLOR in field.edit.styleSheet()
+    assert committed == [] and field.text() == "-1"
+    _type(qtbot, field, "0,25")  # a decimal comma, as everywhere
+    assert committed == [0.25]
+    assert not field.refused and field.edit.styleSheet() == ""
+
+
+def test_a_value_the_commit_refuses_stays_marked_without_a_second_message(qtbot):
+    field, committed = _field(qtbot, accept=False)
+    _type(qtbot, field, "2")
+    assert committed == [2.0]
+    assert field.refused and field.text() == "2" and field.dirty
+    assert field.error == "" and field.error_label.isHidden()
+    assert ERROR_COLOR in field.edit.styleSheet()
+    qtbot.keyClick(field.edit, Qt.Key.Key_Escape)
+    assert not field.refused and field.text() == "0.5"

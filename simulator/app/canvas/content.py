@@ -22,9 +22,10 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QGraphicsScene
 
-from ...engine.explain import format_number
 from ...engine.losses import LOSSES
 from ...engine.network import Network
+from ...engine.numbers import format_number
+from ..selection import InputSel, NeuronSel, ParameterSel, Selection, TargetSel
 from . import style
 from .items import (
     MAIN_HIGHLIGHT,
@@ -154,7 +155,7 @@ class SceneContent:
                 self.param_labels[info.name] = node
                 targets = range(net.sizes[k + 1]) if info.target < 0 else [info.target]
                 lines = []
-                for j in targets:
+                for _target in targets:
                     line = EdgeItem(Ref("bias", info.name, k + 1, info.target), theme)
                     self._add(line)
                     lines.append(line)
@@ -239,11 +240,11 @@ class SceneContent:
                     label.setVisible(False)
             else:
                 node = self.bias_nodes[info.name]
-                box = layout.bias_boxes[(k + 1, info.target)]
-                node.setPos(centre(box))
+                bias_box = layout.bias_boxes[(k + 1, info.target)]
+                node.setPos(centre(bias_box))
                 targets = range(net.sizes[k + 1]) if info.target < 0 else [info.target]
                 for line, j in zip(self.bias_lines[info.name], targets):
-                    line.set_line(centre(box), point(k + 1, j))
+                    line.set_line(centre(bias_box), point(k + 1, j))
         if self.legend is not None:
             bounds = layout.bounds()
             self.legend.setPos(bounds.left, bounds.bottom + 28)
@@ -265,7 +266,7 @@ class SceneContent:
         params = np.asarray(model.params)
         bp = model.backward
         fp = bp.forward
-        s = min(max(0, model.sample), bp.n_samples - 1)
+        s = model.shown_sample
         computed = model.computed()
         sub = model.current_substep
         stage = sub.stage if sub is not None else None
@@ -430,20 +431,23 @@ class SceneContent:
                 mark(label, MAIN_HIGHLIGHT)
         return levels
 
-    def apply_selection(self, element: str) -> None:
-        """Draw the model's selection (a parameter, neuron, "input:i" or "target:j")."""
-        chosen: set[int] = set()
+    def apply_selection(self, selection: Selection | None) -> None:
+        """Draw the model's selection (a parameter, a neuron, an input or a target)."""
         items: list[NeuronItem | EdgeItem | ValueLabel] = []
-        if element in self.neurons:
-            items.append(self.neurons[element])
-        if element in self.param_labels:
-            items.append(self.param_labels[element])
-            if element in self.edges:
-                items.append(self.edges[element])
-        if element.startswith("input:") or element.startswith("target:"):
-            for label in self.inputs + self.targets:
-                if label.ref.name == element:
-                    items.append(label)
+        net = self._network
+        if isinstance(selection, ParameterSel):
+            if selection.name in self.param_labels:
+                items.append(self.param_labels[selection.name])
+            if selection.name in self.edges:
+                items.append(self.edges[selection.name])
+        elif isinstance(selection, NeuronSel):
+            if net is not None and selection.exists(net):
+                items.append(self.neurons[selection.label(net)])
+        elif isinstance(selection, InputSel):
+            if selection.index < len(self.inputs):
+                items.append(self.inputs[selection.index])
+        elif isinstance(selection, TargetSel) and selection.index < len(self.targets):
+            items.append(self.targets[selection.index])
         chosen = {id(i) for i in items}
         for item in self.all_items():
             item.set_selected(id(item) in chosen)

@@ -1,49 +1,31 @@
 """The inline editor: a line edit laid over a label to type a new value.
 
 Enter commits, Esc cancels, clicking elsewhere cancels. Text that is not a usable number
-is refused with the reason shown under the editor (and a red border); the editor stays
-open so the student can fix it.
+(read by :func:`simulator.engine.numbers.parse_number`) is refused with the reason shown
+under the editor and a red border; a value the engine refuses gets the red border (the
+model reports why, in the main window's status line). Either way the editor stays open so
+the student can fix it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QToolTip, QWidget
 
-from ...engine.document import MAX_ABS_VALUE
+from ...engine.numbers import parse_number
+from ..widgets import ERROR_COLOR, OKABE_ITO
 
-_NORMAL_STYLE = "QLineEdit { border: 2px solid #0072B2; padding: 1px 4px; }"
-_ERROR_STYLE = "QLineEdit { border: 3px solid #C00000; padding: 0px 3px; }"
-_MESSAGE_STYLE = ("QLabel { background: #C00000; color: white; padding: 3px 6px; "
+#: Significant digits of the value the editor opens with (more than a label shows, so
+#: that Enter on an untouched editor changes nothing).
+EDIT_DIGITS = 12
+
+_NORMAL_STYLE = f"QLineEdit {{ border: 2px solid {OKABE_ITO['blue']}; padding: 1px 4px; }}"
+_ERROR_STYLE = f"QLineEdit {{ border: 3px solid {ERROR_COLOR}; padding: 0px 3px; }}"
+_MESSAGE_STYLE = (f"QLabel {{ background: {ERROR_COLOR}; color: white; padding: 3px 6px; "
                   "border-radius: 3px; }")
-
-
-def parse_value(text: str) -> float:
-    """The number typed in ``text``, or ValueError with a reason a student understands.
-
-    A comma is accepted as the decimal separator ("0,5").
-    """
-    raw = text.strip()
-    if not raw:
-        raise ValueError("Type a number, e.g. 0.25")
-    if "," in raw and "." not in raw and raw.count(",") == 1:
-        raw = raw.replace(",", ".")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"\"{text.strip()}\" is not a number") from None
-    if math.isnan(value):
-        raise ValueError("NaN is not a number you can train with: type a finite number")
-    if math.isinf(value):
-        raise ValueError("Infinity is not allowed: type a finite number")
-    if abs(value) > MAX_ABS_VALUE:
-        raise ValueError(f"Too large: values must lie between -{MAX_ABS_VALUE:g} and "
-                         f"{MAX_ABS_VALUE:g}")
-    return value
 
 
 class _LineEdit(QLineEdit):
@@ -77,18 +59,20 @@ class _LineEdit(QLineEdit):
 class InlineEditor(QObject):
     """A line edit (and an error message under it) over a rectangle of ``parent``.
 
-    ``commit(value)`` applies the value and returns None, or returns the reason it was
-    refused (then the editor stays open). ``finished`` is emitted once, when the editor
-    closes (committed or cancelled).
+    ``commit(value)`` applies the value and returns whether it was applied (when not, the
+    editor stays open, marked). ``what`` names the value in messages ("w5", "x1").
+    ``finished`` is emitted once, when the editor closes (committed or cancelled).
     """
 
     finished = Signal()
 
     def __init__(self, parent: QWidget, rect: QRect, text: str, font: QFont,
-                 commit: Callable[[float], str | None], what: str = "") -> None:
+                 commit: Callable[[float], bool], what: str = "") -> None:
         super().__init__(parent)
         self._commit = commit
+        self._what = what or "the value"
         self._closed = False
+        self._refused = False
         self.line_edit = _LineEdit(parent)
         self.line_edit.setObjectName("canvasInlineEditor")
         self.line_edit.setFont(font)
@@ -118,8 +102,13 @@ class InlineEditor(QObject):
 
     @property
     def error(self) -> str:
-        """The reason the last text was refused ("" if none is shown)."""
+        """Why the last text could not be read ("" if no reason is shown)."""
         return self.message.text() if self.message.isVisible() else ""
+
+    @property
+    def refused(self) -> bool:
+        """Whether the last text was refused (unreadable, or a value the engine refused)."""
+        return self._refused
 
     def text(self) -> str:
         """The text typed so far."""
@@ -127,18 +116,25 @@ class InlineEditor(QObject):
 
     def _on_return(self) -> None:
         try:
-            value = parse_value(self.line_edit.text())
+            value = parse_number(self.line_edit.text(), self._what)
         except ValueError as exc:
             self.show_error(str(exc))
             return
-        reason = self._commit(value)
-        if reason:
-            self.show_error(reason)
+        if not self._commit(value):
+            self._mark_refused()
             return
         self.close()
 
+    def _mark_refused(self) -> None:
+        """A value the engine refused: red border, focus kept (the model said why)."""
+        self._refused = True
+        self.line_edit.setStyleSheet(_ERROR_STYLE)
+        self.message.hide()
+        self.line_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def show_error(self, reason: str) -> None:
         """Refuse the text: red border and the reason under the editor."""
+        self._refused = True
         self.line_edit.setStyleSheet(_ERROR_STYLE)
         self.line_edit.setToolTip(reason)
         self.message.setText(reason)

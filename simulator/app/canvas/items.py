@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from ..selection import InputSel, NeuronSel, ParameterSel, Selection, TargetSel
 from .style import GLOW_WIDTH, LABEL_PAD_X, LABEL_PAD_Y, MAX_EDGE_WIDTH, Theme, edge_pen
 
 #: Highlight levels: none, on the path of the computation, the element being computed.
@@ -81,9 +82,15 @@ class Ref:
     index: int = -1
 
     @property
-    def element(self) -> str:
-        """The name the model's selection uses for this element."""
-        return self.name
+    def selection(self) -> Selection:
+        """What the model selects when this item is clicked."""
+        if self.kind in ("weight", "bias"):
+            return ParameterSel(self.name)
+        if self.kind == "input":
+            return InputSel(self.index)
+        if self.kind == "target":
+            return TargetSel(self.index)
+        return NeuronSel(self.layer, self.index)  # the circle or its value box
 
     @property
     def is_parameter(self) -> bool:
@@ -299,12 +306,6 @@ class NeuronItem(_Base):
         self._small_font = QFont(small_font)
         self.setZValue(Z_NEURON)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-
-    def set_activation(self, activation: str) -> None:
-        """The activation symbol drawn under the name."""
-        if activation != self.activation:
-            self.activation = activation
-            self.update()
 
     def circle_rect(self) -> QRectF:
         """The circle in item coordinates."""

@@ -53,7 +53,6 @@ class Theme:
     glow: QColor
     soft_glow: QColor
     selection: QColor
-    error: QColor
 
 
 LIGHT = Theme(
@@ -73,7 +72,6 @@ LIGHT = Theme(
     glow=QColor(255, 200, 0, 220),
     soft_glow=QColor(255, 200, 0, 150),
     selection=QColor("#CC0077"),
-    error=QColor("#C00000"),
 )
 
 DARK = Theme(
@@ -93,7 +91,6 @@ DARK = Theme(
     glow=QColor(255, 214, 0, 200),
     soft_glow=QColor(255, 214, 0, 120),
     selection=QColor("#FF66CC"),
-    error=QColor("#FF5555"),
 )
 
 

@@ -3,13 +3,13 @@
 The canvas observes :class:`~simulator.app.model.LabModel`: it rebuilds its items on
 ``structureChanged`` and updates them in place on ``valuesChanged``, ``stepChanged`` and
 ``settingsChanged``. It never changes engine state itself; every edit goes through
-``model.edit`` (one undo step; a scrub drag is one step too).
+``model.edit`` (one undo step; a scrub drag is one step too), which reports a refusal.
 
-Updates are coalesced: ``valuesChanged`` and ``stepChanged`` (a training tick emits both)
-only mark the items stale, and one refresh runs from the event loop right after
-(:meth:`NetworkCanvas.flush`), then one paint. Everything that reads the items (the
-accessors, export, editing, tooltips, fitting) flushes first, so it always sees what the
-model says now.
+Updates are coalesced (:class:`~simulator.app.coalesce.Coalescer`): ``valuesChanged`` and
+``stepChanged`` (a training tick emits both) only ask for a refresh, and one refresh runs
+from the event loop right after, then one paint. Everything that reads the items (the
+accessors, export, editing, tooltips, fitting) flushes first (:meth:`NetworkCanvas.flush`),
+so it always sees what the model says now.
 
 Mouse and keys:
 
@@ -25,19 +25,21 @@ Mouse and keys:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
 import time
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import (
+    QByteArray,
     QEvent,
     QObject,
     QPoint,
@@ -46,7 +48,6 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
@@ -55,6 +56,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QHelpEvent,
     QImage,
+    QImageWriter,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -72,12 +74,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...engine import edits
-from ...engine.document import Document
-from ...engine.explain import format_number
+from ...engine.numbers import format_number
+from ..coalesce import Coalescer
+from ..selection import Selection
 from . import style
 from .content import SceneContent
-from .editor import InlineEditor
+from .editor import EDIT_DIGITS, InlineEditor
 from .items import BiasItem, EdgeItem, NeuronItem, Ref, ValueLabel
 from .menus import build_menu
 
@@ -113,8 +115,9 @@ class _Press:
 class NetworkCanvas(QGraphicsView):
     """The network as a diagram: neurons, weights, biases, values, gradients, highlights.
 
-    ``messageRequested(str)`` carries messages for the status bar (e.g. why an edit was
-    refused); the same text is shown as a tooltip at the cursor.
+    ``messageRequested(str)`` carries the canvas's own hints for the status bar (e.g. a
+    label too small to edit here); the same text is shown as a tooltip at the cursor. A
+    refused edit is reported by the model, not here.
     """
 
     messageRequested = Signal(str)
@@ -148,11 +151,8 @@ class NetworkCanvas(QGraphicsView):
         # every bounding rectangle has a margin for antialiasing.
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
-        self._stale = False
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(0)
-        self._refresh_timer.timeout.connect(self.flush)
+        # One refresh per burst of value/step signals, every tick of a run (not throttled).
+        self._refresher = Coalescer(self._refresh_now, self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(240, 180)
         self.setBackgroundBrush(self._content.theme.background)
@@ -188,18 +188,15 @@ class NetworkCanvas(QGraphicsView):
     def flush(self) -> None:
         """Apply a pending value or step change to the items now (normally the event loop
         does it once, however many changes came in one pass)."""
-        if not self._stale:
-            return
-        self._stale = False
-        self._refresh_timer.stop()
+        self._refresher.force()
+
+    def _refresh_now(self) -> None:
         model = self._alive()
         if model is not None:
             self._content.refresh(model)
 
     def _mark_stale(self) -> None:
-        self._stale = True
-        if not self._refresh_timer.isActive():
-            self._refresh_timer.start()
+        self._refresher.request()
 
     @property
     def editor(self) -> InlineEditor | None:
@@ -254,7 +251,7 @@ class NetworkCanvas(QGraphicsView):
         self._dark = bool(dark)
         theme = style.DARK if self._dark else style.LIGHT
         self.setBackgroundBrush(theme.background)
-        self._stale = False
+        self._refresher.cancel()  # set_theme refreshes from the model
         self._content.set_theme(theme, self._model)
 
     def is_dark(self) -> bool:
@@ -313,7 +310,7 @@ class NetworkCanvas(QGraphicsView):
             return
         self._close_editor()
         self._press = None
-        self._stale = False
+        self._refresher.cancel()  # rebuild fills every item from the model
         self._content.rebuild(model)
         self._content.apply_selection(model.selection)
         self._update_scene_rect()
@@ -342,7 +339,7 @@ class NetworkCanvas(QGraphicsView):
         if model.digits != self._content.digits:
             self._close_editor()
             self._content.relayout(model.digits)
-            self._stale = False
+            self._refresher.cancel()
             self._content.refresh(model)
             self._update_scene_rect()
             if self._auto_fit:
@@ -350,8 +347,8 @@ class NetworkCanvas(QGraphicsView):
         else:
             self._mark_stale()
 
-    def _on_selection_changed(self, element: str) -> None:
-        self._content.apply_selection(element)
+    def _on_selection_changed(self, selection: Selection | None) -> None:
+        self._content.apply_selection(selection)
 
     def _on_model_destroyed(self, _obj: object = None) -> None:
         self._model = None
@@ -359,23 +356,9 @@ class NetworkCanvas(QGraphicsView):
 
     # --- editing -------------------------------------------------------------------------
 
-    def _apply(self, text: str, build: Callable[[Document], Document],
-               merge_key: object | None = None) -> str | None:
-        """``model.edit``; returns the reason if the edit was refused (and reports it)."""
-        model = self._alive()
-        if model is None:
-            return "there is no network to edit"
-        try:
-            model.edit(text, build, merge_key)
-        except ValueError as exc:
-            message = str(exc) or "that change is not possible"
-            self._report(message)
-            return message
-        return None
-
     def _report(self, message: str) -> None:
-        """Tell the student why something was refused: status bar (via the signal) and a
-        tooltip at the cursor (not on the headless test platforms, which cannot raise it)."""
+        """A hint of the canvas's own: status bar (via the signal) and a tooltip at the
+        cursor (not on the headless test platforms, which cannot raise it)."""
         self.messageRequested.emit(message)
         if QGuiApplication.platformName() not in ("offscreen", "minimal"):
             QToolTip.showText(QCursor.pos(), message, self)
@@ -386,7 +369,7 @@ class NetworkCanvas(QGraphicsView):
         if model is None:
             return None
         bp = model.backward
-        sample = min(max(0, model.sample), bp.n_samples - 1)
+        sample = model.shown_sample
         if ref.is_parameter:
             net = model.document.network
             if ref.name not in net.index_of:
@@ -398,28 +381,18 @@ class NetworkCanvas(QGraphicsView):
             return float(bp.targets[sample, ref.index])
         return None
 
-    def _data_row(self) -> int:
+    def set_value(self, ref: Ref, value: float, merge_key: Hashable | None = None) -> bool:
+        """Apply ``value`` to what ``ref`` stands for, as one undo step. Returns whether it
+        was applied (the model reports a refusal)."""
         model = self._alive()
-        assert model is not None
-        batch = model.iteration.step.batch
-        sample = min(max(0, model.sample), len(batch) - 1)
-        return int(batch[sample])
-
-    def set_value(self, ref: Ref, value: float, merge_key: object | None = None) -> str | None:
-        """Apply ``value`` to what ``ref`` stands for, as one undo step. Returns the reason if
-        it was refused."""
+        if model is None:
+            return False
         if ref.is_parameter:
-            name = ref.name
-            return self._apply(f"Set {name}", lambda d: edits.set_parameter(d, name, value),
-                               merge_key)
+            return model.set_parameter(ref.name, value, merge_key)
         if ref.kind in ("input", "target"):
             which = "inputs" if ref.kind == "input" else "targets"
-            row, col = self._data_row(), ref.index
-            symbol = f"x{col + 1}" if ref.kind == "input" else f"T{col + 1}"
-            return self._apply(f"Set {symbol}",
-                               lambda d: edits.set_sample_value(d, which, row, col, value),
-                               merge_key)
-        return "this value cannot be edited"
+            return model.set_sample_value(which, model.shown_row, ref.index, value, merge_key)
+        return False
 
     def edit_label(self, label: ValueLabel) -> InlineEditor | None:
         """Open the inline editor over ``label`` (what a double-click does)."""
@@ -463,13 +436,14 @@ class NetworkCanvas(QGraphicsView):
         rect.moveTop(max(0, min(rect.top(), viewport.height() - rect.height())))
         what = ref.name if ref.is_parameter else label.text().split(" =")[0]
 
-        def commit(v: float) -> str | None:
+        def commit(v: float) -> bool:
             current = self.current_value(ref)
             if current is not None and v == current:
-                return None
+                return True
             return self.set_value(ref, v)
 
-        editor = InlineEditor(viewport, rect, format_number(value, 12), font, commit, what)
+        editor = InlineEditor(viewport, rect, format_number(value, EDIT_DIGITS), font, commit,
+                              what)
         editor.finished.connect(self._on_editor_finished)
         self._editor = editor
         return editor
@@ -491,8 +465,7 @@ class NetworkCanvas(QGraphicsView):
         model = self._alive()
         if model is None:
             return None
-        return build_menu(self, model, ref, lambda text, build: self._apply(text, build) and None,
-                          edit_value=lambda r: self.edit_element(r), fit=self.fit)
+        return build_menu(self, model, ref, edit_value=self.edit_element, fit=self.fit)
 
     def context_menu_for(self, element: str) -> QMenu | None:
         """The context menu for a named element ("H1", "w5", "b1", "input:0", "target:1")."""
@@ -516,7 +489,7 @@ class NetworkCanvas(QGraphicsView):
         if menu is None:
             return
         if item is not None and self._model is not None:
-            self._model.select(_selection_name(item.ref))
+            self._model.select(item.ref.selection)
         menu.exec(event.globalPos())
         menu.deleteLater()
         event.accept()
@@ -572,11 +545,10 @@ class NetworkCanvas(QGraphicsView):
         press.last_x = pos.x()
         value = round(press.value, 4)
         current = self.current_value(press.ref)
-        if current is None or value != current:
-            reason = self.set_value(press.ref, value,
-                                    merge_key=("scrub", press.ref.name, press.drag_id))
-            if reason:
-                self._press = None
+        merge_key = ("scrub", press.ref.name, press.drag_id)
+        if (current is None or value != current) and not self.set_value(press.ref, value,
+                                                                         merge_key):
+            self._press = None  # refused: the drag ends (the model said why)
         event.accept()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -584,7 +556,7 @@ class NetworkCanvas(QGraphicsView):
         if press is not None and event.button() == Qt.MouseButton.LeftButton:
             self._press = None
             if not press.scrubbing and self._model is not None:
-                self._model.select(_selection_name(press.ref))
+                self._model.select(press.ref.selection)
             event.accept()
             return
         space = self._space_press
@@ -596,7 +568,7 @@ class NetworkCanvas(QGraphicsView):
                 and self._model is not None
                 and (event.position() - space).manhattanLength()
                 < QApplication.startDragDistance()):
-            self._model.select("")
+            self._model.select(None)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         item = self._item_at(event.position().toPoint())
@@ -706,8 +678,9 @@ class NetworkCanvas(QGraphicsView):
                                | QPainter.RenderHint.TextAntialiasing)
         self._scene.render(painter, QRectF(image.rect()), rect)
         painter.end()
-        if not image.save(str(target), "PNG"):
-            raise OSError(f"could not write the image {target}")
+        writer = QImageWriter(str(target), QByteArray(b"PNG"))
+        if not writer.write(image):
+            raise OSError(f"could not write the image {target}: {writer.errorString()}")
 
     def export_svg(self, path: str | os.PathLike[str]) -> None:
         """Render the network to an SVG file. Raises OSError if it cannot be written."""
@@ -734,10 +707,6 @@ class NetworkCanvas(QGraphicsView):
             raise OSError(f"could not write the drawing {target}: {exc}") from exc
         if written == 0:
             raise OSError(f"could not write the drawing {target}")
-
-
-def _selection_name(ref: Ref) -> str:
-    return ref.element
 
 
 def _check_writable(target: Path) -> None:
@@ -770,8 +739,6 @@ def _disconnect(model: QObject, connections: list[tuple[object, Callable[..., No
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             for signal, slot in connections:
-                try:
+                with contextlib.suppress(RuntimeError, TypeError):
                     signal.disconnect(slot)  # type: ignore[attr-defined]
-                except (RuntimeError, TypeError):
-                    pass
     connections.clear()

@@ -2,12 +2,9 @@
 
 Two functions, both safe to call many times:
 
-- :func:`ensure_pyopengl_platform` sets ``PYOPENGL_PLATFORM`` to match Qt's platform
-  (``glx`` under xcb, ``egl`` under wayland) unless the user set it. It must run before
-  anything imports ``OpenGL`` (pyqtgraph.opengl does): PyOpenGL chooses its platform once, at
-  import, and under an X11 Qt it can pick EGL, after which the 3D view renders one flat
-  colour without any error. ``main.py`` calls it at startup; the surface view calls it
-  again before its lazy import of ``pyqtgraph.opengl``.
+- :func:`ensure_pyopengl_platform` (from :mod:`simulator.app.gl_platform`, re-exported
+  here) sets ``PYOPENGL_PLATFORM`` to match Qt's platform unless the user set it; the
+  surface view calls it before its lazy import of ``pyqtgraph.opengl``.
 - :func:`gl_available` says whether a 3D view can be shown: not on the ``offscreen`` or
   ``minimal`` platforms, not when a QOpenGLContext cannot be created and made current, not
   when PyOpenGL or pyqtgraph.opengl cannot be imported. The answer (with a reason for the
@@ -19,56 +16,14 @@ Two functions, both safe to call many times:
 from __future__ import annotations
 
 import os
-import sys
 
 from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
+
+from ..gl_platform import ensure_pyopengl_platform
 
 NO_GL_PLATFORMS = ("offscreen", "minimal")
 
 _cache: tuple[bool, str] | None = None
-
-
-def _qt_platform() -> str:
-    """Qt's platform plugin name: the running application's, else the one it would pick."""
-    app = QGuiApplication.instance()
-    if app is not None:
-        return QGuiApplication.platformName().lower()
-    name = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0].strip().lower()
-    if name:
-        return name
-    if sys.platform.startswith("linux"):
-        if os.environ.get("WAYLAND_DISPLAY"):
-            return "wayland"
-        if os.environ.get("DISPLAY"):
-            return "xcb"
-    return ""
-
-
-def pyopengl_platform_for(qt_platform: str) -> str | None:
-    """The PYOPENGL_PLATFORM that matches a Qt platform plugin (None: let PyOpenGL choose)."""
-    name = qt_platform.lower()
-    if name == "xcb":
-        return "glx"
-    if name.startswith("wayland") or name in ("eglfs", "linuxfb"):
-        return "egl"
-    return None
-
-
-def ensure_pyopengl_platform() -> str | None:
-    """Set PYOPENGL_PLATFORM for Qt's platform if it is not set yet; returns its value.
-
-    Idempotent. Call it before anything imports ``OpenGL``; once PyOpenGL is imported its
-    platform is fixed, and then this only reports the value.
-    """
-    current = os.environ.get("PYOPENGL_PLATFORM")
-    if current:
-        return current
-    if "OpenGL.platform" in sys.modules:
-        return None  # too late to choose: PyOpenGL picked its platform at import
-    wanted = pyopengl_platform_for(_qt_platform())
-    if wanted is not None:
-        os.environ["PYOPENGL_PLATFORM"] = wanted
-    return wanted
 
 
 def gl_available() -> tuple[bool, str]:
@@ -117,3 +72,6 @@ def _probe() -> tuple[bool, str]:
 def _reset_cache_for_tests() -> None:
     global _cache
     _cache = None
+
+
+__all__ = ["NO_GL_PLATFORMS", "ensure_pyopengl_platform", "gl_available"]
