@@ -73,8 +73,12 @@ class Expr:
         self.chars = _chars(kind, name, args)
 
     def __repr__(self) -> str:
-        from .printer import to_text
-        return f"Expr({to_text(self)!r})"
+        # A structural form: printer.to_text writes the textbook form, and importing it
+        # here would make the two modules import each other.
+        head = self.name or (str(self.num) if self.kind == NUM else self.kind)
+        if not self.args:
+            return f"Expr({self.kind} {head})"
+        return f"Expr({head}, {', '.join(map(repr, self.args))})"
 
     @property
     def is_number(self) -> bool:
