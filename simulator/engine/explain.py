@@ -86,13 +86,18 @@ def _fill(template: str, bind: Mapping[str, Token] | Callable[[str], Token]
     return (Group(tuple(out)),)
 
 
+_IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+
+
 class _Vocabulary:
     """Splits a factor's formula into symbols and literal text by the network's own
     symbol names (outH1, netY2, x1, T2, w5, ...).
 
     :class:`~simulator.engine.backprop.Factor` keeps its formula as text written from
     those names (``"(outY1 - T1)"``, ``"outH1 * (1 - outH1)"``, ``"w5"``), so the split is
-    exact: a name counts only where no letter, digit or underscore touches it.
+    exact: each whole identifier of the formula is a symbol if the network has that name
+    (``outH2_1`` is one name, never ``outH2`` and ``_1``), else literal text (``if``,
+    ``log``).
     """
 
     def __init__(self, bp: BackwardPass) -> None:
@@ -103,17 +108,23 @@ class _Vocabulary:
                   for i in range(net.sizes[layer])}
         names |= {sym.target(j) for j in range(net.output_size)}
         names |= set(net.names)
-        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        self._pattern = re.compile(rf"(?<![\w])({alternatives})(?![\w])")
+        self._names = frozenset(names)
         self._cache: dict[str, tuple[Token, ...]] = {}
 
     def tokens(self, formula: str) -> tuple[Token, ...]:
         cached = self._cache.get(formula)
         if cached is None:
-            parts = self._pattern.split(formula)
-            # re.split with one group alternates literal text and matched names.
-            cached = tuple(Sym(p) if i % 2 else Op(p) for i, p in enumerate(parts) if p)
-            self._cache[formula] = cached
+            out: list[Token] = []
+            done = 0
+            for match in _IDENTIFIER.finditer(formula):
+                if match.group() in self._names:
+                    if match.start() > done:
+                        out.append(Op(formula[done:match.start()]))
+                    out.append(Sym(match.group()))
+                    done = match.end()
+            if done < len(formula):
+                out.append(Op(formula[done:]))
+            cached = self._cache[formula] = tuple(out)
         return cached
 
 
@@ -232,10 +243,17 @@ def _batch_mean(symbol: str, n: int, value: float, subject: Subject) -> Equation
 
 # --- backward --------------------------------------------------------------------------------
 
+#: A derivation nests the factors of each sum over paths under that sum while it explains
+#: at most this many factors in all; a bigger one (a wide network) writes each sum in
+#: symbols and numbers without them (their values are in the numbers).
+NESTED_FACTORS_LIMIT = 60
+
+
 def derivation_equations(bp: BackwardPass, d: Derivation, sample: int = 0) -> list[Equation]:
     """The chain rule for one parameter: the product in symbols, each factor with its
-    formula and value (a factor that sums over paths, with its own factors nested under
-    it), the product in numbers, and with a batch the mean over it."""
+    formula and value (a factor that sums over paths, with the factors of the paths nested
+    under it; see :data:`NESTED_FACTORS_LIMIT`), the product in numbers, and with a batch
+    the mean over it."""
     vocab = _vocabulary(bp)
     subject = Subject("parameter", d.parameter)
     several = len(d.terms) > 1
@@ -243,8 +261,9 @@ def derivation_equations(bp: BackwardPass, d: Derivation, sample: int = 0) -> li
                        for t in d.terms], _PLUS)
     numbers = _joined([Group(_joined([_factor_num(f, sample) for f in t.factors], _TIMES),
                              paren=several) for t in d.terms], _PLUS)
+    nest = _factor_count(d) <= NESTED_FACTORS_LIMIT
     seen: set[str] = set()
-    children = [_factor_equation(f, sample, seen, vocab)
+    children = [_factor_equation(f, sample, seen, vocab, nest)
                 for t in d.terms for f in t.factors if _first(f, seen)]
     n = bp.n_samples
     product = Equation(Sym(d.symbol), formula, numbers,
@@ -253,6 +272,17 @@ def derivation_equations(bp: BackwardPass, d: Derivation, sample: int = 0) -> li
     if n > 1:
         return [product, _batch_mean(d.symbol, n, d.gradient, subject)]
     return [product]
+
+
+def _factor_count(d: Derivation) -> int:
+    """How many factors the derivation explains when the sums' paths are nested."""
+    symbols = set()
+    for term in d.terms:
+        for f in term.factors:
+            symbols.add(f.symbol)
+            for path in f.expansion or ():
+                symbols.update(g.symbol for g in path.factors)
+    return len(symbols)
 
 
 def _first(f: Factor, seen: set[str]) -> bool:
@@ -267,7 +297,10 @@ def _factor_num(f: Factor, sample: int) -> Num:
     return Num(float(f.values[sample]), COMPUTED, f.symbol)
 
 
-def _factor_equation(f: Factor, sample: int, seen: set[str], vocab: _Vocabulary) -> Equation:
+def _factor_equation(f: Factor, sample: int, seen: set[str], vocab: _Vocabulary,
+                     nest: bool) -> Equation:
+    """A factor: its formula and value; a sum over paths in symbols and in numbers, with
+    (``nest``) the paths' factors under it, each explained once per derivation."""
     value = _factor_num(f, sample)
     if f.expansion is None:
         leaf: tuple[Token, ...] = () if f.formula == "1" else (Group(vocab.tokens(f.formula)),)
@@ -277,8 +310,8 @@ def _factor_equation(f: Factor, sample: int, seen: set[str], vocab: _Vocabulary)
                        for t in terms], _PLUS)
     numbers = _joined([Group(_joined([_factor_num(g, sample) for g in t.factors], _TIMES))
                        for t in terms], _PLUS)
-    children = [_factor_equation(g, sample, seen, vocab)
-                for t in terms for g in t.factors if _first(g, seen)]
+    children = [_factor_equation(g, sample, seen, vocab, False)
+                for t in terms for g in t.factors if _first(g, seen)] if nest else []
     return Equation(Sym(f.symbol), formula, numbers, value, children=tuple(children),
                     split=True)
 
@@ -456,7 +489,7 @@ def explain_iteration(it: Iteration, config: TrainingConfig,
     return [explain_substep(it, sub, config, sample) for sub in it.substeps]
 
 
-__all__ = ["derivation_equations", "error_equations", "error_terms", "explain_iteration",
-           "explain_neuron", "explain_parameter", "explain_substep", "format_number",
-           "forward_equations", "gradient_table", "rule_equations",
+__all__ = ["NESTED_FACTORS_LIMIT", "derivation_equations", "error_equations", "error_terms",
+           "explain_iteration", "explain_neuron", "explain_parameter", "explain_substep",
+           "format_number", "forward_equations", "gradient_table", "rule_equations",
            "update_equations"]

@@ -581,6 +581,45 @@ def test_softmax_and_cross_entropy_are_written_as_the_lesson_writes_them() -> No
     assert "doutH2_1/dnetH2_1 = 1 if netH2_1 > 0 else 0" in hidden
 
 
+def test_sums_over_paths_nest_their_factors_one_level_deep() -> None:
+    it, config = _bigger("gd")
+    ex = explain_substep(it, it.substeps[it.substep_index[("backward", "w1")]], config)
+    (product,) = [b for b in ex.blocks if isinstance(b, Equation) and b.children]
+    outer = product.children[0]
+    assert outer.lhs.name == "dE/doutH1_1" and outer.split
+    nested = {c.lhs.name: c for c in outer.children}
+    # the paths through H2_1..H2_3: each path's three factors, each once
+    assert set(nested) == ({f"dE/doutH2_{m}" for m in (1, 2, 3)}
+                           | {f"doutH2_{m}/dnetH2_{m}" for m in (1, 2, 3)}
+                           | {f"dnetH2_{m}/doutH1_1" for m in (1, 2, 3)})
+    # a sum one level down is written in symbols and numbers, without its own paths
+    deeper = nested["dE/doutH2_1"]
+    assert deeper.formula and deeper.numbers and deeper.children == ()
+
+
+def test_a_wide_network_lists_its_sums_without_nesting_every_path() -> None:
+    layers = [LayerSpec(30, "sigmoid", "neuron"), LayerSpec(30, "sigmoid", "shared"),
+              LayerSpec(2, "sigmoid", "neuron")]
+    rng = np.random.default_rng(5)
+    net = Network.create(2, layers, rng.normal(size=Network.count_parameters(2, layers)))
+    it = _iteration(net, rng.normal(size=(1, 2)), rng.uniform(size=(1, 2)), "half_sse",
+                    TrainingConfig("gd"))
+    bp = it.backward
+    bias = net.bias_name(0, 0)
+    assert bias is not None
+    for name in ("w1", bias, net.bias_name(1, 0)):
+        ex = explain_parameter(it, name, TrainingConfig())
+        count = sum(1 for _ in equations(ex))
+        d = bp.derivation(name)
+        factors = {f.symbol for t in d.terms for f in t.factors}
+        # each factor once, with no path factors nested under the sums
+        assert count <= len(factors) + 4, (name, count)
+        product = ex.blocks[1]
+        assert isinstance(product, Equation) and product.result is not None
+        assert product.result.value == d.per_sample[0]
+        assert all(not c.children for c in product.children)
+
+
 def test_factor_formulas_are_tokens_of_the_networks_symbols() -> None:
     it, config = _bigger("gd")
     net = it.backward.network
