@@ -43,6 +43,9 @@ from .model import LabModel
 THROTTLE_MS = 250
 #: Lines rendered while running (the rest follow when the run pauses).
 RUNNING_LINES = 30
+#: Lines rendered at most (a big network's update has a line per parameter: beyond this
+#: the panel would take seconds to lay the text out, and nobody reads that far).
+MAX_LINES = 1500
 #: Point size of the derivation text (large enough for a projector).
 TEXT_POINT_SIZE = 12.0
 #: Left margin of an equation line, per level of nesting (pixels); a wrapped line
@@ -316,8 +319,11 @@ class DerivationPanel(QWidget):
         self.follow_button.setVisible(bool(showing))
         # While running, keep renders cheap: a big network's update has a line per
         # parameter, and nobody reads them at 60 iterations a second.
-        limit = RUNNING_LINES if self._coalescer.throttled else None
-        html_text = self._renderer(showing).render(explanation, limit)
+        if self._coalescer.throttled:
+            limit, rest = RUNNING_LINES, "pause to see them all"
+        else:
+            limit, rest = MAX_LINES, "click a parameter to see its own derivation and update"
+        html_text = self._renderer(showing).render(explanation, limit, rest)
         if html_text != self._html:
             self._html = html_text
             bar = self.browser.verticalScrollBar()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from string import Formatter
 
@@ -72,11 +72,11 @@ def _template_parts(template: str) -> tuple[tuple[str, str | None], ...]:
                  in Formatter().parse(template))
 
 
-def _fill(template: str, bind: Mapping[str, Token] | Callable[[str], Token]
+def _fill(template: str, bind: dict[str, Token] | Callable[[str], Token]
           ) -> tuple[Token, ...]:
     """The tokens of a ``str.format`` template (the activations', losses' and optimizers'
     formulas), each ``{name}`` replaced by ``bind[name]``, as one group (kept together)."""
-    get = bind.__getitem__ if isinstance(bind, Mapping) else bind
+    get: Callable[[str], Token] = bind.__getitem__ if isinstance(bind, dict) else bind
     out: list[Token] = []
     for literal, field in _template_parts(template):
         if literal:
@@ -347,9 +347,8 @@ def update_equations(it: Iteration, config: TrainingConfig, names: list[str] | N
     fixed: dict[str, Token] = {"lr": Num(config.learning_rate, GIVEN, "lr"),
                                "t": Num(float(after.optimizer.step), GIVEN, "t"),
                                **_hyper_parameters(config)}
-    # In the parameter's own assignment every buffer has been assigned (see UpdateStep).
-    new_buffers = {step.target for step in buffer_steps}
     wanted = None if names is None else set(names)
+    new_buffers = {step.target for step in buffer_steps}
     equations = []
     for idx, name in enumerate(net.names):
         if wanted is not None and name not in wanted:
@@ -368,7 +367,7 @@ def update_equations(it: Iteration, config: TrainingConfig, names: list[str] | N
                 quantity = f"{step.target}({name})"
                 children.append(Equation(Sym(quantity), (), tokens, Num(
                     values[f"new {step.target}"][idx], COMPUTED, f"new {quantity}")))
-        bind.assigned = new_buffers
+        bind.assigned = new_buffers  # in p's own assignment every buffer is assigned
         equations.append(Equation(
             Sym(name), (), _fill(param_step.template, bind),
             Num(ends[idx], COMPUTED, f"new {name}"), subject, main=True,

@@ -37,6 +37,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final, Literal
 
+# Tokens, subjects and equations are made by the thousand (a big network's update has a
+# line per parameter), so they are slotted dataclasses, several times cheaper to create
+# than frozen ones. Treat every object of a tree as read-only all the same: views share
+# the trees the model's accessors build.
+
 #: A number the exercise starts from: an input, a target, a starting parameter, the
 #: learning rate or another hyper-parameter. Worksheets keep these.
 GIVEN: Final = "given"
@@ -47,14 +52,14 @@ COMPUTED: Final = "computed"
 Role = Literal["given", "computed"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sym:
     """A symbol, written as the lesson writes it (see the module's grammar)."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Num:
     """A number in a formula: the engine's float, whether it is given or computed, and the
     quantity (symbol) it is the value of."""
@@ -69,14 +74,14 @@ class Num:
         return self.role == GIVEN
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Op:
     """Literal text between symbols and numbers, spaces included (" + ", "sigmoid(")."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Group:
     """Tokens that belong together: one product of a sum, written unbroken (a renderer
     wraps a long line only between groups); in parentheses when ``paren``."""
@@ -88,7 +93,7 @@ class Group:
 Token = Sym | Num | Op | Group
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Subject:
     """What an equation or explanation is about: a ``"neuron"`` ("H1"), a
     ``"parameter"`` ("w5") or the ``"loss"`` ("E")."""
@@ -97,7 +102,7 @@ class Subject:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Equation:
     """One equation: ``lhs relation formula = numbers = result``.
 

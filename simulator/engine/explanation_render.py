@@ -45,16 +45,18 @@ class Renderer:
 
     # --- the walk (the same for every format) -----------------------------------------------
 
-    def render(self, explanation: Explanation, limit: int | None = None) -> str:
-        """The whole explanation; with ``limit``, only its first ``limit`` lines (and a
-        line saying how many more there are)."""
+    def render(self, explanation: Explanation, limit: int | None = None,
+               rest: str = "") -> str:
+        """The whole explanation; with ``limit``, only its first ``limit`` lines and a
+        line saying how many more there are (followed by ``rest``, what to do to see
+        them)."""
         lines = self.lines(explanation, limit)
         if limit is not None and len(lines) >= limit:
             more = count_lines(explanation) - limit
             if more > 0:
+                text = f"... {more} more line{'s' if more != 1 else ''}"
                 lines.append(Line("text", 0, self.paragraph(
-                    f"... {more} more line{'s' if more != 1 else ''}: pause to see them all",
-                    0)))
+                    f"{text}: {rest}" if rest else text, 0)))
         return self.document(explanation, lines)
 
     def lines(self, explanation: Explanation, limit: int | None = None) -> list[Line]:

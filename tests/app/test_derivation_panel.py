@@ -292,3 +292,23 @@ def test_the_panel_shows_the_models_trees(qtbot, panel, model):
     model.select("H2")
     assert panel.explanation() == model.neuron_explanation("H2")
     assert panel.plain_text().startswith("H2: weighted sum and activation")
+
+
+def test_long_explanations_are_cut_on_screen_but_not_in_the_text(qtbot, panel, model,
+                                                                 monkeypatch):
+    import simulator.app.derivation_panel as module
+
+    monkeypatch.setattr(module, "MAX_LINES", 4)
+    monkeypatch.setattr(module, "RUNNING_LINES", 2)
+    model.finish_iteration()  # the update: the rule and a line per parameter (11 lines)
+    full = panel.plain_text().splitlines()
+    assert len(full) == 12 and full[-1].startswith("b2 = 0.42 - 0.01 *")
+    shown = panel.browser.toPlainText().splitlines()
+    assert shown[-1] == "... 7 more lines: click a parameter to see its own derivation and update"
+    assert shown[-2].replace("\u00a0", " ").startswith("w3 = 0.03")
+    panel.set_throttled(True)
+    model.run_iterations(1)
+    qtbot.waitUntil(lambda: panel.browser.toPlainText().endswith(
+        "... 9 more lines: pause to see them all"), timeout=2000)
+    panel.set_throttled(False)
+    qtbot.waitUntil(lambda: "click a parameter" in panel.browser.toPlainText(), timeout=2000)

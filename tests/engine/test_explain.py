@@ -696,9 +696,10 @@ def test_limited_rendering_says_how_much_is_left() -> None:
     it, config = _bigger("adam", steps_before=1)
     ex = explain_substep(it, it.substeps[-1], config)
     full = render_text(ex).splitlines()
-    cut = TextRenderer().render(ex, 8).splitlines()
+    cut = TextRenderer().render(ex, 8, "pause to see them all").splitlines()
     assert cut[:9] == full[:9]
     assert cut[-1] == f"... {len(full) - 1 - 8} more lines: pause to see them all"
+    assert TextRenderer().render(ex, len(full) - 1) == render_text(ex)
 
 
 def test_error_terms_are_the_losses_terms() -> None:
