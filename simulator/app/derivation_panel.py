@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -130,6 +130,17 @@ class HtmlRenderer(Renderer):
         return "".join(parts)
 
 
+class _DerivationText(QTextBrowser):
+    """The panel's text: what is copied from it is what a reader sees (without the word
+    joiners that keep symbols and products unbroken, and with ordinary spaces)."""
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        data = QMimeData()
+        text = self.textCursor().selection().toPlainText()
+        data.setText(text.replace(_WORD_JOINER, "").replace(_NBSP, " "))
+        return data
+
+
 class DerivationPanel(QWidget):
     """Shows the current sub-step's explanation, or the selected parameter's derivation."""
 
@@ -198,7 +209,7 @@ class DerivationPanel(QWidget):
         self.banner.hide()
         layout.addWidget(self.banner)
 
-        self.browser = QTextBrowser()
+        self.browser = _DerivationText()
         self.browser.setObjectName("derivationText")
         self.browser.setOpenLinks(False)
         self.browser.setFont(theme.monospace_font(TEXT_POINT_SIZE))

@@ -312,3 +312,13 @@ def test_long_explanations_are_cut_on_screen_but_not_in_the_text(qtbot, panel, m
         "... 9 more lines: pause to see them all"), timeout=2000)
     panel.set_throttled(False)
     qtbot.waitUntil(lambda: "click a parameter" in panel.browser.toPlainText(), timeout=2000)
+
+
+def test_copied_text_is_what_a_reader_sees(qtbot, panel, model):
+    steps(model, 16)  # dE/db1: products of negative numbers, symbols with "/"
+    panel.plain_text()
+    panel.browser.selectAll()
+    copied = panel.browser.createMimeDataFromSelection().text()
+    assert "\u2060" not in copied and "\u00a0" not in copied
+    assert "dE/db1 = (0.020104 * 0.24852 * 1) + (-0.0019986 * 0.24957 * 1) = 0.0044974" \
+        in copied.splitlines()
