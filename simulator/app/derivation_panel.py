@@ -1,21 +1,25 @@
 """The derivation panel: what the current sub-step computed, written as the lesson does.
 
-It renders :class:`simulator.engine.explain.Explanation` objects (title and lines) that the
-model makes; it never computes maths itself. When a parameter is selected it shows that
-parameter's derivation and update instead, until the selection is cleared ("Follow steps").
-A selected hidden or output neuron shows its weighted sum and activation.
+It renders the :class:`~simulator.engine.explanation.Explanation` trees that the model's
+accessors build (:meth:`LabModel.explanation`, :meth:`LabModel.parameter_explanation`,
+:meth:`LabModel.neuron_explanation`) as HTML with :class:`HtmlRenderer`, and never computes
+a number itself. When a parameter is selected it shows that parameter's derivation and
+update instead, until the selection is cleared ("Follow steps"). A selected hidden or output
+neuron shows its weighted sum and activation.
 
-Rendering is coalesced: every model signal only marks the panel dirty, and one render runs
-from the event loop (at most a few times a second while the runner is running, and not at
-all while the panel is hidden). :meth:`plain_text` renders pending changes first, so it
-always returns what the model says now.
+Rendering is coalesced (:class:`~simulator.app.coalesce.Coalescer`): every model signal only
+asks for a render, and one render runs from the event loop (at most a few times a second
+while the runner is running, and not at all while the panel is hidden). The tree shown is
+kept, so a change of digits or theme renders it again without rebuilding it.
+:meth:`plain_text` renders pending changes first, so it always returns what the model says
+now.
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -28,9 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine import explain
-from ..engine.explain import Explanation
+from ..engine.explanation import Equation, Explanation, Num, Text
+from ..engine.explanation_render import Line, Renderer, render_text
+from ..engine.limits import DEFAULT_DIGITS
 from . import theme
+from .coalesce import Coalescer
 from .model import LabModel
 from .selection import NeuronSel, ParameterSel, Selection
 
@@ -38,25 +44,102 @@ from .selection import NeuronSel, ParameterSel, Selection
 THROTTLE_MS = 250
 #: Lines rendered while running (the rest follow when the run pauses).
 RUNNING_LINES = 30
+#: Lines rendered at most (a big network's update has a line per parameter: beyond this
+#: the panel would take seconds to lay the text out, and nobody reads that far).
+MAX_LINES = 1500
 #: Point size of the derivation text (large enough for a projector).
 TEXT_POINT_SIZE = 12.0
+#: Left margin of an equation line, per level of nesting (pixels); a wrapped line
+#: continues one step further in (a hanging indent).
+INDENT_PX = 24
 
-INTRO = Explanation(
-    "Ready to step",
-    ("Press Space (Step) to compute the first value of the forward pass.",
-     "Shift+Space steps back, Return finishes the iteration, R runs.",
-     "Click any weight or bias on the canvas to see its derivation at any time."),
-)
+INTRO = Explanation("Ready to step", (
+    Text("Press Space (Step) to compute the first value of the forward pass."),
+    Text("Shift+Space steps back, Return finishes the iteration, R runs."),
+    Text("Click any weight or bias on the canvas to see its derivation at any time."),
+))
+
+_NBSP = "\u00a0"
+_WORD_JOINER = "\u2060"  # no line break here (after the "/" of dE/dw5)
 
 
-def _is_number(text: str) -> bool:
-    if text in ("NaN", "inf", "-inf"):
-        return True
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+class HtmlRenderer(Renderer):
+    """The panel's HTML: one paragraph per line, sub-derivations indented and muted,
+    results emphasised. A long line wraps only after the "+" between the terms of a sum or
+    after an "=", never inside a product or a symbol (where spaces are non-breaking and a
+    word joiner follows each "/")."""
+
+    def __init__(self, digits: int = DEFAULT_DIGITS, *, text: str = "#000000",
+                 muted: str = "#808080", result: str = "#0000c0", sans: str = "sans-serif",
+                 blanks: bool = False) -> None:
+        super().__init__(digits, blanks=blanks)
+        self.text_color = text
+        self.muted = muted
+        self.result_color = result
+        self.sans = html.escape(sans)
+        self.preface = ""  # a muted paragraph before the title
+
+    def escape(self, text: str) -> str:
+        return html.escape(text, quote=False)
+
+    def sym(self, name: str) -> str:
+        return html.escape(name, quote=False).replace("/", "/" + _WORD_JOINER)
+
+    def op(self, text: str) -> str:
+        # " + " may break after the "+", not before it (the line then ends in "+").
+        if text.startswith(" "):
+            text = _NBSP + text[1:]
+        return self.escape(text)
+
+    def group(self, inner: str, paren: bool) -> str:
+        # Numbers and symbols carry no markup, so every space here is between tokens; a
+        # line may break after a hyphen, so a word joiner follows each minus sign.
+        text = super().group(inner, paren)
+        return text.replace(" ", _NBSP).replace("-", "-" + _WORD_JOINER)
+
+    def result(self, num: Num) -> str:
+        return (f"<span style='color:{self.result_color}; font-weight:bold;'>"
+                f"{super().result(num)}</span>")
+
+    def line(self, level: int, eq: Equation, lhs: str, parts: list[str],
+             result: str | None) -> str:
+        rhs = [*parts, result] if result is not None else parts
+        body = lhs
+        if rhs:  # a break may follow "=", never come before it
+            body += f"{_NBSP}{self.escape(eq.relation)} " + f"{_NBSP}= ".join(rhs)
+        if eq.note:
+            body += f" ({self.escape(eq.note)})"
+        left = INDENT_PX * (level + 1)
+        style = (f"white-space:pre-wrap; margin-top:2px; margin-bottom:2px; "
+                 f"margin-left:{left}px; text-indent:-{INDENT_PX}px;")
+        if level:
+            style += f" color:{self.muted};"
+        return f"<p style='{style}'>{body}</p>"
+
+    def paragraph(self, text: str, level: int) -> str:
+        return f"<p style='font-family:\"{self.sans}\";'>{self.escape(text)}</p>"
+
+    def document(self, explanation: Explanation, lines: list[Line]) -> str:
+        parts = [f"<div style='color:{self.text_color};'>"]
+        if self.preface:
+            parts.append(f"<p style='font-family:\"{self.sans}\"; color:{self.muted};'>"
+                         f"{self.preface}</p>")
+        parts.append(f"<p style='font-family:\"{self.sans}\"; font-size:large; "
+                     f"font-weight:bold;'>{self.escape(explanation.title)}</p>")
+        parts += [line.text for line in lines]
+        parts.append("</div>")
+        return "".join(parts)
+
+
+class _DerivationText(QTextBrowser):
+    """The panel's text: what is copied from it is what a reader sees (without the word
+    joiners that keep symbols and products unbroken, and with ordinary spaces)."""
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        data = QMimeData()
+        text = self.textCursor().selection().toPlainText()
+        data.setText(text.replace(_WORD_JOINER, "").replace(_NBSP, " "))
+        return data
 
 
 class DerivationPanel(QWidget):
@@ -68,15 +151,13 @@ class DerivationPanel(QWidget):
     def __init__(self, model: LabModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = model
-        self._dirty = True
-        self._throttled = False
         self._showing = ""  # "" (following the steps) or the selected element
         self._html = ""
-        self._text = ""
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._render_if_dirty)
+        self._shown: Explanation = INTRO  # the tree on screen (plain_text renders it)
+        self._cache_key: tuple[object, ...] | None = None
+        self._cached: tuple[Explanation, str, str] = (INTRO, "", "Current step")
+        self._coalescer = Coalescer(self._render, self, interval_ms=THROTTLE_MS,
+                                    is_visible=self._can_be_seen)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -129,7 +210,7 @@ class DerivationPanel(QWidget):
         self.banner.hide()
         layout.addWidget(self.banner)
 
-        self.browser = QTextBrowser()
+        self.browser = _DerivationText()
         self.browser.setObjectName("derivationText")
         self.browser.setOpenLinks(False)
         self.browser.setFont(theme.monospace_font(TEXT_POINT_SIZE))
@@ -151,12 +232,17 @@ class DerivationPanel(QWidget):
 
     def plain_text(self) -> str:
         """What the panel shows, as plain text (pending changes rendered first)."""
-        self._render_if_dirty(force=True)
-        return self._text
+        self._coalescer.force()
+        return render_text(self._shown, self._model.digits)
+
+    def explanation(self) -> Explanation:
+        """The explanation shown (pending changes rendered first)."""
+        self._coalescer.force()
+        return self._shown
 
     def showing(self) -> str:
         """"" while following the steps, else the selected element shown."""
-        self._render_if_dirty(force=True)
+        self._coalescer.force()
         return self._showing
 
     def divergence_text(self) -> str:
@@ -167,27 +253,18 @@ class DerivationPanel(QWidget):
 
     def is_throttled(self) -> bool:
         """Whether updates are spaced out (the main window says so while running)."""
-        return self._throttled
+        return self._coalescer.throttled
 
     def set_throttled(self, throttled: bool) -> None:
         """Render at most every :data:`THROTTLE_MS` ms (while running), or at once."""
-        self._throttled = throttled
+        self._coalescer.set_throttled(throttled)
         if not throttled:
-            self._dirty = True  # a capped render while running: show everything now
-            self._schedule()
+            self._coalescer.request()  # a capped render while running: show everything now
 
     # --- model signals -------------------------------------------------------------------------
 
     def _invalidate(self) -> None:
-        self._dirty = True
-        self._schedule()
-
-    def _schedule(self) -> None:
-        if self._throttled:
-            if not self._timer.isActive():
-                self._timer.start(THROTTLE_MS)
-        elif not self._timer.isActive() or self._timer.remainingTime() > 0:
-            self._timer.start(0)
+        self._coalescer.request()
 
     def _on_step_changed(self) -> None:
         self._sync_banner()
@@ -228,7 +305,7 @@ class DerivationPanel(QWidget):
         n = self._model.backward.n_samples
         self.sample_spin.blockSignals(True)
         self.sample_spin.setRange(1, max(1, n))
-        self.sample_spin.setValue(min(self._model.sample, n - 1) + 1)
+        self.sample_spin.setValue(self._model.shown_sample + 1)
         self.sample_spin.blockSignals(False)
         self._sample_of.setText(f"of {n}")
         for w in (self._sample_label, self.sample_spin, self._sample_of):
@@ -240,27 +317,25 @@ class DerivationPanel(QWidget):
 
     # --- rendering -----------------------------------------------------------------------------
 
-    def _render_if_dirty(self, force: bool = False) -> None:
-        if not self._dirty:
-            return
-        if not force and self.window() is not self and not self.isVisibleTo(self.window()):
-            return  # in a closed dock or a hidden tab: render when shown
-        self._dirty = False
-        self._timer.stop()
+    def _can_be_seen(self) -> bool:
+        # In a closed dock or a hidden tab: render when shown (showEvent flushes).
+        return self.window() is self or self.isVisibleTo(self.window())
+
+    def _render(self) -> None:
         self._sync_sample()
         self._sync_banner()
         explanation, showing, heading = self._content()
+        self._shown = explanation
         self._showing = showing
         self._heading.setText(heading)
         self.follow_button.setVisible(bool(showing))
-        self._text = explanation.text()
-        if self._throttled and len(explanation.lines) > RUNNING_LINES:
-            # Keep renders cheap while running: a big network's update has a line per
-            # parameter, and nobody reads them at 60 iterations a second.
-            more = len(explanation.lines) - RUNNING_LINES
-            explanation = Explanation(explanation.title, explanation.lines[:RUNNING_LINES] + (
-                f"... {more} more lines: pause to see them all",), explanation.value)
-        html_text = self._to_html(explanation, showing)
+        # While running, keep renders cheap: a big network's update has a line per
+        # parameter, and nobody reads them at 60 iterations a second.
+        if self._coalescer.throttled:
+            limit, rest = RUNNING_LINES, "pause to see them all"
+        else:
+            limit, rest = MAX_LINES, "click a parameter to see its own derivation and update"
+        html_text = self._renderer(showing).render(explanation, limit, rest)
         if html_text != self._html:
             self._html = html_text
             bar = self.browser.verticalScrollBar()
@@ -269,93 +344,66 @@ class DerivationPanel(QWidget):
             bar.setValue(keep)
 
     def _content(self) -> tuple[Explanation, str, str]:
+        """The explanation to show, what is selected ("" for none) and the heading; the
+        tree is built again only when what it explains changed (not for digits or theme)."""
         model = self._model
         selection = model.selection
-        net = model.document.network
+        sub = model.current_substep
+        if selection is None and sub is None:
+            self._cache_key = None
+            return INTRO, "", "Current step"
+        iteration = model.iteration
+        cached = self._cache_key
+        if (cached is not None and cached[0] is iteration
+                and cached[1:4] == (selection, model.shown_sample, model.config)
+                and (self._cached[1] or cached[4] == sub)):
+            return self._cached  # a selection's tree does not depend on the sub-step
+        content = self._build(selection, sub is not None)
+        self._cache_key = (iteration, selection, model.shown_sample, model.config, sub)
+        self._cached = content
+        return content
+
+    def _build(self, selection: Selection | None, stepped: bool) -> tuple[Explanation, str, str]:
+        model = self._model
         if isinstance(selection, ParameterSel):
             return (model.parameter_explanation(selection.name), selection.name,
                     f"Parameter {selection.name}")
         if isinstance(selection, NeuronSel):
-            name = selection.label(net)
-            neuron = self._neuron_explanation(name)
+            name = selection.label(model.document.network)
+            neuron = model.neuron_explanation(name)
             if neuron is not None:
                 return neuron, name, f"Neuron {name}"
-        explanation = model.explanation()
+        explanation = model.explanation() if stepped else None
         if explanation is None:
             return INTRO, "", "Current step"
         return explanation, "", "Current step"
 
-    def _neuron_explanation(self, name: str) -> Explanation | None:
-        model = self._model
-        net = model.document.network
-        for layer, names in enumerate(net.neurons):
-            if layer == 0 or name not in names:
-                continue
-            j = names.index(name)
-            bp = model.backward
-            sample = min(model.sample, bp.n_samples - 1)
-            lines = explain.forward_lines(bp, layer, j, sample, model.digits)
-            if layer == len(net.sizes) - 1:
-                lines += explain.error_lines(bp, j, sample, model.digits)
-            value = explain.format_number(bp.forward.outs[layer][sample, j], model.digits)
-            return Explanation(f"out{name} = {value}", tuple(lines))
-        return None
-
-    def _to_html(self, explanation: Explanation, showing: str) -> str:
+    def _renderer(self, showing: str) -> HtmlRenderer:
         pal = self.palette()
-        text_color = pal.color(pal.ColorRole.Text).name()
-        muted = theme.muted_text(pal).name()
-        result = theme.accent(pal).name()
+        result = theme.accent(pal)
         if theme.is_dark(pal):
-            result = theme.accent(pal).lighter(135).name()
-        sans = html.escape(self.font().family())
-        parts = [f"<div style='color:{text_color};'>"]
+            result = result.lighter(135)
+        renderer = HtmlRenderer(self._model.digits, text=pal.color(pal.ColorRole.Text).name(),
+                                muted=theme.muted_text(pal).name(), result=result.name(),
+                                sans=self.font().family())
         if showing:
-            parts.append(f"<p style='font-family:\"{sans}\"; color:{muted};'>"
-                         f"Derivation of {html.escape(showing)} in the current iteration. "
-                         "Press Esc or <i>Follow steps</i> to go back to the steps.</p>")
-        parts.append(f"<p style='font-family:\"{sans}\"; font-size:large; font-weight:bold;'>"
-                     f"{html.escape(explanation.title)}</p>")
-        if explanation is INTRO:
-            for line in explanation.lines:
-                parts.append(f"<p style='font-family:\"{sans}\";'>{html.escape(line)}</p>")
-        else:
-            for line in explanation.lines:
-                parts.append(self._line_html(line, muted, result))
-        parts.append("</div>")
-        return "".join(parts)
-
-    @staticmethod
-    def _line_html(line: str, muted: str, result: str) -> str:
-        indent = line.startswith("  ")
-        text = line.strip()
-        head, sep, last = text.rpartition(" = ")
-        if sep and _is_number(last):
-            body = (f"{html.escape(head)} = "
-                    f"<span style='color:{result}; font-weight:bold;'>{html.escape(last)}</span>")
-        else:
-            body = html.escape(text)
-        # A wrapped line continues indented under its own start (hanging indent).
-        left = 48 if indent else 24
-        style = (f"white-space:pre-wrap; margin-top:2px; margin-bottom:2px; "
-                 f"margin-left:{left}px; text-indent:-24px;")
-        if indent:
-            style += f" color:{muted};"
-        return f"<p style='{style}'>{body}</p>"
+            renderer.preface = (f"Derivation of {html.escape(showing)} in the current "
+                                "iteration. Press Esc or <i>Follow steps</i> to go back to "
+                                "the steps.")
+        return renderer
 
     # --- events --------------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._dirty:
-            self._schedule()
+        if self._coalescer.pending:
+            self._coalescer.request()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_banner_style()
             self._html = ""
-            self._dirty = True
-            self._schedule()
+            self._invalidate()
         super().changeEvent(event)
 
     def _apply_banner_style(self) -> None:
@@ -364,4 +412,4 @@ class DerivationPanel(QWidget):
                                   "font-weight:bold; padding:6px; border-radius:4px;")
 
 
-__all__ = ["INTRO", "THROTTLE_MS", "DerivationPanel"]
+__all__ = ["INTRO", "THROTTLE_MS", "DerivationPanel", "HtmlRenderer"]

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from ..engine import edits
 from ..engine.activations import ACTIVATIONS
 from ..engine.document import MAX_ABS_VALUE
+from ..engine.explanation_render import render_text
 from ..engine.initializers import INITIALIZER_NAMES
 from ..engine.losses import LOSS_NAMES, LOSSES
 from ..engine.network import BIAS_MODES, Network
@@ -390,7 +391,7 @@ class ParameterPage(_Page):
 
     def _show_derivation(self) -> None:
         explanation = self.model.parameter_explanation(self.name)
-        self.derivation.setText("\n".join((explanation.title,) + explanation.lines))
+        self.derivation.setText(render_text(explanation, self.model.digits))
         bar = self.derivation_scroll.horizontalScrollBar()
         extra = bar.sizeHint().height() if bar.isVisible() else 0
         self.derivation_scroll.setFixedHeight(self.derivation.sizeHint().height() + extra + 4)

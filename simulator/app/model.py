@@ -39,7 +39,8 @@ from ..engine import document as doc_io
 from ..engine import edits
 from ..engine.backprop import BackwardPass, ForwardPass
 from ..engine.document import Document, DocumentError
-from ..engine.explain import Explanation, explain_parameter, explain_substep
+from ..engine.explain import explain_neuron, explain_parameter, explain_substep
+from ..engine.explanation import Explanation
 from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from ..engine.network import Network
 from ..engine.numbers import format_number
@@ -174,17 +175,20 @@ class LabModel(QObject):
         return self._document.with_changes(network=self.network)
 
     def explanation(self) -> Explanation | None:
-        """What the last sub-step computed, in the lesson's words."""
+        """What the last sub-step computed, in the lesson's words (None before the first)."""
         sub = self.current_substep
         if sub is None:
             return None
-        return explain_substep(self.iteration, sub, self.config, self.digits,
-                               self.shown_sample)
+        return explain_substep(self.iteration, sub, self.config, self.shown_sample)
 
     def parameter_explanation(self, name: str) -> Explanation:
         """The derivation and update of one parameter in the current iteration."""
-        return explain_parameter(self.iteration, name, self.config, self.digits,
-                                 self.shown_sample)
+        return explain_parameter(self.iteration, name, self.config, self.shown_sample)
+
+    def neuron_explanation(self, name: str) -> Explanation | None:
+        """A hidden or output neuron's weighted sum and activation (and an output's error)
+        in the current iteration; None for an input or an unknown name."""
+        return explain_neuron(self.iteration, name, self.shown_sample)
 
     def computed(self) -> set[tuple[str, str]]:
         """(stage, target) of every sub-step taken so far in the current iteration."""

@@ -10,9 +10,14 @@ from typing import Any
 from ..engine import document as doc_io
 from ..engine.backprop import backward
 from ..engine.explain import explain_iteration
+from ..engine.explanation_render import MarkdownRenderer, TextRenderer
 from ..engine.numbers import format_number
 from ..engine.stepper import Iteration, plan_substeps
 from .common import UsageError, load_document, make_trainer
+
+#: The section headings of the worked example, by stage.
+STAGE_HEADINGS: dict[str, str] = {"forward": "Forward pass", "error": "Error",
+                                  "backward": "Backward pass (chain rule)", "update": "Update"}
 
 
 def explain_json(doc: doc_io.Document) -> dict[str, Any]:
@@ -43,7 +48,8 @@ def _layer_name(sizes: list[int], layer: int) -> str:
 
 
 def explain_text(doc: doc_io.Document, markdown: bool = False, digits: int = 10) -> str:
-    """The worked example of one training iteration, as the lesson writes it."""
+    """The worked example of one training iteration, as the lesson writes it: every
+    sub-step's explanation, rendered as plain text or Markdown."""
     trainer = make_trainer(doc)
     it = Iteration(trainer.step(trainer.initial_state()), tuple(plan_substeps(doc.network)))
     bp = it.backward
@@ -58,17 +64,17 @@ def explain_text(doc: doc_io.Document, markdown: bool = False, digits: int = 10)
     if bp.n_samples > 1:
         out += ["The numbers in each formula are for the batch's first sample; the gradients "
                 "are means over the batch.", ""]
+    renderer = MarkdownRenderer(digits) if markdown else TextRenderer(digits)
     stage = None
-    for sub, ex in zip(it.substeps, explain_iteration(it, doc.training, digits)):
+    for sub, ex in zip(it.substeps, explain_iteration(it, doc.training)):
         if sub.stage != stage:
             stage = sub.stage
-            heading = {"forward": "Forward pass", "error": "Error",
-                       "backward": "Backward pass (chain rule)", "update": "Update"}[stage]
+            heading = STAGE_HEADINGS[stage]
             out += [f"## {heading}" if markdown else f"== {heading} ==", ""]
         if markdown:
-            out += [f"### {ex.title}", "", "```", *ex.lines, "```", ""]
+            out += [renderer.render(ex), ""]
         else:
-            out += [ex.title, *(f"  {line}" for line in ex.lines), ""]
+            out += [ex.title, *(f"  {line.text}" for line in renderer.lines(ex)), ""]
     out.append(f"Loss before the step: {format_number(bp.loss, digits)}")
     after = trainer.dataset_loss(it.step.after.params)
     out.append(f"Loss after the step:  {format_number(after, digits)}")

@@ -1,220 +1,494 @@
-"""Turns the engine's numbers into the lesson's sentences.
+"""Builds the explanations: what each sub-step computed, as the lesson writes it.
 
-Views and the command line render sub-steps and derivations through these functions, so
-every place shows the same formulas with the same numbers. Nothing here computes maths: it
-only formats what :mod:`simulator.engine.backprop` and the stepper computed.
+Every function here turns the engine's numbers into an
+:class:`~simulator.engine.explanation.Explanation` tree (see that module for its shape);
+renderers (:mod:`simulator.engine.explanation_render`, the derivation panel) write the
+tree in their format, at the digits they are asked for. Nothing here formats a number,
+and nothing computes maths that the engine has not: the numbers are the forward and
+backward pass's own (:mod:`simulator.engine.backprop`), the loss's terms
+(:func:`error_terms`), and the optimizer's quantities
+(:func:`simulator.engine.optimizers.update_quantities`) written with the update rules of
+:data:`simulator.engine.optimizers.UPDATE_RULES`.
+
+Explanations are built on demand, one at a time, for what a view shows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import threading
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from string import Formatter
 
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .backprop import BackwardPass, Derivation, Factor, Term
-from .limits import DEFAULT_DIGITS
+from .backprop import BackwardPass, Derivation, Factor
+from .explanation import (
+    COMPUTED,
+    GIVEN,
+    Block,
+    Equation,
+    Explanation,
+    Group,
+    Num,
+    Op,
+    Role,
+    Subject,
+    Sym,
+    Token,
+)
 from .losses import LOSSES
-from .numbers import format_number
-from .optimizers import TrainingConfig
+from .numbers import format_number  # re-exported: views still import it from here
+from .optimizers import UPDATE_RULES, TrainingConfig, update_quantities
 from .stepper import Iteration, SubStep
 
-
-def _paren(text: str) -> str:
-    return f"({text})" if text.startswith("-") else text
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """What a sub-step computed: a heading and lines of formulas with numbers."""
-
-    title: str
-    lines: tuple[str, ...]
-    value: float | None = None
-
-    def text(self) -> str:
-        """Heading and lines as plain text."""
-        return "\n".join((self.title,) + self.lines)
+_PLUS = Op(" + ")
+_TIMES = Op(" * ")
+_TIGHT_TIMES = Op("*")
 
 
-# --- forward -------------------------------------------------------------------------------
+# --- the engine's numbers that only explanations and views read ----------------------------
 
-def forward_lines(bp: BackwardPass, layer: int, j: int, sample: int = 0,
-                  digits: int = DEFAULT_DIGITS) -> list[str]:
-    """The weighted sum and activation of neuron ``j`` of layer ``layer`` (>= 1)."""
-    net, sym, fmt = bp.network, bp._symbols, lambda v: format_number(v, digits)
-    k = layer - 1
+def error_terms(bp: BackwardPass) -> np.ndarray:
+    """Each output's term of the error, per sample: shape (n_samples, n_outputs); row s
+    holds E1, E2, ... of sample s (they add up to the sample's loss)."""
     fp = bp.forward
-    sources = range(net.sizes[k])
-    w_names = [net.weight_name(k, j, i) for i in sources]
-    parts_sym = [f"{w}*{sym.out(k, i)}" for w, i in zip(w_names, sources)]
-    parts_num = [f"{_paren(fmt(net.weights[k][j, i]))}*{_paren(fmt(fp.outs[k][sample, i]))}"
-                 for i in sources]
-    b_name = net.bias_name(k, j)
-    if b_name is not None:
-        parts_sym.append(b_name)
-        parts_num.append(_paren(fmt(net.get(b_name))))
-    net_sym, out_sym = sym.net(layer, j), sym.out(layer, j)
-    net_value, out_value = fp.nets[k][sample, j], fp.outs[layer][sample, j]
-    act = net.layers[k].activation
-    lines = [f"{net_sym} = {' + '.join(parts_sym)}",
-             f"{net_sym} = {' + '.join(parts_num)} = {fmt(net_value)}"]
-    if act == "softmax":
-        row = ", ".join(fmt(v) for v in fp.nets[k][sample])
-        lines.append(f"{out_sym} = softmax({net_sym}) = e^{net_sym} / sum of e^net over the "
-                     f"layer ({row}) = {fmt(out_value)}")
-    else:
-        formula = ACTIVATIONS[act].formula
-        lines.append(f"{out_sym} = {formula.format(net=net_sym)} = "
-                     f"{formula.format(net=fmt(net_value))} = {fmt(out_value)}")
-    return lines
-
-
-# --- error ---------------------------------------------------------------------------------
-
-def error_lines(bp: BackwardPass, j: int, sample: int = 0, digits: int = DEFAULT_DIGITS,
-                total: bool = False) -> list[str]:
-    """Output ``j``'s term of the error; with ``total`` also the whole loss."""
-    fmt = lambda v: format_number(v, digits)
-    lf = LOSSES[bp.loss_name]
-    sym = bp._symbols
-    L = len(bp.network.sizes) - 1
-    m = bp.network.output_size
-    out_sym, t_sym = sym.out(L, j), sym.target(j)
-    out = bp.forward.outs[-1]
-    terms = lf.terms(out, bp.targets, bp.forward.nets[-1])
-    term = terms[sample, j]
-    lines = [f"E{j + 1} = {lf.term_formula.format(t=t_sym, out=out_sym, m=m)}",
-             f"E{j + 1} = {lf.term_formula.format(t=_paren(fmt(bp.targets[sample, j])), out=_paren(fmt(out[sample, j])), m=m)}"  # noqa: E501
-             f" = {fmt(term)}"]
-    if total:
-        e_terms = " + ".join(f"E{i + 1}" for i in range(m))
-        lines.append(f"E = {e_terms} = {' + '.join(_paren(fmt(v)) for v in terms[sample])}"
-                     f" = {fmt(terms[sample].sum())}")
-        if bp.n_samples > 1:
-            lines.append(f"E over the batch of {bp.n_samples} samples (mean) = {fmt(bp.loss)}")
-    return lines
-
-
-# --- backward ------------------------------------------------------------------------------
-
-def _product(term: Term, sample: int, digits: int) -> str:
-    return " * ".join(_paren(format_number(f.values[sample], digits)) for f in term.factors)
-
-
-def _symbolic(term: Term) -> str:
-    return " * ".join(f.symbol for f in term.factors)
-
-
-def derivation_lines(d: Derivation, sample: int = 0, digits: int = DEFAULT_DIGITS,
-                     n_samples: int = 1) -> list[str]:
-    """The chain rule for one parameter: symbols, what each factor is, then the numbers."""
-    fmt = lambda v: format_number(v, digits)
-    lines = [f"{d.symbol} = {' + '.join(_symbolic(t) for t in d.terms)}"]
-    seen: set[str] = set()
-    for term in d.terms:
-        for f in term.factors:
-            if f.symbol in seen:
-                continue
-            seen.add(f.symbol)
-            lines.extend(_factor_lines(f, sample, digits))
-    numbers = " + ".join(_product(t, sample, digits) if len(d.terms) == 1
-                         else f"({_product(t, sample, digits)})" for t in d.terms)
-    lines.append(f"{d.symbol} = {numbers} = {fmt(d.per_sample[sample])}")
-    if n_samples > 1:
-        lines.append(f"{d.symbol} over the batch of {n_samples} samples (mean) = "
-                     f"{fmt(d.gradient)}")
-    return lines
-
-
-def _factor_lines(f: Factor, sample: int, digits: int) -> list[str]:
-    fmt = lambda v: format_number(v, digits)
-    value = fmt(f.values[sample])
-    if f.expansion is None:
-        if f.formula == value or f.formula == "1":
-            return [f"  {f.symbol} = {value}"]
-        return [f"  {f.symbol} = {f.formula} = {value}"]
-    products = " + ".join(_product(t, sample, digits) for t in f.expansion)
-    return [f"  {f.symbol} = {f.formula}",
-            f"  {f.symbol} = {products} = {value}"]
-
-
-# --- update --------------------------------------------------------------------------------
-
-def update_lines(it: Iteration, config: TrainingConfig, digits: int = DEFAULT_DIGITS,
-                 names: list[str] | None = None) -> list[str]:
-    """Each parameter's update, p - lr * dE/dp in numbers (or the optimizer's rule)."""
-    fmt = lambda v: format_number(v, digits)
-    net = it.backward.network
-    before, after = it.step.before.params, it.step.after.params
-    grad = it.backward.grad
-    lr = fmt(config.learning_rate)
-    lines: list[str] = []
-    if config.optimizer in ("gd", "sgd"):
-        lines.append("p <- p - lr * dE/dp")
-    elif config.optimizer == "momentum":
-        lines.append(f"b <- {fmt(config.momentum)} * b + dE/dp;  p <- p - lr * b")
-    else:
-        lines.append(f"Adam (beta1 {fmt(config.beta1)}, beta2 {fmt(config.beta2)}, "
-                     f"eps {fmt(config.eps)}): p <- p - lr * m_hat / (sqrt(v_hat) + eps)")
-    for idx, name in enumerate(net.names):
-        if names is not None and name not in names:
-            continue
-        if name in net.frozen:
-            lines.append(f"{name} = {fmt(before[idx])} (frozen, not updated)")
-        elif config.optimizer in ("gd", "sgd"):
-            lines.append(f"{name} = {fmt(before[idx])} - {lr} * {_paren(fmt(grad[idx]))} = "
-                         f"{fmt(after[idx])}")
-        else:
-            lines.append(f"{name} = {fmt(before[idx])} - {fmt(before[idx] - after[idx])} = "
-                         f"{fmt(after[idx])}")
-    return lines
-
-
-# --- sub-steps -----------------------------------------------------------------------------
-
-def explain_substep(it: Iteration, sub: SubStep, config: TrainingConfig,
-                    digits: int = DEFAULT_DIGITS, sample: int = 0) -> Explanation:
-    """What ``sub`` computed, as the lesson writes it, for one sample of the batch."""
-    bp = it.backward
-    sample = min(max(0, sample), bp.n_samples - 1)
-    note = (f" (sample {sample + 1} of the batch of {bp.n_samples})"
-            if bp.n_samples > 1 and sub.stage != "update" else "")
-    if sub.stage == "forward":
-        lines = forward_lines(bp, sub.layer, sub.index, sample, digits)
-        value = float(bp.forward.outs[sub.layer][sample, sub.index])
-    elif sub.stage == "error":
-        last = sub.index == bp.network.output_size - 1
-        lines = error_lines(bp, sub.index, sample, digits, total=last)
-        value = float(bp.loss) if last else None
-    elif sub.stage == "backward":
-        d = bp.derivation(sub.target)
-        lines = derivation_lines(d, sample, digits, bp.n_samples)
-        value = d.gradient
-    else:
-        lines = update_lines(it, config, digits)
-        value = None
-    return Explanation(sub.title + note, tuple(lines), value)
-
-
-def explain_parameter(it: Iteration, name: str, config: TrainingConfig,
-                      digits: int = DEFAULT_DIGITS, sample: int = 0) -> Explanation:
-    """A parameter's derivation and update, shown when the student clicks it."""
-    bp = it.backward
-    sample = min(max(0, sample), bp.n_samples - 1)
-    d = bp.derivation(name)
-    lines = derivation_lines(d, sample, digits, bp.n_samples)
-    lines += update_lines(it, config, digits, names=[name])[1:]
-    return Explanation(f"{name} = {format_number(bp.network.get(name), digits)}",
-                       tuple(lines), d.gradient)
-
-
-def explain_iteration(it: Iteration, config: TrainingConfig,
-                      digits: int = DEFAULT_DIGITS, sample: int = 0) -> list[Explanation]:
-    """Every sub-step of one iteration, in order."""
-    return [explain_substep(it, sub, config, digits, sample) for sub in it.substeps]
+    with np.errstate(all="ignore"):
+        return LOSSES[bp.loss_name].terms(fp.outs[-1], bp.targets, fp.nets[-1])
 
 
 def gradient_table(bp: BackwardPass) -> dict[str, float]:
     """dE/dp of every parameter by name."""
     return {name: float(g) for name, g in zip(bp.network.names, np.asarray(bp.grad))}
+
+
+# --- tokens from the engine's templates and formulas -----------------------------------------
+
+@lru_cache(maxsize=256)
+def _template_parts(template: str) -> tuple[tuple[str, str | None], ...]:
+    return tuple((literal, field) for literal, field, _spec, _conv
+                 in Formatter().parse(template))
+
+
+def _fill(template: str, bind: dict[str, Token] | Callable[[str], Token]
+          ) -> tuple[Token, ...]:
+    """The tokens of a ``str.format`` template (the activations', losses' and optimizers'
+    formulas), each ``{name}`` replaced by ``bind[name]``, as one group (kept together)."""
+    get: Callable[[str], Token] = bind.__getitem__ if isinstance(bind, dict) else bind
+    out: list[Token] = []
+    for literal, field in _template_parts(template):
+        if literal:
+            out.append(Op(literal))
+        if field is not None:
+            out.append(get(field))
+    return (Group(tuple(out)),)
+
+
+_IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+
+
+class _Vocabulary:
+    """Splits a factor's formula into symbols and literal text by the network's own
+    symbol names (outH1, netY2, x1, T2, w5, ...).
+
+    :class:`~simulator.engine.backprop.Factor` keeps its formula as text written from
+    those names (``"(outY1 - T1)"``, ``"outH1 * (1 - outH1)"``, ``"w5"``), so the split is
+    exact: each whole identifier of the formula is a symbol if the network has that name
+    (``outH2_1`` is one name, never ``outH2`` and ``_1``), else literal text (``if``,
+    ``log``).
+    """
+
+    def __init__(self, bp: BackwardPass) -> None:
+        net, sym = bp.network, bp._symbols
+        names = {sym.out(layer, i) for layer, size in enumerate(net.sizes)
+                 for i in range(size)}
+        names |= {sym.net(layer, i) for layer in range(1, len(net.sizes))
+                  for i in range(net.sizes[layer])}
+        names |= {sym.target(j) for j in range(net.output_size)}
+        names |= set(net.names)
+        self._names = frozenset(names)
+        self._cache: dict[str, tuple[Token, ...]] = {}
+
+    def tokens(self, formula: str) -> tuple[Token, ...]:
+        cached = self._cache.get(formula)
+        if cached is None:
+            out: list[Token] = []
+            done = 0
+            for match in _IDENTIFIER.finditer(formula):
+                if match.group() in self._names:
+                    if match.start() > done:
+                        out.append(Op(formula[done:match.start()]))
+                    out.append(Sym(match.group()))
+                    done = match.end()
+            if done < len(formula):
+                out.append(Op(formula[done:]))
+            cached = self._cache[formula] = tuple(out)
+        return cached
+
+
+_VOCABULARIES: dict[tuple[object, ...], _Vocabulary] = {}
+_VOCABULARIES_LOCK = threading.Lock()
+
+
+def _vocabulary(bp: BackwardPass) -> _Vocabulary:
+    key = bp.network.layout
+    vocab = _VOCABULARIES.get(key)
+    if vocab is None:
+        with _VOCABULARIES_LOCK:
+            if len(_VOCABULARIES) >= 16:
+                _VOCABULARIES.clear()
+            vocab = _VOCABULARIES[key] = _Vocabulary(bp)
+    return vocab
+
+
+def _joined(items: Sequence[Token], sep: Op) -> tuple[Token, ...]:
+    out: list[Token] = []
+    for item in items:
+        if out:
+            out.append(sep)
+        out.append(item)
+    return tuple(out)
+
+
+# --- forward ---------------------------------------------------------------------------------
+
+def forward_equations(bp: BackwardPass, layer: int, j: int, sample: int = 0
+                      ) -> list[Equation]:
+    """Neuron ``j`` of layer ``layer`` (>= 1): its weighted sum, then its activation."""
+    net, sym, fp = bp.network, bp._symbols, bp.forward
+    k = layer - 1
+    neuron = Subject("neuron", net.neurons[layer][j])
+    source_role: Role = GIVEN if k == 0 else COMPUTED
+    weights = net.weights[k]
+    outs = fp.outs[k][sample]
+    sym_terms: list[Token] = []
+    num_terms: list[Token] = []
+    for i in range(net.sizes[k]):
+        w, out_i = net.weight_name(k, j, i), sym.out(k, i)
+        sym_terms.append(Group((Sym(w), _TIGHT_TIMES, Sym(out_i))))
+        num_terms.append(Group((Num(float(weights[j, i]), GIVEN, w), _TIGHT_TIMES,
+                                Num(float(outs[i]), source_role, out_i))))
+    b_name = net.bias_name(k, j)
+    if b_name is not None:
+        sym_terms.append(Sym(b_name))
+        num_terms.append(Num(net.get(b_name), GIVEN, b_name))
+    net_sym, out_sym = sym.net(layer, j), sym.out(layer, j)
+    net_value = float(fp.nets[k][sample, j])
+    out_value = float(fp.outs[layer][sample, j])
+    net_eq = Equation(Sym(net_sym), _joined(sym_terms, _PLUS), _joined(num_terms, _PLUS),
+                      Num(net_value, COMPUTED, net_sym), neuron, main=True, split=True)
+    act = net.layers[k].activation
+    if act == "softmax":
+        nets = fp.nets[k][sample]
+        names = [sym.net(layer, i) for i in range(net.sizes[layer])]
+        e_sym = [Group((Op("e^"), Sym(n))) for n in names]
+        e_num = [Group((Op("e^"), Num(float(v), COMPUTED, n))) for n, v in zip(names, nets)]
+        formula = (Op("e^"), Sym(net_sym), Op(" / ("), *_joined(e_sym, _PLUS), Op(")"))
+        numbers = (Op("e^"), Num(net_value, COMPUTED, net_sym), Op(" / ("),
+                   *_joined(e_num, _PLUS), Op(")"))
+        out_eq = Equation(Sym(out_sym), formula, numbers, Num(out_value, COMPUTED, out_sym),
+                          neuron, main=True, split=True)
+    else:
+        template = ACTIVATIONS[act].formula
+        out_eq = Equation(Sym(out_sym), _fill(template, {"net": Sym(net_sym)}),
+                          _fill(template, {"net": Num(net_value, COMPUTED, net_sym)}),
+                          Num(out_value, COMPUTED, out_sym), neuron, main=True)
+    return [net_eq, out_eq]
+
+
+# --- error -----------------------------------------------------------------------------------
+
+def error_equations(bp: BackwardPass, j: int, sample: int = 0, total: bool = False
+                    ) -> list[Equation]:
+    """Output ``j``'s term of the error; with ``total`` also the sample's loss (and the
+    batch mean when the batch has more than one sample)."""
+    lf = LOSSES[bp.loss_name]
+    sym = bp._symbols
+    net = bp.network
+    L = len(net.sizes) - 1
+    m = net.output_size
+    out_sym, t_sym = sym.out(L, j), sym.target(j)
+    terms = error_terms(bp)[sample]
+    size = Op(str(m))
+    e_sym = f"E{j + 1}"
+    term_eq = Equation(
+        Sym(e_sym),
+        _fill(lf.term_formula, {"t": Sym(t_sym), "out": Sym(out_sym), "m": size}),
+        _fill(lf.term_formula, {
+            "t": Num(float(bp.targets[sample, j]), GIVEN, t_sym),
+            "out": Num(float(bp.forward.outs[-1][sample, j]), COMPUTED, out_sym),
+            "m": size}),
+        Num(float(terms[j]), COMPUTED, e_sym), Subject("neuron", net.neurons[L][j]),
+        main=True, split=True)
+    equations = [term_eq]
+    if total:
+        loss = Subject("loss", "E")
+        names = [f"E{i + 1}" for i in range(m)]
+        equations.append(Equation(
+            Sym("E"), _joined([Sym(n) for n in names], _PLUS),
+            _joined([Num(float(v), COMPUTED, n) for n, v in zip(names, terms)], _PLUS),
+            Num(float(bp.per_sample_loss[sample]), COMPUTED, "E"), loss, main=True))
+        if bp.n_samples > 1:
+            equations.append(_batch_mean("E", bp.n_samples, bp.loss, loss))
+    return equations
+
+
+def _batch_mean(symbol: str, n: int, value: float, subject: Subject) -> Equation:
+    return Equation(Sym(symbol), result=Num(float(value), COMPUTED, symbol),
+                    refers_to=subject, main=True,
+                    qualifier=f"over the batch of {n} samples (mean)")
+
+
+# --- backward --------------------------------------------------------------------------------
+
+#: A derivation nests the factors of each sum over paths under that sum while it explains
+#: at most this many factors in all; a bigger one (a wide network) writes each sum in
+#: symbols and numbers without them (their values are in the numbers).
+NESTED_FACTORS_LIMIT = 60
+
+
+def derivation_equations(bp: BackwardPass, d: Derivation, sample: int = 0) -> list[Equation]:
+    """The chain rule for one parameter: the product in symbols, each factor with its
+    formula and value (a factor that sums over paths, with the factors of the paths nested
+    under it; see :data:`NESTED_FACTORS_LIMIT`), the product in numbers, and with a batch
+    the mean over it."""
+    vocab = _vocabulary(bp)
+    subject = Subject("parameter", d.parameter)
+    several = len(d.terms) > 1
+    formula = _joined([Group(_joined([Sym(f.symbol) for f in t.factors], _TIMES))
+                       for t in d.terms], _PLUS)
+    numbers = _joined([Group(_joined([_factor_num(f, sample) for f in t.factors], _TIMES),
+                             paren=several) for t in d.terms], _PLUS)
+    nest = _factor_count(d) <= NESTED_FACTORS_LIMIT
+    seen: set[str] = set()
+    children = [_factor_equation(f, sample, seen, vocab, nest)
+                for t in d.terms for f in t.factors if _first(f, seen)]
+    n = bp.n_samples
+    product = Equation(Sym(d.symbol), formula, numbers,
+                       Num(float(d.per_sample[sample]), COMPUTED, d.symbol), subject,
+                       main=n == 1, children=tuple(children))
+    if n > 1:
+        return [product, _batch_mean(d.symbol, n, d.gradient, subject)]
+    return [product]
+
+
+def _factor_count(d: Derivation) -> int:
+    """How many factors the derivation explains when the sums' paths are nested."""
+    symbols = set()
+    for term in d.terms:
+        for f in term.factors:
+            symbols.add(f.symbol)
+            for path in f.expansion or ():
+                symbols.update(g.symbol for g in path.factors)
+    return len(symbols)
+
+
+def _first(f: Factor, seen: set[str]) -> bool:
+    """Whether ``f`` is explained here for the first time (and mark it explained)."""
+    if f.symbol in seen:
+        return False
+    seen.add(f.symbol)
+    return True
+
+
+def _factor_num(f: Factor, sample: int) -> Num:
+    return Num(float(f.values[sample]), COMPUTED, f.symbol)
+
+
+def _factor_equation(f: Factor, sample: int, seen: set[str], vocab: _Vocabulary,
+                     nest: bool) -> Equation:
+    """A factor: its formula and value; a sum over paths in symbols and in numbers, with
+    (``nest``) the paths' factors under it, each explained once per derivation."""
+    value = _factor_num(f, sample)
+    if f.expansion is None:
+        leaf: tuple[Token, ...] = () if f.formula == "1" else (Group(vocab.tokens(f.formula)),)
+        return Equation(Sym(f.symbol), leaf, (), value)
+    terms = f.expansion
+    formula = _joined([Group(_joined([Sym(g.symbol) for g in t.factors], _TIGHT_TIMES))
+                       for t in terms], _PLUS)
+    numbers = _joined([Group(_joined([_factor_num(g, sample) for g in t.factors], _TIMES))
+                       for t in terms], _PLUS)
+    children = [_factor_equation(g, sample, seen, vocab, False)
+                for t in terms for g in t.factors if _first(g, seen)] if nest else []
+    return Equation(Sym(f.symbol), formula, numbers, value, children=tuple(children),
+                    split=True)
+
+
+# --- update ----------------------------------------------------------------------------------
+
+def _hyper_parameters(config: TrainingConfig) -> dict[str, Token]:
+    return {name: Num(value, GIVEN, name) for name, value in
+            (("momentum", config.momentum), ("beta1", config.beta1),
+             ("beta2", config.beta2), ("eps", config.eps))}
+
+
+def rule_equations(config: TrainingConfig) -> list[Equation]:
+    """The optimizer's update rule for one parameter p (``p <- p - lr * dE/dp``), with its
+    hyper-parameters' values, from :data:`~simulator.engine.optimizers.UPDATE_RULES`."""
+    bind: dict[str, Token] = {"p": Sym("p"), "g": Sym("dE/dp"), "lr": Sym("lr"),
+                              "t": Sym("t"), **_hyper_parameters(config)}
+    return [Equation(Sym(step.target), _fill(step.template, lambda k: bind.get(k, Sym(k))),
+                     relation="<-") for step in UPDATE_RULES[config.optimizer]]
+
+
+def update_equations(it: Iteration, config: TrainingConfig, names: list[str] | None = None,
+                     detail: bool = False) -> list[Equation]:
+    """Each parameter's update in numbers (all of them, or ``names``): the optimizer's rule
+    with the parameter's values substituted. With ``detail`` the optimizer's buffers
+    (momentum's b, Adam's m, v, m_hat, v_hat) are nested under each update."""
+    net = it.backward.network
+    before, after = it.step.before, it.step.after
+    arrays = update_quantities(config, it.backward.grad, before.optimizer, after.optimizer)
+    values = {key: array.tolist() for key, array in arrays.items()}  # floats, not np scalars
+    starts, ends = before.params.tolist(), after.params.tolist()
+    *buffer_steps, param_step = UPDATE_RULES[config.optimizer]
+    fixed: dict[str, Token] = {"lr": Num(config.learning_rate, GIVEN, "lr"),
+                               "t": Num(float(after.optimizer.step), GIVEN, "t"),
+                               **_hyper_parameters(config)}
+    wanted = None if names is None else set(names)
+    new_buffers = {step.target for step in buffer_steps}
+    equations = []
+    for idx, name in enumerate(net.names):
+        if wanted is not None and name not in wanted:
+            continue
+        subject = Subject("parameter", name)
+        if name in net.frozen:
+            equations.append(Equation(Sym(name), result=Num(starts[idx], GIVEN, name),
+                                      refers_to=subject, note="frozen, not updated"))
+            continue
+        bind = _UpdateBinding(name, idx, starts[idx], values, fixed)
+        children = []
+        if detail:
+            for step in buffer_steps:
+                tokens = _fill(step.template, bind)
+                bind.assigned.add(step.target)
+                quantity = f"{step.target}({name})"
+                children.append(Equation(Sym(quantity), (), tokens, Num(
+                    values[f"new {step.target}"][idx], COMPUTED, f"new {quantity}")))
+        bind.assigned = new_buffers  # in p's own assignment every buffer is assigned
+        equations.append(Equation(
+            Sym(name), (), _fill(param_step.template, bind),
+            Num(ends[idx], COMPUTED, f"new {name}"), subject, main=True,
+            children=tuple(children)))
+    return equations
+
+
+class _UpdateBinding:
+    """The tokens of one parameter's quantities in an update rule's templates: a buffer
+    named before its assignment is its value before the step (given), after it the new
+    value (computed)."""
+
+    __slots__ = ("assigned", "fixed", "idx", "name", "start", "values")
+
+    def __init__(self, name: str, idx: int, start: float, values: dict[str, list[float]],
+                 fixed: dict[str, Token]) -> None:
+        self.name, self.idx, self.start = name, idx, start
+        self.values, self.fixed = values, fixed
+        self.assigned: set[str] = set()
+
+    def __call__(self, key: str) -> Token:
+        if key == "p":
+            return Num(self.start, GIVEN, self.name)
+        if key == "g":
+            return Num(self.values["g"][self.idx], COMPUTED, f"dE/d{self.name}")
+        token = self.fixed.get(key)
+        if token is not None:
+            return token
+        if key in self.assigned:
+            return Num(self.values[f"new {key}"][self.idx], COMPUTED, f"new {key}({self.name})")
+        return Num(self.values[key][self.idx], GIVEN, f"{key}({self.name})")
+
+
+# --- explanations ----------------------------------------------------------------------------
+
+def _clamp(bp: BackwardPass, sample: int) -> int:
+    return min(max(0, sample), bp.n_samples - 1)
+
+
+def _sample_note(bp: BackwardPass, sample: int) -> str:
+    if bp.n_samples > 1:
+        return f" (sample {sample + 1} of the batch of {bp.n_samples})"
+    return ""
+
+
+def explain_substep(it: Iteration, sub: SubStep, config: TrainingConfig,
+                    sample: int = 0) -> Explanation:
+    """What ``sub`` computed, as the lesson writes it, for one sample of the batch (the
+    update is for the whole batch)."""
+    bp = it.backward
+    sample = _clamp(bp, sample)
+    note = _sample_note(bp, sample) if sub.stage != "update" else ""
+    blocks: list[Block]
+    value: float | None
+    subject: Subject | None
+    if sub.stage == "forward":
+        blocks = list(forward_equations(bp, sub.layer, sub.index, sample))
+        value = float(bp.forward.outs[sub.layer][sample, sub.index])
+        subject = Subject("neuron", sub.target)
+    elif sub.stage == "error":
+        last = sub.index == bp.network.output_size - 1
+        blocks = list(error_equations(bp, sub.index, sample, total=last))
+        if last:
+            value, subject = float(bp.loss), Subject("loss", "E")
+        else:
+            value = float(error_terms(bp)[sample, sub.index])
+            subject = Subject("neuron", sub.target)
+    elif sub.stage == "backward":
+        d = bp.derivation(sub.target)
+        blocks = list(derivation_equations(bp, d, sample))
+        value, subject = d.gradient, Subject("parameter", sub.target)
+    else:
+        blocks = [*rule_equations(config), *update_equations(it, config)]
+        value, subject = None, None
+    return Explanation(sub.title + note, tuple(blocks), value, subject)
+
+
+def explain_parameter(it: Iteration, name: str, config: TrainingConfig,
+                      sample: int = 0) -> Explanation:
+    """A parameter's value, derivation and update, shown when the student clicks it.
+    KeyError names an unknown parameter."""
+    bp = it.backward
+    sample = _clamp(bp, sample)
+    d = bp.derivation(name)
+    subject = Subject("parameter", name)
+    blocks: list[Block] = [Equation(Sym(name), result=Num(bp.network.get(name), GIVEN, name),
+                                    refers_to=subject)]
+    blocks += derivation_equations(bp, d, sample)
+    blocks += rule_equations(config)
+    blocks += update_equations(it, config, names=[name], detail=True)
+    return Explanation(f"{name}: derivation and update{_sample_note(bp, sample)}",
+                       tuple(blocks), d.gradient, subject)
+
+
+def explain_neuron(it: Iteration, name: str, sample: int = 0) -> Explanation | None:
+    """A hidden or output neuron's weighted sum and activation (and an output's error
+    term), shown when the student clicks it; None for an input or an unknown name."""
+    bp = it.backward
+    net = bp.network
+    for layer, names in enumerate(net.neurons):
+        if layer == 0 or name not in names:
+            continue
+        sample = _clamp(bp, sample)
+        j = names.index(name)
+        blocks: list[Block] = list(forward_equations(bp, layer, j, sample))
+        what = "weighted sum and activation"
+        if layer == len(net.sizes) - 1:
+            blocks += error_equations(bp, j, sample)
+            what = "weighted sum, activation and error"
+        return Explanation(f"{name}: {what}{_sample_note(bp, sample)}", tuple(blocks),
+                           float(bp.forward.outs[layer][sample, j]), Subject("neuron", name))
+    return None
+
+
+def explain_iteration(it: Iteration, config: TrainingConfig,
+                      sample: int = 0) -> list[Explanation]:
+    """Every sub-step of one iteration, in order."""
+    return [explain_substep(it, sub, config, sample) for sub in it.substeps]
+
+
+__all__ = ["NESTED_FACTORS_LIMIT", "derivation_equations", "error_equations", "error_terms",
+           "explain_iteration", "explain_neuron", "explain_parameter", "explain_substep",
+           "format_number", "forward_equations", "gradient_table", "rule_equations",
+           "update_equations"]

@@ -122,18 +122,88 @@ def update(params: np.ndarray, grad: np.ndarray, mask: np.ndarray | None,
         m = config.beta1 * m + (1.0 - config.beta1) * g
         v = config.beta2 * v + (1.0 - config.beta2) * g * g
         buffers["exp_avg"], buffers["exp_avg_sq"] = m, v
-        m_hat = m / (1.0 - config.beta1 ** step)
-        v_hat = v / (1.0 - config.beta2 ** step)
+        m_hat, v_hat = _adam_hats(m, v, config, step)
         delta = lr * m_hat / (np.sqrt(v_hat) + config.eps)
     new_params = params - (delta if mask is None else delta * mask)
     return new_params, OptimizerState(step, buffers)
 
 
+def _adam_hats(m: np.ndarray, v: np.ndarray, config: TrainingConfig,
+               step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's bias-corrected averages m_hat and v_hat after ``step`` steps."""
+    return m / (1.0 - config.beta1 ** step), v / (1.0 - config.beta2 ** step)
+
+
+# --- the update rules as the lesson writes them -------------------------------------------------
+
+@dataclass(frozen=True)
+class UpdateStep:
+    """One assignment of an update rule, for one parameter p: ``target <- template``.
+
+    The template names quantities in braces: ``{p}`` the parameter, ``{g}`` its gradient
+    dE/dp, ``{lr}`` the learning rate, ``{t}`` the step count, the hyper-parameters
+    (``{momentum}``, ``{beta1}``, ``{beta2}``, ``{eps}``) and the optimizer's buffers
+    (``{b}``, ``{m}``, ``{v}``) and corrected averages (``{m_hat}``, ``{v_hat}``). As in a
+    program, a name on the right means its value before the assignments of this step
+    that come earlier in the rule, and after them once it has been assigned.
+    """
+
+    target: str
+    template: str
+
+
+#: Each optimizer's update rule, in the order :func:`update` computes it: the one home of
+#: the formulas, written out by :func:`update_formula` and by the explanations.
+UPDATE_RULES: dict[str, tuple[UpdateStep, ...]] = {
+    "gd": (UpdateStep("p", "{p} - {lr} * {g}"),),
+    "sgd": (UpdateStep("p", "{p} - {lr} * {g}"),),
+    "momentum": (UpdateStep("b", "{momentum} * {b} + {g}"),
+                 UpdateStep("p", "{p} - {lr} * {b}")),
+    "adam": (UpdateStep("m", "{beta1} * {m} + (1 - {beta1}) * {g}"),
+             UpdateStep("v", "{beta2} * {v} + (1 - {beta2}) * ({g})^2"),
+             UpdateStep("m_hat", "{m} / (1 - {beta1}^{t})"),
+             UpdateStep("v_hat", "{v} / (1 - {beta2}^{t})"),
+             UpdateStep("p", "{p} - {lr} * {m_hat} / (sqrt({v_hat}) + {eps})")),
+}
+
+#: The optimizers' buffers by the name the rules give them (see :data:`UPDATE_RULES`).
+BUFFER_NAMES: dict[str, str] = {"b": "momentum_buffer", "m": "exp_avg", "v": "exp_avg_sq"}
+
+#: How the rules' generic quantities are written in text.
+_GENERIC_SYMBOLS: dict[str, str] = {"g": "dE/dp"}
+
+
 def update_formula(config: TrainingConfig) -> str:
-    """The update rule as the lesson would write it for one parameter p."""
-    return {
-        "gd": "p - lr * dE/dp",
-        "sgd": "p - lr * dE/dp",
-        "momentum": "b <- momentum * b + dE/dp;  p - lr * b",
-        "adam": "p - lr * m_hat / (sqrt(v_hat) + eps)",
-    }[config.optimizer]
+    """The update rule as the lesson writes it for one parameter p, e.g.
+    "b <- momentum * b + dE/dp;  p <- p - lr * b"."""
+    names = _TemplateNames()
+    return ";  ".join(f"{s.target} <- {s.template.format_map(names)}"
+                      for s in UPDATE_RULES[config.optimizer])
+
+
+class _TemplateNames(dict[str, str]):
+    """Fills a rule's template with the quantities' own names."""
+
+    def __missing__(self, key: str) -> str:
+        return _GENERIC_SYMBOLS.get(key, key)
+
+
+def update_quantities(config: TrainingConfig, grad: np.ndarray, before: OptimizerState,
+                      after: OptimizerState) -> dict[str, np.ndarray]:
+    """The per-parameter values of the rule's quantities in one step from ``before`` to
+    ``after`` (the optimizer states around it), for explaining the step.
+
+    Keys: ``g`` (the gradient), each buffer assigned by the rule both before (``"b"``,
+    zero before the first step, as :func:`update` starts it) and after (``"new b"``), and
+    ``m_hat``/``v_hat`` for Adam, computed as :func:`update` computes them.
+    """
+    values: dict[str, np.ndarray] = {"g": np.asarray(grad, dtype=np.float64)}
+    zeros = np.zeros_like(values["g"])
+    for name, buffer in BUFFER_NAMES.items():
+        if buffer in after.buffers:
+            values[name] = before.buffers.get(buffer, zeros)
+            values[f"new {name}"] = after.buffers[buffer]
+    if config.optimizer == "adam":
+        values["new m_hat"], values["new v_hat"] = _adam_hats(
+            after.buffers["exp_avg"], after.buffers["exp_avg_sq"], config, after.step)
+    return values

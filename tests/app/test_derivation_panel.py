@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 
-from simulator.app.derivation_panel import DerivationPanel
+from simulator.app.derivation_panel import DerivationPanel, HtmlRenderer
 from simulator.app.model import LabModel
 from simulator.engine import edits
+from simulator.engine.explain import explain_parameter, explain_substep
+from simulator.engine.explanation_render import render_text
 
 
 @pytest.fixture
@@ -166,3 +172,153 @@ def test_a_hidden_panel_renders_when_shown(qtbot, model):
     assert "Forward" not in panel.browser.toPlainText()
     panel.show()
     qtbot.waitUntil(lambda: "Forward: H1" in panel.browser.toPlainText(), timeout=2000)
+
+
+# --- the HTML renderer ---------------------------------------------------------------------------
+
+def _paragraphs(html_text: str) -> list[str]:
+    """The text of each paragraph, as a reader sees it (no markup, ordinary spaces)."""
+    out = []
+    for body in re.findall(r"<p[^>]*>(.*?)</p>", html_text, re.S):
+        text = html.unescape(re.sub(r"<[^>]+>", "", body))
+        out.append(text.replace("\u00a0", " ").replace("\u2060", ""))
+    return out
+
+
+def _cases():
+    ref_model = LabModel()
+    yield ref_model.iteration, ref_model.config
+    doc = edits.new_document((2, 3, 3, 2))
+    doc = edits.set_training(doc, optimizer="adam", learning_rate=0.1)
+    model = LabModel(doc)
+    model.run_iterations(2)
+    yield model.iteration, model.config
+
+
+def test_html_holds_the_same_lines_and_numbers_as_plain_text(qtbot):
+    checked = 0
+    for it, config in _cases():
+        explanations = [explain_substep(it, sub, config) for sub in it.substeps]
+        explanations += [explain_parameter(it, n, config) for n in it.backward.network.names]
+        for ex in explanations:
+            for digits in (3, 10):
+                shown = _paragraphs(HtmlRenderer(digits).render(ex))
+                plain = render_text(ex, digits).splitlines()
+                assert shown == [line.strip() for line in plain]
+                checked += 1
+    assert checked > 100
+
+
+def test_html_emphasises_results_and_mutes_sub_derivations(qtbot):
+    it = LabModel().iteration
+    ex = explain_substep(it, it.substeps[it.substep_index[("backward", "w1")]],
+                         LabModel().config)
+    renderer = HtmlRenderer(10, muted="#123456", result="#abcdef")
+    paragraphs = re.findall(r"<p style='([^']*)'>(.*?)</p>", renderer.render(ex), re.S)
+    lines = [(style, body) for style, body in paragraphs if "margin-left" in style]
+    # every line ends in its emphasised result, except the formula lines
+    results = [re.findall(r"<span style='color:#abcdef; font-weight:bold;'>([^<]*)</span>",
+                          body) for _style, body in lines]
+    assert results[-1] == ["0.004746395662"]
+    assert results[0] == []  # dE/dw1 = dE/doutH1 * doutH1/dnetH1 * dnetH1/dw1
+    # nesting: the top level is not muted, factors (level 1) and paths (level 2) are
+    assert "#123456" not in lines[0][0] and "#123456" not in lines[-1][0]
+    margins = [int(re.search(r"margin-left:(\d+)px", s).group(1)) for s, _b in lines]
+    assert margins[0] == margins[-1] < margins[1] < margins[2]
+    assert all("#123456" in s for s, _b in lines[1:-1])
+
+
+def test_long_lines_wrap_only_between_terms(qtbot, panel, model):
+    model.set_digits(10)
+    doc = panel.browser.document()
+    metrics = QFontMetricsF(panel.browser.font())
+    char = metrics.horizontalAdvance("0")
+    wrapped = 0
+    for selection in ("b1", "w1"):
+        model.select(selection)
+        panel.plain_text()
+        for chars in range(24, 110, 3):
+            width = chars * char
+            doc.setTextWidth(width)
+            doc.documentLayout().documentSize()
+            block = doc.begin()
+            while block.isValid():
+                layout = block.layout()
+                fmt = block.blockFormat()
+                text = block.text()
+                # Where a line may break: after "+ " (between terms) or "= " (between
+                # sides), never inside a product or a symbol. A piece between those that
+                # is wider than the line must break somewhere: such lines are not judged.
+                pieces = re.split(r"(?<=[+=] )", text)
+                room = width - fmt.leftMargin() - 2 * doc.documentMargin()
+                judged = fmt.leftMargin() > 0 and max(
+                    metrics.horizontalAdvance(p) for p in pieces) < 0.95 * room
+                for i in range(1, layout.lineCount() if judged else 0):
+                    before = text[:layout.lineAt(i).textStart()]
+                    assert before.endswith(("+ ", "= ")), (chars, text, before)
+                    wrapped += 1
+                block = block.next()
+    assert wrapped >= 50
+
+
+def test_a_change_of_digits_renders_the_same_tree_again(qtbot, panel, model, monkeypatch):
+    built: list[str] = []
+    original = model.parameter_explanation
+
+    def counting(name):
+        built.append(name)
+        return original(name)
+
+    monkeypatch.setattr(model, "parameter_explanation", counting)
+    model.select("w5")
+    assert "0.072952" in panel.plain_text()
+    model.set_digits(3)
+    assert "dE/dw5 = 0.584 * 0.232 * 0.538 = 0.073" in panel.plain_text()
+    panel.set_throttled(False)
+    panel.plain_text()
+    assert built == ["w5"]
+    model.step()  # a new sub-step of the same iteration: the parameter's tree still holds
+    panel.plain_text()
+    assert built == ["w5"]
+    model.finish_iteration()
+    model.step()  # the next iteration: new numbers, a new tree
+    panel.plain_text()
+    assert built == ["w5", "w5"]
+
+
+def test_the_panel_shows_the_models_trees(qtbot, panel, model):
+    steps(model, 3)
+    assert panel.explanation() == model.explanation()
+    model.select("H2")
+    assert panel.explanation() == model.neuron_explanation("H2")
+    assert panel.plain_text().startswith("H2: weighted sum and activation")
+
+
+def test_long_explanations_are_cut_on_screen_but_not_in_the_text(qtbot, panel, model,
+                                                                 monkeypatch):
+    import simulator.app.derivation_panel as module
+
+    monkeypatch.setattr(module, "MAX_LINES", 4)
+    monkeypatch.setattr(module, "RUNNING_LINES", 2)
+    model.finish_iteration()  # the update: the rule and a line per parameter (11 lines)
+    full = panel.plain_text().splitlines()
+    assert len(full) == 12 and full[-1].startswith("b2 = 0.42 - 0.01 *")
+    shown = panel.browser.toPlainText().splitlines()
+    assert shown[-1] == "... 7 more lines: click a parameter to see its own derivation and update"
+    assert shown[-2].replace("\u00a0", " ").startswith("w3 = 0.03")
+    panel.set_throttled(True)
+    model.run_iterations(1)
+    qtbot.waitUntil(lambda: panel.browser.toPlainText().endswith(
+        "... 9 more lines: pause to see them all"), timeout=2000)
+    panel.set_throttled(False)
+    qtbot.waitUntil(lambda: "click a parameter" in panel.browser.toPlainText(), timeout=2000)
+
+
+def test_copied_text_is_what_a_reader_sees(qtbot, panel, model):
+    steps(model, 16)  # dE/db1: products of negative numbers, symbols with "/"
+    panel.plain_text()
+    panel.browser.selectAll()
+    copied = panel.browser.createMimeDataFromSelection().text()
+    assert "\u2060" not in copied and "\u00a0" not in copied
+    assert "dE/db1 = (0.020104 * 0.24852 * 1) + (-0.0019986 * 0.24957 * 1) = 0.0044974" \
+        in copied.splitlines()

@@ -102,6 +102,29 @@ def test_explain_markdown_has_headings() -> None:
     assert "dE/dw5 = 0.5837097788 * 0.232121695 * 0.5384240912 = 0.0729519972" in text
 
 
+def test_explain_markdown_holds_the_same_numbers_as_the_text(explain_text: str) -> None:
+    markdown = ok("explain", REF, "--format", "markdown")
+    assert NUMBER.findall(markdown) == NUMBER.findall(explain_text)
+    assert len(NUMBER.findall(markdown)) > 200
+
+
+def test_explain_shows_every_path_of_a_hidden_weight(explain_text: str) -> None:
+    lines = explain_text.splitlines()
+    start = lines.index("Backward: dE/dw1")
+    w1 = lines[start:lines.index("", start)]
+    assert w1[1] == "  dE/dw1 = dE/doutH1 * doutH1/dnetH1 * dnetH1/dw1"
+    assert w1[2] == ("    dE/doutH1 = dE/doutY1*doutY1/dnetY1*dnetY1/doutH1 + "
+                     "dE/doutY2*doutY2/dnetY2*dnetY2/doutH1")
+    # each path's factors nested under the sum, with their formulas and values
+    for line in ("      dE/doutY1 = (outY1 - T1) = 0.5837097788",
+                 "      dnetY1/doutH1 = w5 = 0.18", "      dnetY2/doutH1 = w7 = 0.11",
+                 "    dE/doutH1 = 0.5837097788 * 0.232121695 * 0.18 + (-0.1710019299) * "
+                 "0.2277995751 * 0.11 = 0.02010354822",
+                 "    dnetH1/dw1 = x1 = 0.95"):
+        assert line in w1
+    assert w1[-1] == "  dE/dw1 = 0.02010354822 * 0.2485235892 * 0.95 = 0.004746395662"
+
+
 def test_explain_json_has_exactly_the_documented_keys_and_the_lessons_values() -> None:
     data = json.loads(ok("explain", REF, "--json"))
     assert set(data) == {"loss", "parameters", "gradients", "updated", "layers"}

@@ -14,6 +14,7 @@ import pytest
 from simulator.engine import document
 from simulator.engine.backprop import BackwardPass, backward, loss_value
 from simulator.engine.explain import explain_iteration, explain_parameter
+from simulator.engine.explanation_render import render_text
 from simulator.engine.losses import LOSSES
 from simulator.engine.stepper import Iteration, plan_substeps
 from simulator.engine.training import Trainer
@@ -273,7 +274,7 @@ def _all_lesson_numbers() -> dict[str, float]:
 
 def test_explained_iteration_contains_every_lesson_number(iteration: Iteration,
                                                           doc: document.Document) -> None:
-    text = "\n".join(e.text() for e in explain_iteration(iteration, doc.training, digits=10))
+    text = "\n".join(render_text(e, 10) for e in explain_iteration(iteration, doc.training))
     numbers = _numbers_in(text)
     missing = [k for k, v in _all_lesson_numbers().items() if not _contains_number(numbers, v)]
     assert not missing, f"not in the explanation: {missing}"
@@ -284,8 +285,8 @@ def test_explained_iteration_contains_every_lesson_number(iteration: Iteration,
 
 def test_explained_w1_shows_both_paths_with_w5_and_w7(iteration: Iteration,
                                                       doc: document.Document) -> None:
-    ex = explain_parameter(iteration, "w1", doc.training, digits=10)
-    text = ex.text()
+    ex = explain_parameter(iteration, "w1", doc.training)
+    text = render_text(ex, 10)
     assert ex.value == approx(ref.GRADIENTS["w1"])
     assert "dE/dw1 = dE/doutH1 * doutH1/dnetH1 * dnetH1/dw1" in text
     assert ("dE/doutH1 = 0.5837097788 * 0.232121695 * 0.18 + (-0.1710019299) * "

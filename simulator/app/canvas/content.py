@@ -22,7 +22,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QGraphicsScene
 
-from ...engine.losses import LOSSES
+from ...engine.explain import error_terms
 from ...engine.network import Network
 from ...engine.numbers import format_number
 from ..selection import InputSel, NeuronSel, ParameterSel, Selection, TargetSel
@@ -278,7 +278,7 @@ class SceneContent:
         last = len(net0.sizes) - 1
 
         # Neurons: net and out once computed in this iteration.
-        terms = LOSSES[bp.loss_name].terms(fp.outs[-1], bp.targets, fp.nets[-1])
+        terms = error_terms(bp)
         for name, box in self.value_boxes.items():
             layer, j = self._neuron_keys[name]
             shown = done or ("forward", name) in computed
