@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from simulator.engine import document
 from simulator.engine.datasets import Dataset
 from simulator.engine.document import Document, DocumentError
+from simulator.engine.limits import MAX_SEED
 from simulator.engine.network import BIAS_MODES, LayerSpec, Network
 from simulator.engine.optimizers import OPTIMIZER_NAMES, TrainingConfig
 
@@ -127,11 +128,12 @@ def documents(draw: st.DrawFn) -> Document:
     training = TrainingConfig(draw(st.sampled_from(OPTIMIZER_NAMES)),
                               learning_rate=float(rng.uniform(1e-4, 1)),
                               batch_size=draw(st.integers(1, 10)),
-                              seed=draw(st.integers(0, 2**63 - 1)),
+                              seed=draw(st.integers(0, MAX_SEED)),
                               momentum=float(rng.uniform(0, 0.99)),
                               beta1=draw(st.sampled_from([0.9, 0.8])),
                               eps=draw(st.sampled_from([1e-8, 1e-6])))
-    name = draw(st.text(max_size=20))
+    # Names are text without control characters or unpaired surrogates (both refused).
+    name = draw(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=20))
     source = draw(st.sampled_from([{}, {"kind": "xor"}, {"kind": "circle", "seed": 3,
                                                          "noise": 0.1}]))
     return Document(network, loss, training, data, name, source)
@@ -227,7 +229,7 @@ BAD_DOCUMENTS: list[tuple[str, Mutation, str]] = [
     ("unknown loss", _set("loss", "hinge"), "loss"),
     ("unknown optimizer", _set("training.optimizer", "rmsprop"), "training.optimizer"),
     ("unknown bias mode", _set("layers.2.bias", "per_layer"), "layers[2].bias"),
-    ("unknown frozen parameter", _set("frozen", ["w1", "w99"]), "frozen"),
+    ("unknown frozen parameter", _set("frozen", ["w1", "w99"]), "frozen[1]"),
     ("unknown top-level field", _set("colour", "red"), "colour"),
     ("unknown training field", _set("training.nesterov", True), "training.nesterov"),
     ("unknown layer field", _set("layers.1.dropout", 0.5), "layers[1].dropout"),
@@ -269,7 +271,7 @@ BAD_DOCUMENTS: list[tuple[str, Mutation, str]] = [
     ("bias as text", _set("biases.1.0", "0.42"), "biases[1][0]"),
     ("name not text", _set("name", 5), "name"),
     ("frozen not a list", _set("frozen", "w1"), "frozen"),
-    ("frozen holds a number", _set("frozen", [1]), "frozen"),
+    ("frozen holds a number", _set("frozen", [1]), "frozen[0]"),
     ("training not an object", _set("training", []), "training"),
     ("data not an object", _set("data", [[0.95, 0.06]]), "data"),
     ("learning rate as text", _set("training.learning_rate", "0.01"), "training.learning_rate"),
