@@ -1,5 +1,5 @@
-"""What every command shares: the one-line usage error, the parser that raises it, and
-loading a document as a usage error."""
+"""What every command shares: the one-line usage error, the parser that raises it,
+loading a document as a usage error, and the check that an iteration can be shown."""
 
 from __future__ import annotations
 
@@ -32,3 +32,12 @@ def load_document(path: str) -> doc_io.Document:
 def make_trainer(doc: doc_io.Document) -> Trainer:
     """A trainer for ``doc``'s network, data, loss and training settings."""
     return Trainer(doc.network, doc.data.inputs, doc.data.targets, doc.loss, doc.training)
+
+
+def first_step_problem(doc: doc_io.Document) -> str | None:
+    """Why the first training iteration of ``doc`` cannot be shown (a number of it would
+    not be finite or would pass the limits), or None. A command that prints an iteration
+    says this instead (exit status 1), as the app refuses to step into it."""
+    trainer = make_trainer(doc)
+    divergence = trainer.check(trainer.step(trainer.initial_state(), keep=False))
+    return divergence.message if divergence is not None else None

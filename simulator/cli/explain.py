@@ -12,7 +12,7 @@ from ..engine.backprop import backward
 from ..engine.explain import explain_iteration
 from ..engine.numbers import format_number
 from ..engine.stepper import Iteration, plan_substeps
-from .common import UsageError, load_document, make_trainer
+from .common import UsageError, first_step_problem, load_document, make_trainer
 
 
 def explain_json(doc: doc_io.Document) -> dict[str, Any]:
@@ -80,6 +80,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if not 1 <= args.digits <= 17:
         raise UsageError("explain: --digits must be from 1 to 17")
     doc = load_document(args.file)
+    if (problem := first_step_problem(doc)) is not None:
+        print(problem, file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(explain_json(doc), indent=1))
     else:
