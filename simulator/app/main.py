@@ -207,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     configure_gl_platform()
+    from .display import refuse_without_display  # before Qt: without a display it aborts
+    if refuse_without_display(qt_platform()):
+        return 2
 
     if args.self_test:
         try:
