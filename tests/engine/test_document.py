@@ -96,7 +96,7 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path,
 
 
 def test_saving_into_a_missing_folder_is_a_document_error(tmp_path: Path) -> None:
-    with pytest.raises(DocumentError, match="^net.json: cannot be saved"):
+    with pytest.raises(DocumentError, match=r"^net\.json: cannot be saved"):
         document.save(document.load(ref.REFERENCE_JSON), tmp_path / "nope" / "net.json")
 
 
@@ -400,25 +400,25 @@ def test_not_json_or_not_a_document(text: str, expected: str) -> None:
 
 
 def test_file_errors_name_the_file(tmp_path: Path) -> None:
-    with pytest.raises(DocumentError, match="^missing.json: no such file"):
+    with pytest.raises(DocumentError, match=r"^missing\.json: no such file"):
         document.load(tmp_path / "missing.json")
     with pytest.raises(DocumentError, match="is a folder"):
         document.load(tmp_path)
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(DocumentError, match="^binary.json: not a text file"):
+    with pytest.raises(DocumentError, match=r"^binary\.json: not a text file"):
         document.load(binary)
     bad = tmp_path / "bad.json"
     raw = reference_raw()
     raw["loss"] = "hinge"
     bad.write_text(json.dumps(raw), encoding="utf-8")
-    with pytest.raises(DocumentError, match="^bad.json: loss: unknown loss"):
+    with pytest.raises(DocumentError, match=r"^bad\.json: loss: unknown loss"):
         document.load(bad)
 
 
 def test_a_document_built_in_code_is_validated_too() -> None:
     doc = document.load(ref.REFERENCE_JSON)
-    with pytest.raises(DocumentError, match="^loss:"):
+    with pytest.raises(DocumentError, match=r"^loss:"):
         doc.with_changes(loss="cross_entropy")
     with pytest.raises(DocumentError, match=r"^data\.inputs:"):
         doc.with_changes(data=Dataset(np.zeros((1, 3)), np.zeros((1, 2))))
