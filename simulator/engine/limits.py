@@ -77,15 +77,16 @@ MAX_PATH_LENGTH = 4096
 #: How deeply objects and lists may nest inside ``data.source``.
 MAX_SOURCE_DEPTH = 8
 #: Values (objects, lists, numbers, texts, ...) inside ``data.source``, all levels together.
-MAX_SOURCE_ITEMS = 1_000
+MAX_SOURCE_ITEMS = 200
 
 # --- files ------------------------------------------------------------------------------------
 
 #: The largest document file read (checked before reading). The largest document the other
-#: limits allow is about 61 MB (``MAX_DATA_VALUES`` numbers of at most 30 bytes each).
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+#: limits allow is smaller: about 62 MB of samples (MAX_DATA_VALUES numbers of at most
+#: 30 bytes each, with their brackets), 1.4 MB of parameters and at most 5 MB of texts.
+MAX_DOCUMENT_BYTES = 80_000_000
 #: The largest CSV file read (checked before reading).
-MAX_CSV_BYTES = 256 * 1024 * 1024
+MAX_CSV_BYTES = 256_000_000
 #: Data rows in a CSV file (blank lines are not counted); checked as the file is read.
 MAX_CSV_ROWS = MAX_SAMPLES
 #: Columns of a CSV file (up to MAX_NEURONS inputs and MAX_NEURONS targets can be chosen
