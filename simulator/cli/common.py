@@ -4,14 +4,22 @@ loading a document as a usage error, and the check that an iteration can be show
 from __future__ import annotations
 
 import argparse
+import re
 from typing import NoReturn
 
 from ..engine import document as doc_io
+from ..engine.text import printable
 from ..engine.training import Trainer
 
 
 class UsageError(Exception):
-    """Bad input: reported as one line on stderr with exit status 2."""
+    """Bad input: reported as one line on stderr with exit status 2. Control characters in
+    the message are shown escaped and long quoted values (a 5,000-digit ``--steps``) are
+    shortened."""
+
+    def __init__(self, message: str) -> None:
+        short = re.sub(r"'([^']{60})[^']+'", r"'\1...'", str(message))
+        super().__init__(printable(short, 1000))
 
 
 class Parser(argparse.ArgumentParser):
