@@ -768,7 +768,7 @@ def _number(value: Any, path: str) -> float:
 
 
 def _number_in(value: Any, path: str, lo: float, hi: float) -> float:
-    if _is_number(value) and not (_is_int(value) or math.isnan(value)) and \
+    if _is_number(value) and not _is_int(value) and math.isfinite(value) and \
             not lo <= value <= hi:  # the range says more than "too large"
         raise DocumentError(f"{path}: must be from {_g(lo)} to {_g(hi)}, not {_show(value)}")
     number = _number(value, path)

@@ -82,8 +82,9 @@ MAX_SOURCE_ITEMS = 200
 # --- files ------------------------------------------------------------------------------------
 
 #: The largest document file read (checked before reading). The largest document the other
-#: limits allow is smaller: about 62 MB of samples (MAX_DATA_VALUES numbers of at most
-#: 30 bytes each, with their brackets), 1.4 MB of parameters and at most 5 MB of texts.
+#: limits allow is smaller (75.6 MB): about 62 MB of samples (MAX_DATA_VALUES numbers of at
+#: most 30 bytes each, with their brackets), 1.4 MB of parameters and 12 MB of texts (the
+#: longest JSON writes: astral characters as two \uXXXX escapes).
 MAX_DOCUMENT_BYTES = 80_000_000
 #: The largest CSV file read (checked before reading).
 MAX_CSV_BYTES = 256_000_000
