@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Set up .venv (first run only) and run every test, in two pytest sessions
+# Set up .venv (first run only), run ruff and mypy, then every test in two pytest sessions
 # (Qt cannot switch platform plugin inside one process):
 #   (a) everything but tests/gl, with QT_QPA_PLATFORM=offscreen; extra args go here
 #   (b) tests/gl under a real X server (DISPLAY, or Xvfb via xvfb-run)
 # Ends with one line "N passed, N failed, N skipped" over both sessions and
-# exits non-zero if either session failed.
+# exits non-zero if ruff, mypy or either session failed.
 set -euo pipefail
 
 # shellcheck source=scripts/_venv.sh
@@ -26,6 +26,11 @@ for arg in "$@"; do
         break
     fi
 done
+
+echo "=== lint and types: ruff check, mypy (configured in pyproject.toml) ==="
+rc_lint=0
+"$VENV_PY" -m ruff check simulator tests benchmarks packaging docs || rc_lint=$?
+"$VENV_PY" -m mypy || rc_lint=$?
 
 echo "=== session (a): tests except tests/gl, QT_QPA_PLATFORM=offscreen ==="
 rc_a=0
@@ -51,7 +56,7 @@ if [[ $rc_b -eq 5 ]]; then
 fi
 
 echo "=== summary ==="
-echo "session (a) exit code: $rc_a; session (b) exit code: $rc_b"
+echo "lint/types exit code: $rc_lint; session (a) exit code: $rc_a; session (b) exit code: $rc_b"
 "$VENV_PY" - "$junit_a" "$rc_a" "$junit_b" "$rc_b" <<'PY'
 import os
 import sys
@@ -78,6 +83,9 @@ for path, rc in zip(args[0::2], args[1::2]):
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 
-if [[ $rc_a -ne 0 || $rc_b -ne 0 ]]; then
+if [[ $rc_lint -ne 0 ]]; then
+    echo "ruff or mypy found problems (see above)"
+fi
+if [[ $rc_lint -ne 0 || $rc_a -ne 0 || $rc_b -ne 0 ]]; then
     exit 1
 fi

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
 
-from .gl_platform import ensure_pyopengl_platform
+from .gl_platform import ensure_pyopengl_platform, qt_platform
 
 SCREENSHOT_SIZE = (1600, 1000)
 LOG_NAME = "backprop-lab.log"
@@ -175,6 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     ensure_pyopengl_platform()
+    from .display import refuse_without_display  # before Qt: without a display it aborts
+    if refuse_without_display(qt_platform()):
+        return 2
 
     if args.self_test:
         try:

@@ -13,7 +13,7 @@ from ..engine.explain import explain_iteration
 from ..engine.explanation_render import MarkdownRenderer, TextRenderer
 from ..engine.numbers import format_number
 from ..engine.stepper import Iteration, plan_substeps
-from .common import UsageError, load_document, make_trainer
+from .common import UsageError, first_step_problem, load_document, make_trainer
 
 #: The section headings of the worked example, by stage.
 STAGE_HEADINGS: dict[str, str] = {"forward": "Forward pass", "error": "Error",
@@ -86,6 +86,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if not 1 <= args.digits <= 17:
         raise UsageError("explain: --digits must be from 1 to 17")
     doc = load_document(args.file)
+    if (problem := first_step_problem(doc)) is not None:
+        print(problem, file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(explain_json(doc), indent=1))
     else:

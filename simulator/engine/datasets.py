@@ -10,18 +10,34 @@ Problems with user input (bad parameters, broken CSV files) are reported as a
 from __future__ import annotations
 
 import csv
+import io
 import math
 import numbers
 import os
-from collections.abc import Callable, Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import numpy.typing as npt
 
-from .limits import MAX_SAMPLES
+from .files import UnreadableFile, open_regular
+from .limits import (
+    MAX_ABS_VALUE,
+    MAX_CSV_BYTES,
+    MAX_CSV_COLUMNS,
+    MAX_CSV_LINE_LENGTH,
+    MAX_CSV_ROWS,
+    MAX_DATA_VALUES,
+    MAX_NAME_LENGTH,
+    MAX_NOISE,
+    MAX_SAMPLES,
+    MAX_SEED,
+    MAX_TEST_FRACTION,
+)
+from .text import printable
 
 __all__ = [
     "CLASSIFICATION_KINDS",
@@ -32,6 +48,7 @@ __all__ = [
     "Dataset",
     "DatasetError",
     "classification",
+    "csv_columns",
     "load_csv",
     "make",
     "reference_sample",
@@ -42,9 +59,8 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Largest number of samples a generator will produce.
-#: Largest fraction of samples that may be held out as a test split.
-MAX_TEST_FRACTION = 0.9
+# MAX_SAMPLES (the most samples a generator produces) and MAX_TEST_FRACTION (the largest
+# fraction of samples held out as a test split) live in limits.py with every other bound.
 
 # Geometry of the generated 2-D classification sets (all inside [-1, 1] before jitter).
 CIRCLE_DISC_RADIUS = 0.4  # class 0: uniform over the disc of this radius
@@ -230,8 +246,8 @@ def _check_real(value: object, what: str) -> float:
 
 def _check_noise(noise: object) -> float:
     value = _check_real(noise, "noise")
-    if value < 0:
-        raise DatasetError(f"noise must be zero or positive, not {value}")
+    if not 0 <= value <= MAX_NOISE:
+        raise DatasetError(f"noise must be between 0 and {MAX_NOISE:g}, not {value}")
     return value
 
 
@@ -245,8 +261,10 @@ def _check_test_fraction(test_fraction: object) -> float:
 
 
 def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or int(seed) < 0:
-        raise DatasetError(f"the seed must be a whole number >= 0, not {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or \
+            not 0 <= int(seed) <= MAX_SEED:
+        raise DatasetError(f"the seed must be a whole number from 0 to {MAX_SEED}, not "
+                           f"{printable(repr(seed), 40)}")
     return int(seed)
 
 
@@ -536,6 +554,16 @@ def _parse_number(text: str) -> float | None:
         return None
 
 
+def _quote(name: str) -> str:
+    """A column name as messages show it: quoted, escaped, short."""
+    return f"'{printable(name, 40)}'"
+
+
+def _available(header: list[str], shown: int = 12) -> str:
+    names = ", ".join(_quote(name) for name in header[:shown])
+    return names + (f", ... ({len(header)} columns)" if len(header) > shown else "")
+
+
 def _resolve_columns(
     spec: Sequence[str | int],
     header: list[str],
@@ -545,18 +573,18 @@ def _resolve_columns(
     """Turn a list of column names / 0-based indices into indices into ``header``."""
     if isinstance(spec, (str, bytes)):
         raise DatasetError(f"{label} must be a list of column names or indices, not a string")
-    available = ", ".join(repr(name) for name in header)
     indices: list[int] = []
     for item in spec:
         if isinstance(item, str):
             matches = [i for i, name in enumerate(header) if name == item.strip()]
             if not matches:
                 raise DatasetError(
-                    f"{where} has no column named {item!r}; available columns: {available}"
+                    f"{where} has no column named {_quote(item)}; "
+                    f"available columns: {_available(header)}"
                 )
             if len(matches) > 1:
                 raise DatasetError(
-                    f"{where} has {len(matches)} columns named {item!r}; "
+                    f"{where} has {len(matches)} columns named {_quote(item)}; "
                     "choose the column by its index instead"
                 )
             index = matches[0]
@@ -568,9 +596,11 @@ def _resolve_columns(
                     f"(the file has columns 0 to {len(header) - 1})"
                 )
         else:
-            raise DatasetError(f"{label} must contain column names or indices, not {item!r}")
+            raise DatasetError(
+                f"{label} must contain column names or indices, not {printable(repr(item), 40)}"
+            )
         if index in indices:
-            raise DatasetError(f"{label} lists column {header[index]!r} twice")
+            raise DatasetError(f"{label} lists column {_quote(header[index])} twice")
         indices.append(index)
     if not indices:
         raise DatasetError(f"{label} is empty; choose at least one column")
@@ -605,7 +635,7 @@ def _choose_columns(
         overlap = [i for i in inputs if i in targets]
         if overlap:
             raise DatasetError(
-                f"column {header[overlap[0]]!r} is chosen as both an input and a target"
+                f"column {_quote(header[overlap[0]])} is chosen as both an input and a target"
             )
     elif inputs is None:
         assert targets is not None
@@ -617,6 +647,104 @@ def _choose_columns(
         if not targets:
             raise DatasetError(f"{where}: every column is an input, so no target columns are left")
     return inputs, targets
+
+
+class _Records:
+    """The non-blank records of a CSV file, read as they are needed, each with the file
+    line it starts on. Lines are read at most :data:`MAX_CSV_LINE_LENGTH` characters at a
+    time, so a huge line is refused without being held in memory."""
+
+    def __init__(self, handle: TextIO, where: str) -> None:
+        self.where = where
+        self._handle = handle
+        self._lines = 0
+        self._reader = csv.reader(self._read_lines(), strict=True)
+        self._previous_end = 0
+
+    def _read_lines(self) -> Iterator[str]:
+        while True:
+            line = self._handle.readline(MAX_CSV_LINE_LENGTH + 1)
+            if not line:
+                return
+            self._lines += 1
+            if len(line) > MAX_CSV_LINE_LENGTH and not line.endswith("\n"):
+                raise DatasetError(
+                    f"{self.where}, line {self._lines}: longer than "
+                    f"{MAX_CSV_LINE_LENGTH:,} characters; not a table of samples"
+                )
+            yield line
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        return self
+
+    def __next__(self) -> tuple[int, list[str]]:
+        while True:
+            start = self._previous_end + 1
+            try:
+                row = next(self._reader)
+            except csv.Error as exc:
+                raise DatasetError(
+                    f"{self.where}, line {start}: malformed CSV ({printable(str(exc), 80)})"
+                ) from None
+            self._previous_end = self._reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            return start, row
+
+
+def _open_csv(file: Path, where: str) -> TextIO:
+    """Open a CSV file for reading as text, after checking that it is a regular file of at
+    most :data:`MAX_CSV_BYTES` (a pipe or a device is refused, never waited on)."""
+    try:
+        binary = open_regular(file, MAX_CSV_BYTES)
+    except UnreadableFile as exc:
+        raise DatasetError(f"{where}: {exc}") from None
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+
+
+def _read_header(records: _Records, where: str) -> tuple[int, list[str]]:
+    try:
+        line, header = next(records)
+    except StopIteration:
+        raise DatasetError(f"{where} is empty") from None
+    if len(header) > MAX_CSV_COLUMNS:
+        raise DatasetError(
+            f"{where}, line {line}: the header has {len(header):,} columns; "
+            f"at most {MAX_CSV_COLUMNS:,} can be read"
+        )
+    return line, [name.strip() for name in header]
+
+
+def _guarded(where: str, read: Callable[[], Any]) -> Any:
+    """Run ``read`` and turn any problem with the file into one DatasetError."""
+    try:
+        return read()
+    except UnicodeDecodeError:
+        raise DatasetError(f"{where} is not a UTF-8 text file") from None
+    except MemoryError:
+        raise DatasetError(f"{where} is too large to read") from None
+    except OSError as exc:
+        raise DatasetError(
+            f"{where} cannot be read: {printable(str(exc.strerror or exc), 80)}"
+        ) from None
+
+
+def csv_columns(path: str | os.PathLike[str]) -> list[str]:
+    """The column names on the header (first non-blank line) of a CSV file, quickly: only
+    the header is read, a file that is not a regular file or is too large is refused first,
+    and a header of more than :data:`MAX_CSV_COLUMNS` columns is refused. Names are
+    stripped of surrounding spaces (show them with :func:`simulator.engine.text.printable`).
+    Raises :class:`DatasetError`.
+    """
+    file = Path(path)
+    where = printable(file.name or str(file), 80)
+
+    def read() -> list[str]:
+        with _open_csv(file, where) as handle:
+            return _read_header(_Records(handle, where), where)[1]
+
+    result: list[str] = _guarded(where, read)
+    return result
 
 
 def load_csv(
@@ -636,71 +764,42 @@ def load_csv(
     in which case they are shuffled with ``seed`` and that fraction (rounded down)
     is held out as the test split.
 
+    The file is read as a stream and refused as soon as it breaks a limit (see
+    :mod:`simulator.engine.limits`): it must be a regular file of at most
+    ``MAX_CSV_BYTES``, with at most ``MAX_CSV_COLUMNS`` columns, ``MAX_CSV_ROWS`` data
+    rows, ``MAX_DATA_VALUES`` chosen numbers and lines of at most ``MAX_CSV_LINE_LENGTH``
+    characters; chosen values must be finite and at most ``MAX_ABS_VALUE``.
+
     Any problem raises :class:`DatasetError` with one line naming the file and, for
     bad data, the first offending line (1-based; the header is line 1) and column.
     """
     fraction = _check_test_fraction(test_fraction)
     rng = np.random.default_rng(_check_seed(seed))
     file = Path(path)
-    where = file.name or str(file)
+    where = printable(file.name or str(file), 80)
 
-    try:
-        with file.open("r", encoding="utf-8-sig", newline="") as handle:
-            records = _read_records(handle, where)
-    except FileNotFoundError:
-        raise DatasetError(f"{where}: file not found") from None
-    except IsADirectoryError:
-        raise DatasetError(f"{where} is a folder, not a CSV file") from None
-    except PermissionError:
-        raise DatasetError(f"{where}: permission denied, the file cannot be read") from None
-    except UnicodeDecodeError:
-        raise DatasetError(f"{where} is not a UTF-8 text file") from None
-    except OSError as exc:
-        raise DatasetError(f"{where} cannot be read: {exc.strerror or exc}") from None
-
-    if not records:
-        raise DatasetError(f"{where} is empty")
-    header_line, header = records[0]
-    header = [name.strip() for name in header]
-    for position, name in enumerate(header):
-        if not name:
-            raise DatasetError(
-                f"{where}, line {header_line}: column {position + 1} of the header has no name"
-            )
-    if all(_parse_number(name) is not None for name in header):
-        raise DatasetError(
-            f"{where}, line {header_line}: the first line must be a header of column names, "
-            "but it contains only numbers"
-        )
-    input_idx, target_idx = _choose_columns(header, input_columns, target_columns, where)
-    if len(records) == 1:
-        raise DatasetError(f"{where} has a header but no data rows")
-
-    used = input_idx + target_idx
-    table = np.empty((len(records) - 1, len(used)), dtype=np.float64)
-    for row_number, (line, fields) in enumerate(records[1:]):
-        if len(fields) != len(header):
-            raise DatasetError(
-                f"{where}, line {line}: expected {len(header)} fields like the header, "
-                f"but found {len(fields)}"
-            )
-        for out, index in enumerate(used):
-            text = fields[index]
-            value = _parse_number(text)
-            if value is None:
-                shown = text.strip()
-                if not shown:
-                    raise DatasetError(f"{where}, line {line}, column {header[index]!r} is empty")
+    def read() -> tuple[list[str], list[int], list[int], FloatArray]:
+        with _open_csv(file, where) as handle:
+            records = _Records(handle, where)
+            header_line, header = _read_header(records, where)
+            for position, name in enumerate(header):
+                if not name:
+                    raise DatasetError(
+                        f"{where}, line {header_line}: column {position + 1} of the header "
+                        "has no name"
+                    )
+            if all(_parse_number(name) is not None for name in header):
                 raise DatasetError(
-                    f"{where}, line {line}, column {header[index]!r}: {shown!r} is not a number"
+                    f"{where}, line {header_line}: the first line must be a header of column "
+                    "names, but it contains only numbers"
                 )
-            if not math.isfinite(value):
-                raise DatasetError(
-                    f"{where}, line {line}, column {header[index]!r}: "
-                    f"{text.strip()!r} is not a finite number"
-                )
-            table[row_number, out] = value
+            input_idx, target_idx = _choose_columns(header, input_columns, target_columns, where)
+            for index in input_idx + target_idx:
+                _check_column_name(header[index], index, header_line, where)
+            table = _read_table(records, header, input_idx + target_idx, where)
+        return header, input_idx, target_idx, table
 
+    header, input_idx, target_idx, table = _guarded(where, read)
     inputs = table[:, : len(input_idx)]
     targets = table[:, len(input_idx) :]
     train_x, train_t, test_x, test_t = _split(inputs, targets, fraction, rng, shuffle=fraction > 0)
@@ -715,23 +814,77 @@ def load_csv(
     )
 
 
-def _read_records(handle: Any, where: str) -> list[tuple[int, list[str]]]:
-    """Read all non-blank CSV records with the file line number each one starts on."""
-    reader = csv.reader(handle, strict=True)
-    records: list[tuple[int, list[str]]] = []
-    previous_end = 0
-    while True:
-        start = previous_end + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return records
-        except csv.Error as exc:
-            raise DatasetError(f"{where}, line {start}: malformed CSV ({exc})") from None
-        previous_end = reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        records.append((start, row))
+def _check_column_name(name: str, index: int, line: int, where: str) -> None:
+    """A chosen column's name becomes a name in the document: it must fit its limits."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise DatasetError(
+            f"{where}, line {line}: the name of column {index + 1} is longer than "
+            f"{MAX_NAME_LENGTH} characters"
+        )
+    for ch in name:
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            raise DatasetError(
+                f"{where}, line {line}: the name of column {index + 1} holds a control "
+                f"character ({printable(ch)})"
+            )
+
+
+_CHUNK_ROWS = 4096
+
+
+def _read_table(records: _Records, header: list[str], used: list[int],
+                where: str) -> FloatArray:
+    """The chosen columns of every data row, parsed and checked as each row is read."""
+    width = len(used)
+    max_rows = min(MAX_CSV_ROWS, MAX_DATA_VALUES // width)
+    chunks: list[FloatArray] = []
+    chunk = np.empty((_CHUNK_ROWS, width), dtype=np.float64)
+    filled = rows = 0
+    for line, fields in records:
+        if rows >= max_rows:
+            what = (f"more than {MAX_CSV_ROWS:,} data rows" if max_rows == MAX_CSV_ROWS else
+                    f"more than {max_rows:,} rows of {width} chosen columns (at most "
+                    f"{MAX_DATA_VALUES:,} numbers)")
+            raise DatasetError(f"{where}, line {line}: {what}; this is as far as a data set goes")
+        if len(fields) != len(header):
+            raise DatasetError(
+                f"{where}, line {line}: expected {len(header)} fields like the header, "
+                f"but found {len(fields)}"
+            )
+        if filled == _CHUNK_ROWS:
+            chunks.append(chunk)
+            chunk = np.empty((_CHUNK_ROWS, width), dtype=np.float64)
+            filled = 0
+        for out, index in enumerate(used):
+            chunk[filled, out] = _cell(fields[index], header[index], line, where)
+        filled += 1
+        rows += 1
+    if rows == 0:
+        raise DatasetError(f"{where} has a header but no data rows")
+    chunks.append(chunk[:filled])
+    return np.concatenate(chunks) if len(chunks) > 1 else chunks[0].copy()
+
+
+def _cell(text: str, column: str, line: int, where: str) -> float:
+    value = _parse_number(text)
+    if value is None:
+        shown = text.strip()
+        if not shown:
+            raise DatasetError(f"{where}, line {line}, column {_quote(column)} is empty")
+        raise DatasetError(
+            f"{where}, line {line}, column {_quote(column)}: {_quote(shown)} is not a number"
+        )
+    if not math.isfinite(value):
+        raise DatasetError(
+            f"{where}, line {line}, column {_quote(column)}: "
+            f"{_quote(text.strip())} is not a finite number"
+        )
+    if abs(value) > MAX_ABS_VALUE:
+        raise DatasetError(
+            f"{where}, line {line}, column {_quote(column)}: {_quote(text.strip())} is too "
+            f"large (the limit is {MAX_ABS_VALUE:g})"
+        )
+    return value
 
 
 def to_csv(dataset: Dataset, path: str | os.PathLike[str]) -> None:

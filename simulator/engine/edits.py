@@ -17,8 +17,9 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .datasets import Dataset
-from .document import MAX_ABS_VALUE, MAX_LAYERS, MAX_NEURONS, Document, DocumentError
+from .document import Document, DocumentError
 from .initializers import initialize
+from .limits import MAX_ABS_VALUE, MAX_LAYERS, MAX_NEURONS, MAX_SAMPLES, MAX_SEED, MIN_SEED
 from .network import BIAS_MODES, LayerSpec, Network, NetworkError
 from .optimizers import TrainingConfig
 
@@ -67,6 +68,9 @@ def set_frozen(doc: Document, name: str, frozen: bool) -> Document:
 
 def reinitialize(doc: Document, method: str, seed: int, **kwargs: float) -> Document:
     """New parameters from an initialiser and seed (frozen ones are kept)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or \
+            not MIN_SEED <= seed <= MAX_SEED:
+        raise DocumentError(f"the seed must be a whole number from {MIN_SEED} to {MAX_SEED}")
     return set_parameters(doc, initialize(doc.network, method, seed, **kwargs))
 
 
@@ -388,8 +392,6 @@ def add_sample(doc: Document, inputs: Sequence[float] | None = None,
                targets: Sequence[float] | None = None) -> Document:
     """Append one training sample. Omitted values copy the last training sample (a copy
     always fits the loss, where zeros might not: cross-entropy targets must add up to 1)."""
-    from .document import MAX_SAMPLES
-
     data = doc.data
     if data.n_samples >= MAX_SAMPLES:
         raise DocumentError(f"a data set can have at most {MAX_SAMPLES} samples")

@@ -189,10 +189,18 @@ class Stepper:
     # --- moving ------------------------------------------------------------------------
 
     def step(self) -> SubStep | None:
-        """Take one sub-step. Returns it, or None when the update would diverge (the state
-        stays at the last finite one and :attr:`divergence` says why)."""
+        """Take one sub-step. Returns it, or None when the iteration would leave the finite,
+        saveable range (the position does not change and :attr:`divergence` says why):
+        before the first sub-step of an iteration whose pass holds a number out of range
+        (so no sub-step ever shows one), and before an update that would take a parameter
+        out of range."""
         if self.updated:
-            self._advance()
+            following = self._following()
+            if following is None:
+                return None
+            self._advance(following)
+        elif self.cursor == -1 and not self._check_pass():
+            return None
         if self.cursor == len(self.substeps) - 2 and not self._check_current():
             return None
         self.cursor += 1
@@ -217,9 +225,12 @@ class Stepper:
 
     def finish_iteration(self) -> bool:
         """Complete the current iteration, or take a whole new one if it was complete.
-        Returns False if it diverged (the state stays at the last finite one)."""
+        Returns False if it diverged (the state stays at the last one inside the range)."""
         if self.updated:
-            self._advance()
+            following = self._following()
+            if following is None:
+                return False
+            self._advance(following)
         if not self._check_current():
             return False
         self.cursor = len(self.substeps) - 1
@@ -261,16 +272,35 @@ class Stepper:
 
     # --- internals ---------------------------------------------------------------------
 
+    def check_iteration(self) -> Divergence | None:
+        """Why the current iteration's numbers cannot be shown (a number of its forward or
+        backward pass is not finite or passes the limit), or None. A view that shows the
+        numbers of sub-steps not taken yet (in advance) asks this first."""
+        return self.trainer.check_pass(self.iteration.backward, self._state.iteration + 1)
+
+    def _check_pass(self) -> bool:
+        div = self.check_iteration()
+        self.divergence = div
+        return div is None
+
     def _check_current(self) -> bool:
         div = self.trainer.check(self.iteration.step)
         self.divergence = div
         return div is None
 
-    def _advance(self) -> None:
+    def _following(self) -> Iteration | None:
+        """The iteration after the current (completed) one, or None (with
+        :attr:`divergence` set) if its pass leaves the range."""
+        after = self.iteration.step.after
+        following = Iteration(self.trainer.step(after), self.substeps)
+        self.divergence = self.trainer.check_pass(following.backward, after.iteration + 1)
+        return following if self.divergence is None else None
+
+    def _advance(self, following: Iteration | None = None) -> None:
         """Move from a completed iteration to the start of the next one."""
         self._state = self.iteration.step.after
         self.history.record(self._state)
-        self._iteration = None
+        self._iteration = following
         self.cursor = -1
 
     def _goto(self, iteration: int) -> None:

@@ -7,13 +7,16 @@ epoch e is drawn from ``default_rng([seed, e])``, so any state can be recomputed
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .backprop import BackwardPass, _backward, loss_value
+from .limits import MAX_ABS_INTERMEDIATE, MAX_ABS_VALUE
 from .network import Network
+from .numbers import format_number
 from .optimizers import OptimizerState, TrainingConfig, update
 
 
@@ -34,11 +37,15 @@ class TrainState:
 
 @dataclass(frozen=True)
 class Divergence:
-    """Training stopped because a number stopped being finite."""
+    """Training stopped because a step would leave the finite, saveable range: a parameter
+    would pass :data:`~simulator.engine.limits.MAX_ABS_VALUE`, or a number the step computes
+    (a neuron's net input, the loss, a derivative, a gradient) would pass
+    :data:`~simulator.engine.limits.MAX_ABS_INTERMEDIATE` or stop being finite."""
 
-    iteration: int  # the step (1-based) that would have produced the non-finite value
-    parameter: str  # the first parameter that became non-finite, or "loss"
+    iteration: int  # the step (1-based) that would have produced the value
+    parameter: str  # the parameter or neuron it belongs to, or "loss"
     message: str
+    kind: str = "parameter"  # "parameter", "gradient", "neuron" or "loss"
 
 
 @dataclass(frozen=True)
@@ -153,17 +160,75 @@ class Trainer:
         return StepResult(state, after, idx, bp, bp.loss)
 
     def check(self, result: StepResult) -> Divergence | None:
-        """A :class:`Divergence` if the step's loss, gradient or new parameters are not finite."""
-        it = result.after.iteration
-        if not np.isfinite(result.loss):
-            return Divergence(it, "loss", f"Training diverged at step {it}: the loss is not a "
-                              "finite number. Stopped at the last finite state.")
-        bad = ~np.isfinite(result.after.params) | ~np.isfinite(result.backward.grad)
-        if bad.any():
-            name = self.network.names[int(np.argmax(bad))]
-            return Divergence(it, name, f"Training diverged at step {it}: {name} is no longer "
-                              "a finite number. Stopped at the last finite state.")
-        return None
+        """A :class:`Divergence` if the step leaves the range: its pass (see
+        :meth:`check_pass`) or its new parameters (see :meth:`check_update`)."""
+        return self.check_pass(result.backward, result.after.iteration) or \
+            self.check_update(result)
+
+    def check_pass(self, bp: BackwardPass, iteration: int) -> Divergence | None:
+        """A :class:`Divergence` if a number of the forward and backward pass ``bp`` (of
+        step ``iteration``) is not finite or passes
+        :data:`~simulator.engine.limits.MAX_ABS_INTERMEDIATE`.
+
+        Checked: every neuron's net input, the loss of every sample, dE/dout of every
+        neuron, the output layer's dE/dnet and the gradient. That bounds every number a
+        sub-step shows: an output is at most its net input (or 1), dout/dnet is at most 1,
+        a hidden dE/dnet is at most its dE/dout, and a product of three checked numbers is
+        finite.
+        """
+        watched = [*bp.forward.nets, *(g for g in bp.d_out if g is not None), bp.delta[-1],
+                   bp.per_sample_loss, bp.grad]
+        if abs(bp.loss) <= MAX_ABS_INTERMEDIATE and _within(watched, MAX_ABS_INTERMEDIATE):
+            return None
+        return self._find_culprit(bp, iteration)
+
+    def _find_culprit(self, bp: BackwardPass, it: int) -> Divergence:
+        """Which number of the pass left the range first, in the order it was computed."""
+        net = self.network
+        lim = MAX_ABS_INTERMEDIATE
+
+        def first(arr: np.ndarray) -> tuple[int, int, float] | None:
+            bad = ~(np.abs(arr) <= lim)
+            if not bad.any():
+                return None
+            sample, j = (int(i) for i in np.argwhere(bad.reshape(arr.shape[0], -1))[0])
+            return sample, j, float(arr.reshape(arr.shape[0], -1)[sample, j])
+
+        for k, a in enumerate(bp.forward.nets):
+            hit = first(a)
+            if hit is not None:
+                neuron = net.neurons[k + 1][hit[1]]
+                return _diverged(it, neuron, "neuron", f"the net input of {neuron}"
+                                 f"{_for_sample(bp, hit[0])}", hit[2], lim)
+        hit = first(bp.per_sample_loss.reshape(-1, 1))
+        if hit is not None:
+            return _diverged(it, "loss", "loss", f"the loss{_for_sample(bp, hit[0])}", hit[2],
+                             lim)
+        if not abs(bp.loss) <= lim:
+            return _diverged(it, "loss", "loss", "the loss", bp.loss, lim)
+        for k in range(len(net.layers) - 1, -1, -1):
+            for what, arr in (("dE/dout", bp.d_out[k]), ("dE/dnet", bp.delta[k])):
+                hit = first(arr) if arr is not None else None
+                if hit is not None:
+                    neuron = net.neurons[k + 1][hit[1]]
+                    return _diverged(it, neuron, "neuron", f"{what} of {neuron}"
+                                     f"{_for_sample(bp, hit[0])}", hit[2], lim)
+        hit = first(bp.grad[None, :])
+        assert hit is not None, "a number passed the limit, so one of them is out of range"
+        name = net.names[hit[1]]
+        return _diverged(it, name, "gradient", f"the gradient dE/d{name}", hit[2], lim)
+
+    def check_update(self, result: StepResult) -> Divergence | None:
+        """A :class:`Divergence` if a parameter after the step is not finite or passes
+        :data:`~simulator.engine.limits.MAX_ABS_VALUE` (a document could not hold it)."""
+        params = result.after.params
+        if np.abs(params).max() <= MAX_ABS_VALUE:
+            return None
+        bad = ~(np.abs(params) <= MAX_ABS_VALUE)
+        i = int(np.argmax(bad))
+        name = self.network.names[i]
+        return _diverged(result.after.iteration, name, "parameter", name, float(params[i]),
+                         MAX_ABS_VALUE)
 
     def run(self, state: TrainState, steps: int, stop_at_epoch_end: bool = False,
             cancel: CancelFlag | None = None,
@@ -196,7 +261,33 @@ class Trainer:
         X = self.inputs if inputs is None else inputs
         T = self.targets if targets is None else targets
         self._scratch.params[:] = params
-        return loss_value(self._scratch, X, T, self.loss)
+        with np.errstate(all="ignore"):  # an overflow shows as inf, never as a warning
+            return loss_value(self._scratch, X, T, self.loss)
+
+
+def _within(arrays: list[np.ndarray], limit: float) -> bool:
+    """Whether every number of ``arrays`` is finite and at most ``limit`` in magnitude.
+    Small arrays (a lesson's network) are checked in one go; large ones one by one, with
+    no copy (NaN fails every comparison)."""
+    # No np.errstate here (entering one costs more than the check): abs, min, max and
+    # comparisons never warn, not even on NaN or inf.
+    if sum(a.size for a in arrays) <= 4096:
+        return bool(np.abs(np.concatenate(arrays, axis=None)).max() <= limit)
+    return all(a.min() >= -limit and a.max() <= limit for a in arrays)
+
+
+def _for_sample(bp: BackwardPass, sample: int) -> str:
+    return f" for sample {sample + 1} of the batch" if bp.n_samples > 1 else ""
+
+
+def _diverged(iteration: int, name: str, kind: str, what: str, value: float,
+              limit: float) -> Divergence:
+    if math.isfinite(value):
+        verdict = f"would be {format_number(value)}, past the limit of {format_number(limit)}"
+    else:
+        verdict = "would no longer be a finite number"
+    return Divergence(iteration, name, f"Training diverged at step {iteration}: {what} "
+                      f"{verdict}. Stopped at the last state inside the limits.", kind)
 
 
 class CancelFlag:

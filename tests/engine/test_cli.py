@@ -249,7 +249,7 @@ def test_train_zero_steps() -> None:
 def test_train_divergence_exits_1_with_the_message(tmp_path: Path) -> None:
     raw = _reference_raw()
     raw["layers"][2]["activation"] = "linear"
-    raw["training"]["learning_rate"] = 1e11
+    raw["training"]["learning_rate"] = 1e6
     proc = run("train", _write(tmp_path, raw), "--steps", "50", "--json")
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "diverged at step" in proc.stderr
