@@ -13,6 +13,13 @@
 value per neuron ("neuron"), one ("shared") or none ("none"). ``data`` may also hold
 ``test_inputs`` and ``test_targets`` (a held-out split) and ``source`` (how it was made).
 Loading refuses a bad document with one :class:`DocumentError` naming the field path.
+
+Version 2 added two optional things: ``"features"`` (the input features the input neurons
+are made of, e.g. ``["x1", "x2", "x1*x2"]``, one per input neuron; the data then holds the
+one or two inputs they are made from; see :mod:`simulator.engine.features`) and
+``"l1"``/``"l2"`` in ``"training"`` (the weight penalty, 0 when absent). A document is saved
+with the lowest version that holds what it uses, so one without features or penalty stays
+version 1 and opens in an older Backprop Lab; version 1 files may not use them.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .datasets import Dataset, DatasetError
+from .features import FeatureError, check_features, check_raw_width
 from .files import atomic_write
 from .limits import MAX_ABS_VALUE, MAX_LAYERS, MAX_NEURONS, MAX_SAMPLES
 from .losses import LOSSES
@@ -35,12 +43,15 @@ from .network import BIAS_MODES, LayerSpec, Network, NetworkError
 from .optimizers import OPTIMIZER_NAMES, OptimizerError, TrainingConfig
 
 FORMAT = "backprop-lab"
-VERSION = 1
+#: The newest version this Backprop Lab reads and writes.
+VERSION = 2
+#: The version that introduced each optional field (fields not listed are in version 1).
+ADDED_IN = {"features": 2, "training.l1": 2, "training.l2": 2}
 
 TOP_KEYS = {"format", "version", "name", "layers", "weights", "biases", "frozen", "loss",
-            "training", "data"}
+            "training", "data", "features"}
 TRAINING_KEYS = {"optimizer", "learning_rate", "batch_size", "seed", "momentum", "beta1",
-                 "beta2", "eps"}
+                 "beta2", "eps", "l1", "l2"}
 DATA_KEYS = {"inputs", "targets", "test_inputs", "test_targets", "source", "input_names",
              "target_names"}
 
@@ -88,6 +99,9 @@ class Document:
             value = getattr(self.training, key)
             if value != getattr(defaults, key) or key in self.training.hyper_parameters:
                 training[key] = value
+        for key in ("l1", "l2"):
+            if getattr(self.training, key):
+                training[key] = getattr(self.training, key)
         data: dict[str, Any] = {"inputs": self.data.inputs.tolist(),
                                 "targets": self.data.targets.tolist()}
         if self.data.test_inputs is not None and self.data.test_targets is not None:
@@ -95,9 +109,9 @@ class Document:
             data["test_targets"] = self.data.test_targets.tolist()
         if self.data_source:
             data["source"] = self.data_source
-        return {
+        result: dict[str, Any] = {
             "format": FORMAT,
-            "version": VERSION,
+            "version": self.format_version(),
             "name": self.name,
             "layers": layers,
             "weights": [w.tolist() for w in net.weights],
@@ -107,6 +121,16 @@ class Document:
             "training": training,
             "data": data,
         }
+        if net.features:
+            result["features"] = list(net.features)
+        return result
+
+    def format_version(self) -> int:
+        """The lowest format version that holds this document (see :data:`ADDED_IN`)."""
+        used = [key for key, present in (("features", bool(self.network.features)),
+                                         ("training.l1", bool(self.training.l1)),
+                                         ("training.l2", bool(self.training.l2))) if present]
+        return max([1] + [ADDED_IN[key] for key in used])
 
     def to_json(self) -> str:
         """The document as JSON text (floats round-trip exactly)."""
@@ -163,6 +187,7 @@ def from_dict(raw: Any) -> Document:
         raise DocumentError(f"version: the file is version {version}, made by a newer "
                             f"Backprop Lab; this one reads version {VERSION}")
     _no_unknown_keys(raw, TOP_KEYS, "")
+    _check_added_fields(raw, version)
     for key in ("layers", "weights", "biases", "loss", "training", "data"):
         _require(raw, key, "")
     name = raw.get("name", "Untitled")
@@ -175,8 +200,9 @@ def from_dict(raw: Any) -> Document:
     frozen = raw.get("frozen", [])
     if not isinstance(frozen, list) or not all(isinstance(n, str) for n in frozen):
         raise DocumentError("frozen: must be a list of parameter names")
+    features = _features(raw.get("features", []), input_size)
     try:
-        network = Network.create(input_size, specs, params, frozen)
+        network = Network.create(input_size, specs, params, frozen, features)
     except NetworkError as exc:
         raise DocumentError(f"frozen: {exc}") from None
 
@@ -186,6 +212,34 @@ def from_dict(raw: Any) -> Document:
     training = _training(raw["training"])
     data, source = _data(raw["data"], network, loss)
     return Document(network, loss, training, data, name, source)
+
+
+def _check_added_fields(raw: dict[str, Any], version: int) -> None:
+    """Refuse a field the document's version does not have yet."""
+    training = raw.get("training")
+    for key, added in ADDED_IN.items():
+        if added <= version:
+            continue
+        top, _, sub = key.partition(".")
+        present = (sub in training if sub and isinstance(training, dict) else
+                   not sub and top in raw)
+        if present:
+            raise DocumentError(f"{key}: needs version {added} of the format (the file says "
+                                f"version {version}; set \"version\": {added})")
+
+
+def _features(value: Any, input_size: int) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise DocumentError("features: must be a list of feature names, e.g. [\"x1\", "
+                            "\"x2\", \"x1*x2\"]")
+    try:
+        features = check_features(value)
+    except FeatureError as exc:
+        raise DocumentError(f"features: {exc}") from None
+    if features and len(features) != input_size:
+        raise DocumentError(f"features: the input layer has {input_size} neurons, so it needs "
+                            f"{input_size} features (one per neuron), got {len(features)}")
+    return features
 
 
 def _layers(value: Any) -> tuple[int, list[LayerSpec]]:
@@ -265,7 +319,7 @@ def _training(value: Any) -> TrainingConfig:
                             f"(known: {', '.join(OPTIMIZER_NAMES)})")
     kwargs: dict[str, Any] = {"optimizer": opt}
     _require(value, "learning_rate", "training")
-    for key in ("learning_rate", "momentum", "beta1", "beta2", "eps"):
+    for key in ("learning_rate", "momentum", "beta1", "beta2", "eps", "l1", "l2"):
         if key in value:
             kwargs[key] = _number(value[key], f"training.{key}")
     for key in ("batch_size", "seed"):
@@ -285,10 +339,15 @@ def _data(value: Any, network: Network, loss: str) -> tuple[Dataset, dict[str, A
         raise DocumentError("data: must be an object")
     _no_unknown_keys(value, DATA_KEYS, "data")
     arrays: dict[str, np.ndarray | None] = {}
-    for key, width, what in (("inputs", network.input_size, "inputs"),
-                             ("targets", network.output_size, "outputs"),
-                             ("test_inputs", network.input_size, "inputs"),
-                             ("test_targets", network.output_size, "outputs")):
+    in_width = _data_input_width(network, value)
+    inputs_are = (f"the network has {in_width} inputs" if not network.features else
+                  "like the first sample: the inputs its features are made from")
+    for key, width, why in (("inputs", in_width, inputs_are),
+                            ("targets", network.output_size,
+                             f"the network has {network.output_size} outputs"),
+                            ("test_inputs", in_width, inputs_are),
+                            ("test_targets", network.output_size,
+                             f"the network has {network.output_size} outputs")):
         if key not in value:
             if key in ("inputs", "targets"):
                 raise DocumentError(f"data.{key}: missing")
@@ -302,8 +361,8 @@ def _data(value: Any, network: Network, loss: str) -> tuple[Dataset, dict[str, A
             raise DocumentError(f"{path}: at most {MAX_SAMPLES} samples, got {len(rows)}")
         for i, row in enumerate(rows):
             if not isinstance(row, list) or len(row) != width:
-                raise DocumentError(f"{path}[{i}]: expected {width} values (the network has "
-                                    f"{width} {what}), got {_count(row)}")
+                raise DocumentError(f"{path}[{i}]: expected {width} values ({why}), got "
+                                    f"{_count(row)}")
         arrays[key] = _numbers(rows, path, 2)
     for a, b in (("inputs", "targets"), ("test_inputs", "test_targets")):
         xa, xb = arrays[a], arrays[b]
@@ -330,11 +389,27 @@ def _data(value: Any, network: Network, loss: str) -> tuple[Dataset, dict[str, A
     return dataset, source
 
 
+def _data_input_width(network: Network, data: dict[str, Any]) -> int:
+    """How many inputs each sample must have: the network's input size, or with features
+    the width of the first sample (checked against the features once read)."""
+    if not network.features:
+        return network.input_size
+    rows = data.get("inputs")
+    first = rows[0] if isinstance(rows, list) and rows else None
+    return len(first) if isinstance(first, list) and 1 <= len(first) <= 2 else 2
+
+
 def _check_data_fits(network: Network, loss: str, data: Dataset) -> None:
     """Refuse data whose widths or values do not fit the network and loss."""
-    for key, arr, width in (("inputs", data.inputs, network.input_size),
+    if network.features:
+        try:
+            check_raw_width(network.features, data.inputs.shape[1])
+        except FeatureError as exc:
+            raise DocumentError(f"data.inputs: {exc}") from None
+    in_width = data.inputs.shape[1] if network.features else network.input_size
+    for key, arr, width in (("inputs", data.inputs, in_width),
                             ("targets", data.targets, network.output_size),
-                            ("test_inputs", data.test_inputs, network.input_size),
+                            ("test_inputs", data.test_inputs, in_width),
                             ("test_targets", data.test_targets, network.output_size)):
         if arr is not None and arr.shape[1] != width:
             raise DocumentError(f"data.{key}: each sample needs {width} values, got "

@@ -14,11 +14,15 @@ MAX_NEURONS = 64
 MAX_SAMPLES = 100_000
 #: The largest magnitude of any number in a document (parameters, data, settings).
 MAX_ABS_VALUE = 1e12
+#: The largest weight-penalty strengths l1 and l2 of a document's "training" (as TensorFlow
+#: Playground's largest regularisation rate): beyond them the penalty swamps any data loss.
+MAX_L1 = 10.0
+MAX_L2 = 10.0
 #: Significant digits a view may show.
 MIN_DIGITS = 1
 MAX_DIGITS = 15
 #: Digits shown when nothing else is chosen (settings, model, ``explain``, handouts).
 DEFAULT_DIGITS = 5
 
-__all__ = ["DEFAULT_DIGITS", "MAX_ABS_VALUE", "MAX_DIGITS", "MAX_LAYERS", "MAX_NEURONS",
-           "MAX_SAMPLES", "MIN_DIGITS"]
+__all__ = ["DEFAULT_DIGITS", "MAX_ABS_VALUE", "MAX_DIGITS", "MAX_L1", "MAX_L2", "MAX_LAYERS",
+           "MAX_NEURONS", "MAX_SAMPLES", "MIN_DIGITS"]
