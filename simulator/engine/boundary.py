@@ -60,6 +60,22 @@ class Plane:
         return np.column_stack([gx.ravel(), gy.ravel()])
 
 
+def plane_applies(network: Network, data: Dataset) -> bool:
+    """Whether the network's outputs can be drawn over the data's input plane: two inputs
+    (the network taking them as they are or through features) and more than one sample (for
+    the reference lesson's single sample there is no plane worth drawing)."""
+    if data.n_inputs != 2 or data.n_samples + data.n_test < 2:
+        return False
+    return bool(network.features) or network.input_size == 2
+
+
+def curve_applies(network: Network, data: Dataset) -> bool:
+    """Whether the network's outputs can be drawn as a curve over the data's one input."""
+    if data.n_inputs != 1 or data.n_samples + data.n_test < 2:
+        return False
+    return bool(network.features) or network.input_size == 1
+
+
 def _check_resolution(resolution: int) -> int:
     if (isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer))
             or not 2 <= resolution <= MAX_RESOLUTION):

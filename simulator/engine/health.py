@@ -39,9 +39,10 @@ purpose:
     The loss rose and fell repeatedly over the last :data:`OSCILLATION_WINDOW` iterations:
     at least a quarter of the steps went up and the direction changed at least a quarter of
     the times, counting only moves above :data:`OSCILLATION_STEP` (a thousandth) of the
-    loss, while the loss made less than :data:`OSCILLATION_PROGRESS` (1 %) of progress over
-    the window. Only for full-batch losses (gd, or a batch as large as the data): the losses
-    of different mini-batches go up and down by nature.
+    loss's mean size over the window, while the loss made less than
+    :data:`OSCILLATION_PROGRESS` (0.1 %) of progress over the window (a zigzag that still
+    makes headway is left alone). Only for full-batch losses (gd, or a batch as large as
+    the data): the losses of different mini-batches go up and down by nature.
 
 ``plateau``
     (Beyond the issue's list, for the case it reports: a 2-2-1 network with shared biases on
@@ -67,6 +68,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backprop import BackwardPass, _backward
+from .stepper import Stepper
 from .training import Divergence, Trainer
 
 #: A sigmoid or tanh neuron is saturated when its slope is below this fraction of its
@@ -92,7 +94,7 @@ OSCILLATION_STEP = 1e-3
 #: ... and the check needs at least this fraction of ups and of direction changes.
 OSCILLATION_SHARE = 0.25
 #: Oscillation is reported only when the window made less than this relative progress.
-OSCILLATION_PROGRESS = 0.01
+OSCILLATION_PROGRESS = 1e-3
 #: An output's spread over the samples below this fraction of its targets' spread is flat.
 PLATEAU_SPREAD = 0.02
 #: Iterations of loss history the plateau check looks at, and the progress it must see.
@@ -165,6 +167,16 @@ def health_pass(trainer: Trainer, params: np.ndarray) -> BackwardPass:
     net = trainer.network.with_params(params)
     with np.errstate(all="ignore"):
         return _backward(net, trainer.inputs, trainer.targets, trainer.loss, trainer.penalty)
+
+
+def check_stepper(stepper: Stepper) -> HealthReport:
+    """:func:`check_health` where a stepper stands: a pass over the training data at its
+    current parameters, its losses, completed iterations and divergence (what a view calls
+    at each redraw)."""
+    trainer = stepper.trainer
+    return check_health(health_pass(trainer, stepper.params), stepper.losses,
+                        stepper.completed_iterations, stepper.divergence,
+                        trainer.batch_size >= trainer.n_samples)
 
 
 def gradient_sizes(bp: BackwardPass) -> tuple[LayerGradient, ...]:
@@ -315,7 +327,7 @@ def _oscillating(losses: np.ndarray, iteration: int) -> list[HealthWarning]:
     window = losses[-OSCILLATION_WINDOW - 1:]
     if window.size < OSCILLATION_WINDOW + 1 or not np.isfinite(window).all():
         return []
-    scale = float(np.median(np.abs(window)))
+    scale = float(np.abs(window).mean())
     moves = np.diff(window)
     moves = moves[np.abs(moves) > max(OSCILLATION_STEP * scale, LOSS_RESOLUTION)]
     needed = OSCILLATION_SHARE * OSCILLATION_WINDOW
@@ -335,6 +347,8 @@ def _plateau(bp: BackwardPass, losses: np.ndarray, iteration: int) -> list[Healt
     window = losses[-PLATEAU_WINDOW - 1:]
     if bp.n_samples < 2 or window.size < PLATEAU_WINDOW + 1 or not np.isfinite(window).all():
         return []
+    if np.ptp(window) >= max(PLATEAU_PROGRESS * abs(window[-1]), LOSS_RESOLUTION):
+        return []  # (first: a falling loss is the common case, and the cheapest to see)
     t_spread = np.ptp(bp.targets, axis=0)
     varying = t_spread > 0
     if not varying.any():
@@ -342,8 +356,6 @@ def _plateau(bp: BackwardPass, losses: np.ndarray, iteration: int) -> list[Healt
     out = bp.forward.outs[-1]
     o_spread = np.ptp(out, axis=0)
     if not np.all(o_spread[varying] < PLATEAU_SPREAD * t_spread[varying]):
-        return []
-    if np.ptp(window) >= max(PLATEAU_PROGRESS * abs(window[-1]), LOSS_RESOLUTION):
         return []
     net = bp.network
     outputs = tuple(net.neurons[-1])

@@ -7,19 +7,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.engine import edits
+from simulator.engine import document, edits
 from simulator.engine.backprop import forward, predict
 from simulator.engine.boundary import (
     PlaneError,
     boundary_from,
+    curve_applies,
     decision_boundary,
     fitted_curve,
     line_for,
+    plane_applies,
     plane_for,
     plane_values,
 )
 from simulator.engine.datasets import Dataset, classification, regression_sine
 from simulator.engine.network import LayerSpec, Network
+
+from . import _reference as ref
 
 
 def _spiral_net(features: tuple[str, ...] = ()) -> tuple[Network, Dataset]:
@@ -127,3 +131,15 @@ def test_a_plane_of_100_by_100_for_a_2_8_8_2_network_is_one_forward_pass() -> No
     values = plane_values(net, plane_for(data))
     assert [v.shape for v in values.layers] == [(100, 100, 2), (100, 100, 8),
                                                 (100, 100, 8), (100, 100, 2)]
+
+
+def test_the_plane_applies_to_two_inputs_and_more_than_one_sample() -> None:
+    reference = document.load(ref.REFERENCE_JSON)
+    assert not plane_applies(reference.network, reference.data)  # one sample: off
+    net, data = _spiral_net()
+    assert plane_applies(net, data) and not curve_applies(net, data)
+    featured, _ = _spiral_net(("x1", "x1*x2", "x2^2"))
+    assert plane_applies(featured, data)
+    sine = regression_sine(n=10)
+    one = edits.fit_to_data(edits.new_document((1, 3, 1)), sine).network
+    assert curve_applies(one, sine) and not plane_applies(one, sine)

@@ -13,12 +13,14 @@ from simulator.engine.health import (
     HEALTH_KINDS,
     HealthReport,
     check_health,
+    check_stepper,
     gradient_sizes,
     health_pass,
 )
 from simulator.engine.initializers import initialize
 from simulator.engine.network import LayerSpec, Network
 from simulator.engine.optimizers import TrainingConfig
+from simulator.engine.stepper import Stepper
 from simulator.engine.training import Trainer
 
 from . import _reference as ref
@@ -203,3 +205,12 @@ def test_warnings_have_the_command_lines_json_form() -> None:
         assert w.as_dict() == {"kind": w.kind, "where": w.where, "iteration": 10,
                                "message": w.message}
         assert w.kind in HEALTH_KINDS
+
+
+def test_a_stepper_is_checked_where_it_stands() -> None:
+    stepper = Stepper(Trainer.for_document(_reference(100.0)))
+    assert check_stepper(stepper).healthy  # at the start nothing is wrong yet
+    stepper.run(1000)
+    report = check_stepper(stepper)
+    assert report.iteration == stepper.completed_iterations == 1000
+    assert report.kinds() == {"saturated"}
