@@ -101,7 +101,7 @@ class Document:
                 training[key] = value
         for key in ("l1", "l2"):
             if getattr(self.training, key):
-                training[key] = getattr(self.training, key)
+                training[key] = float(getattr(self.training, key))
         data: dict[str, Any] = {"inputs": self.data.inputs.tolist(),
                                 "targets": self.data.targets.tolist()}
         if self.data.test_inputs is not None and self.data.test_targets is not None:

@@ -180,6 +180,20 @@ def test_bad_features_in_a_document_get_one_clear_message(change: object,
         document.from_dict(raw)
 
 
+@pytest.mark.parametrize("value", [-0.5, 11.0, "0.1", None])
+def test_a_bad_penalty_in_a_document_gets_one_clear_message(value: object) -> None:
+    raw = json.loads(_featured_doc().to_json())
+    raw["training"]["l2"] = value
+    with pytest.raises(DocumentError, match=r"^training\.l2"):
+        document.from_dict(raw)
+
+
+def test_a_whole_number_penalty_saves_as_it_reloads() -> None:
+    doc = edits.set_training(document.load(ref.REFERENCE_JSON), l2=1)
+    again = document.loads(doc.to_json())
+    assert again.to_json() == doc.to_json() and again.training.l2 == 1.0
+
+
 def test_one_input_data_can_feed_features_of_x1() -> None:
     doc = edits.new_document((1, 4, 1), activation="tanh")
     doc = edits.set_data(doc, regression_sine(n=20), {"kind": "sine"})
