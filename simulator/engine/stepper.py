@@ -141,8 +141,7 @@ class Stepper:
         self.test_history = TestLossHistory()
         #: Sample the test loss every this many iterations during runs (at least 1).
         self.test_every = DEFAULT_TEST_EVERY
-        #: Stop runs when the test loss has not improved for a while (None: never).
-        self.early_stopping: EarlyStopping | None = None
+        self._early_stopping: EarlyStopping | None = None
         #: Why the last run stopped early ("" if it did not).
         self.early_stop_message = ""
         self._improved: Best | None = None  # the last improvement early stopping counts from
@@ -205,6 +204,18 @@ class Stepper:
     def completed_iterations(self) -> int:
         """Optimizer steps applied so far."""
         return self._state.iteration + (1 if self.updated else 0)
+
+    @property
+    def early_stopping(self) -> EarlyStopping | None:
+        """The rule that stops runs when the test loss has not improved for a while (None:
+        never). Set at any time: it counts from the best test loss recorded so far."""
+        return self._early_stopping
+
+    @early_stopping.setter
+    def early_stopping(self, rule: EarlyStopping | None) -> None:
+        self._early_stopping = rule
+        self._improved = self.test_history.best
+        self.early_stop_message = ""
 
     @property
     def current_state(self) -> TrainState:
@@ -279,6 +290,7 @@ class Stepper:
         start = self.iteration.step.after
         if self._early_stop_due(start.iteration):
             self._stop_early(start.iteration)
+            done.halted = True
             return done
         result = self.trainer.run(start, iterations, stop_at_epoch_end, cancel,
                                   record=self._run_record(), until=self._run_until())

@@ -128,6 +128,18 @@ def test_early_stopping_stops_after_patience_and_goes_back_to_the_best() -> None
     assert stepper.early_stop_message
 
 
+def test_early_stopping_switched_on_mid_run_counts_from_the_best_so_far() -> None:
+    stepper = Stepper(Trainer.for_document(_overfitting_doc()))
+    stepper.run(2000)  # well past the best (around iteration 850)
+    best = stepper.test_history.best
+    assert best is not None and stepper.completed_iterations - best.iteration > 500
+    stepper.early_stopping = EarlyStopping(patience=500)
+    result = stepper.run(100)
+    assert result.halted and result.steps == 0 and stepper.early_stop_message
+    stepper.early_stopping = None
+    assert stepper.run(100).steps == 100 and not stepper.early_stop_message
+
+
 def test_go_to_refuses_the_future_and_goes_back_exactly() -> None:
     doc = _overfitting_doc()
     stepper = Stepper(Trainer.for_document(doc))
