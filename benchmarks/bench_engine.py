@@ -33,6 +33,20 @@ disturbed estimate of the cost). The targets of the engine issue:
 - the 2-8-8-1 iteration (a training step, without derivations) takes at most 1.3x the plain
   loop.
 
+Then, for issue 12 (what the network learned), the costs of its new engine pieces, each
+against the step it rides on (same rounds, interleaved):
+
+- a reference iteration with a weight penalty (l1 = l2 = 0.001) against without (the
+  penalty's own cost; without one the step takes the unchanged path);
+- on a 2-8-8-2 network (tanh, softmax output, cross-entropy) on the spiral, 200 samples: the
+  training-health check at one redraw, i.e. :func:`health_pass` (a forward and backward pass
+  over the training set) plus :func:`check_health`, and the check alone on a given pass;
+  target: well under a millisecond, so it can run at every redraw of a fast run;
+- the same network's outputs over a 100 x 100 input plane (:func:`plane_values`: the
+  decision boundary and every neuron's picture in one forward pass);
+- 200 stepper iterations with a test split (test loss sampled every 10th iteration and at
+  the end) against the same without a test split.
+
 (Until the architecture issue, "with derivations" timed a bulk path, ``bp.derivations()``,
 that gathered every number of every derivation at once; nothing in the app used it, so it
 was removed and the benchmark times the path the app takes.)
@@ -60,14 +74,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from simulator.engine import document  # noqa: E402
+from simulator.engine import datasets, document, edits  # noqa: E402
 from simulator.engine.backprop import BackwardPass, Derivation  # noqa: E402
+from simulator.engine.boundary import plane_for, plane_values  # noqa: E402
+from simulator.engine.health import check_health, health_pass  # noqa: E402
 from simulator.engine.network import LayerSpec, Network  # noqa: E402
 from simulator.engine.optimizers import TrainingConfig  # noqa: E402
+from simulator.engine.stepper import Stepper  # noqa: E402
 from simulator.engine.training import Trainer  # noqa: E402
 
 REFERENCE_TARGET_US = 50.0
 RATIO_TARGET = 1.3
+#: A health check at a redraw (pass + checks, 2-8-8-2 on 200 samples) must stay under this.
+HEALTH_TARGET_US = 1000.0
 
 
 # --- plain NumPy loops ------------------------------------------------------------------------
@@ -232,6 +251,57 @@ def bench(name: str, trainer: Trainer, plain: Plain, rounds: int,
     return results
 
 
+def learned_workloads() -> dict[str, Callable[[], object]]:
+    """The issue-12 costs :func:`bench_learned` times, by label (see the module's text)."""
+    doc = document.load(ROOT / "resources" / "examples" / "reference.json")
+    plain = Trainer.for_document(doc)
+    penalised = Trainer.for_document(edits.set_training(doc, l1=0.001, l2=0.001))
+    state = plain.initial_state()
+
+    spiral = datasets.make("spiral", n=250, seed=0, test_fraction=0.2, one_hot=True)
+    big = edits.fit_to_data(edits.new_document((2, 8, 8, 2), activation="tanh"), spiral)
+    big = edits.set_training(edits.set_loss(edits.set_layer(big, 3, activation="softmax"),
+                                            "cross_entropy"), learning_rate=0.3)
+    trainer = Trainer.for_document(big)
+    params = trainer.network.params
+    bp = health_pass(trainer, params)
+    losses = list(np.linspace(1.0, 0.5, 200))
+    plane = plane_for(spiral, resolution=100)
+    no_test = Trainer(big.network, spiral.inputs, spiral.targets, big.loss, big.training)
+
+    def health_at_a_redraw() -> object:
+        return check_health(health_pass(trainer, params), losses, 200)
+
+    def stepper_run(t: Trainer) -> Callable[[], object]:
+        def run() -> object:
+            return Stepper(t).run(200)
+        return run
+
+    return {"reference step": lambda: plain.step(state, keep=False),
+            "reference step, l1 and l2": lambda: penalised.step(state, keep=False),
+            "health check (pass + checks)": health_at_a_redraw,
+            "health checks alone": lambda: check_health(bp, losses, 200),
+            "plane 100x100, all layers": lambda: plane_values(big.network, plane),
+            "200 iterations, no test": stepper_run(no_test),
+            "200 iterations, test sampled": stepper_run(trainer)}
+
+
+def bench_learned(rounds: int, seconds: float) -> dict[str, tuple[float, float]]:
+    """Time the issue-12 workloads and print their table."""
+    results = measure(learned_workloads(), rounds, seconds)
+    print("\nIssue 12 (what the network learned); 2-8-8-2 tanh/softmax on the spiral, "
+          "200 training samples")
+    print(f"  {'work':<32}{'min':>12}{'median':>12}")
+    for label, (lo, med) in results.items():
+        print(f"  {label:<32}{us(lo):>12}{us(med):>12}")
+    ref_ratio = results["reference step, l1 and l2"][0] / results["reference step"][0]
+    test_ratio = (results["200 iterations, test sampled"][0]
+                  / results["200 iterations, no test"][0])
+    print(f"  the penalty costs the reference step {100 * (ref_ratio - 1):+.0f} %; "
+          f"sampling the test loss costs a run {100 * (test_ratio - 1):+.0f} %")
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=7, help="rounds per measurement")
@@ -245,17 +315,22 @@ def main(argv: list[str] | None = None) -> int:
     (ref_name, ref_trainer, ref_plain), (big_name, big_trainer, big_plain) = networks()
     ref = bench(ref_name, ref_trainer, ref_plain, args.rounds, args.seconds)
     big = bench(big_name, big_trainer, big_plain, args.rounds, args.seconds)
+    learned = bench_learned(args.rounds, args.seconds)
 
     ref_us = ref["with one derivation"][0] * 1e6
     ratio = big["without derivations"][0] / big["plain NumPy"][0]
     ok_ref = ref_us < REFERENCE_TARGET_US
     ok_ratio = ratio <= RATIO_TARGET
+    health_us = learned["health check (pass + checks)"][0] * 1e6
+    ok_health = health_us < HEALTH_TARGET_US
     print("\nTargets")
     print(f"  reference iteration with one derivation < {REFERENCE_TARGET_US:g} us: "
           f"{ref_us:.2f} us  {'MET' if ok_ref else 'NOT MET'}")
     print(f"  2-8-8-1 iteration <= {RATIO_TARGET:g}x the plain loop: "
           f"{ratio:.2f}x  {'MET' if ok_ratio else 'NOT MET'}")
-    return 0 if (ok_ref and ok_ratio) or not args.strict else 1
+    print(f"  health check at a redraw (2-8-8-2, 200 samples) < {HEALTH_TARGET_US:g} us: "
+          f"{health_us:.1f} us  {'MET' if ok_health else 'NOT MET'}")
+    return 0 if (ok_ref and ok_ratio and ok_health) or not args.strict else 1
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ def load_document(path: str) -> doc_io.Document:
 
 
 def make_trainer(doc: doc_io.Document) -> Trainer:
-    """A trainer for ``doc``'s network, data, loss and training settings."""
-    return Trainer(doc.network, doc.data.inputs, doc.data.targets, doc.loss, doc.training)
+    """A trainer for ``doc``'s network, data (with its test split), loss and training
+    settings."""
+    return Trainer.for_document(doc)
 
 
 def first_step_problem(doc: doc_io.Document) -> str | None:

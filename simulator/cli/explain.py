@@ -11,6 +11,8 @@ from ..engine import document as doc_io
 from ..engine.backprop import backward
 from ..engine.explain import explain_iteration
 from ..engine.explanation_render import MarkdownRenderer, TextRenderer
+from ..engine.features import network_inputs
+from ..engine.metrics import accuracy
 from ..engine.numbers import format_number
 from ..engine.stepper import Iteration, plan_substeps
 from .common import UsageError, first_step_problem, load_document, make_trainer
@@ -23,7 +25,8 @@ STAGE_HEADINGS: dict[str, str] = {"forward": "Forward pass", "error": "Error",
 def explain_json(doc: doc_io.Document) -> dict[str, Any]:
     """The whole data set's loss, gradients and one step's updated parameters, as JSON."""
     net = doc.network
-    bp = backward(net, doc.data.inputs, doc.data.targets, doc.loss)
+    bp = backward(net, network_inputs(net, doc.data.inputs), doc.data.targets, doc.loss,
+                  doc.training.penalty)
     trainer = make_trainer(doc)
     step = trainer.step(trainer.initial_state())
     layers = []
@@ -32,13 +35,20 @@ def explain_json(doc: doc_io.Document) -> dict[str, Any]:
                        "neurons": net.neurons[k + 1],
                        "net": bp.forward.nets[k].tolist(),
                        "out": bp.forward.outs[k + 1].tolist()})
-    return {
+    result: dict[str, Any] = {
         "loss": bp.loss,
         "parameters": net.as_dict(),
         "gradients": {n: float(g) for n, g in zip(net.names, bp.grad)},
         "updated": {n: float(v) for n, v in zip(net.names, step.after.params)},
         "layers": layers,
     }
+    if bp.penalty is not None:  # E = data loss + penalty
+        result["data_loss"] = bp.data_loss
+        result["penalty"] = bp.penalty_loss
+    right = accuracy(bp.forward.output, doc.data.targets)
+    if right is not None:
+        result["accuracy"] = right
+    return result
 
 
 def _layer_name(sizes: list[int], layer: int) -> str:

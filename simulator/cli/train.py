@@ -8,8 +8,10 @@ import sys
 from typing import Any
 
 from ..engine import document as doc_io
+from ..engine.health import check_health, health_pass
 from ..engine.limits import MAX_ABS_INTERMEDIATE
 from ..engine.numbers import format_number
+from ..engine.training import RunResult, Trainer, TrainState
 from .common import UsageError, load_document, make_trainer
 
 
@@ -21,8 +23,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UsageError("train: --steps must be 0 or more")
     doc = load_document(args.file)
     trainer = make_trainer(doc)
-    result = trainer.run(trainer.initial_state(), args.steps)
+    start = trainer.initial_state()
+    # The test loss at the parameters of each step's loss (before its update).
+    test_losses: list[float] = []
+
+    def record_test_loss(state: TrainState) -> None:
+        loss = trainer.test_loss(state.params)
+        if loss is not None:
+            test_losses.append(loss)
+
+    record_test_loss(start)
+    result = trainer.run(start, args.steps,
+                         record=record_test_loss if trainer.has_test else None)
+    del test_losses[result.steps:]
     params = result.state.params
+    learned = _what_it_learned(trainer, result, test_losses)
     names = doc.network.names
     problem = result.divergence.message if result.divergence is not None else None
     if args.out:
@@ -33,7 +48,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps({"losses": result.losses,
-                          "parameters": {n: float(v) for n, v in zip(names, params)}}))
+                          "parameters": {n: float(v) for n, v in zip(names, params)},
+                          **learned}))
     else:
         losses = result.losses
         lr = format_number(doc.training.learning_rate)
@@ -50,6 +66,14 @@ def cmd_train(args: argparse.Namespace) -> int:
                 problem = problem or ("The loss over the whole data set is not a finite "
                                       f"number below {format_number(MAX_ABS_INTERMEDIATE)} "
                                       "at the trained parameters.")
+        for key, what in (("accuracy", "training"), ("test_accuracy", "test")):
+            if key in learned:
+                print(f"{what} accuracy: {format_number(100 * learned[key], 4)} %")
+        if "test_losses" in learned and test_losses:
+            print(f"test loss: first {format_number(test_losses[0], 10)}, "
+                  f"lowest {format_number(min(test_losses), 10)}")
+        for warning in learned["health"]:
+            print(f"warning ({warning['kind']}, {warning['where']}): {warning['message']}")
         print("parameters:")
         for n, v in zip(names, params):
             print(f"  {n} = {format_number(v, 10)}")
@@ -59,6 +83,26 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 1
     return 0
+
+
+def _what_it_learned(trainer: Trainer, result: RunResult,
+                     test_losses: list[float]) -> dict[str, Any]:
+    """Accuracy (train and test, when it applies), the test losses (with a test split) and
+    the training-health warnings at the end of the run."""
+    params = result.state.params
+    learned: dict[str, Any] = {}
+    accuracy = trainer.accuracy(params)
+    if accuracy is not None:
+        learned["accuracy"] = accuracy
+    if trainer.has_test:
+        learned["test_losses"] = test_losses
+        test_accuracy = trainer.test_accuracy(params)
+        if test_accuracy is not None:
+            learned["test_accuracy"] = test_accuracy
+    report = check_health(health_pass(trainer, params), result.losses, result.state.iteration,
+                          result.divergence, trainer.batch_size >= trainer.n_samples)
+    learned["health"] = [w.as_dict() for w in report.warnings]
+    return learned
 
 
 def add_parser(sub: Any) -> None:

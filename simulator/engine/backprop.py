@@ -6,6 +6,14 @@ slope) and ``dE/dnet`` (their product, the neuron's delta). From these, a
 :class:`Derivation` is built on demand for any parameter: a sum of products of named
 :class:`Factor` objects whose values multiply and add up to the gradient exactly. Factor
 values are per sample; the batch gradient is their mean over samples.
+
+With a weight penalty (see :mod:`simulator.engine.regularisation`) the loss is
+E = data loss + P: the pass reports both parts, its gradient includes dP/dw, and a weight's
+derivation carries dP/dw as its own :class:`~simulator.engine.regularisation.PenaltyTerm`
+beside the chain-rule terms.
+
+The inputs here are the network's inputs: input features, if the network has any, are
+applied before (see :mod:`simulator.engine.features`).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .losses import LOSSES, Loss
 from .network import Network
+from .regularisation import Penalty, PenaltyParts, PenaltyTerm
 
 
 @dataclass(frozen=True)
@@ -65,11 +74,17 @@ def predict(network: Network, inputs: np.ndarray) -> np.ndarray:
     return forward(network, inputs).output
 
 
-def loss_value(network: Network, inputs: np.ndarray, targets: np.ndarray, loss: str) -> float:
-    """The batch loss of the network on (inputs, targets)."""
+def loss_value(network: Network, inputs: np.ndarray, targets: np.ndarray, loss: str,
+               penalty: Penalty | None = None) -> float:
+    """The batch loss of the network on (inputs, targets), plus the weight penalty P when
+    ``penalty`` is given."""
     fp = forward(network, inputs)
     with np.errstate(over="ignore", invalid="ignore"):
-        return LOSSES[loss].value(fp.output, np.asarray(targets, dtype=np.float64), fp.nets[-1])
+        value = LOSSES[loss].value(fp.output, np.asarray(targets, dtype=np.float64),
+                                   fp.nets[-1])
+    if penalty is not None and penalty.active:
+        value += penalty.value(network.params[:network.weight_count])
+    return value
 
 
 # Factor, Term and Derivation are built by the thousand (every parameter's derivation in
@@ -111,13 +126,20 @@ class Term:
 class Derivation:
     """How dE/dp comes about: ``sum(term.values for term in terms)`` per sample, averaged
     over samples. ``per_sample`` (dE/dp of each sample alone) and ``gradient`` are the
-    backward pass's own numbers; the terms' products add up to them (up to rounding)."""
+    backward pass's own numbers; the terms' products add up to them (up to rounding).
+
+    With a weight penalty, a weight's ``penalty`` is dP/dw, its own term beside the
+    chain-rule ones: then each sample's dE/dp is the sum of the terms plus
+    ``penalty.value`` (every sample's E carries the same P), so ``per_sample`` and
+    ``gradient`` include it. ``penalty`` is None for a bias and without a penalty.
+    """
 
     parameter: str
     symbol: str
     terms: tuple[Term, ...]
     per_sample: np.ndarray
     gradient: float
+    penalty: PenaltyTerm | None = None
 
 
 @dataclass
@@ -127,6 +149,10 @@ class BackwardPass:
     Per non-input layer k and sample: ``d_out[k]`` = de/dout, ``d_act[k]`` = dout/dnet (the
     diagonal of the Jacobian), ``delta[k]`` = de/dnet. ``grad`` is the flat batch gradient
     in the network's parameter order.
+
+    ``loss`` is E: the batch's data loss ``data_loss`` (the mean of ``per_sample_loss``)
+    plus the weight penalty ``penalty_loss``; ``penalty`` is the penalty the pass included,
+    or None when there is none (then ``loss == data_loss``). ``grad`` includes dP/dw.
     """
 
     network: Network
@@ -140,6 +166,9 @@ class BackwardPass:
     d_act: list[np.ndarray]
     delta: list[np.ndarray]
     grad: np.ndarray
+    data_loss: float
+    penalty_loss: float = 0.0
+    penalty: Penalty | None = None
 
     @property
     def n_samples(self) -> int:
@@ -154,6 +183,12 @@ class BackwardPass:
         """dE/dp of one parameter."""
         return float(self.grad[self.network.index_of[name]])
 
+    def penalty_parts(self) -> PenaltyParts | None:
+        """The weight penalty P and its parts (sum |w|, sum w^2, ...), None without one."""
+        if self.penalty is None:
+            return None
+        return self.penalty.parts(self.network.params[:self.network.weight_count])
+
     def derivation(self, name: str) -> Derivation:
         """The chain-rule derivation of dE/d``name``."""
         self.network.info(name)  # KeyError naming an unknown parameter
@@ -161,15 +196,19 @@ class BackwardPass:
 
 
 def backward(network: Network, inputs: np.ndarray, targets: np.ndarray,
-             loss: str) -> BackwardPass:
-    """Forward and backward pass over the batch; the gradient is of the mean loss."""
+             loss: str, penalty: Penalty | None = None) -> BackwardPass:
+    """Forward and backward pass over the batch; the gradient is of the mean loss (plus the
+    weight penalty, if one is given and active)."""
     with np.errstate(all="ignore"):
         return _backward(network, np.asarray(inputs, dtype=np.float64),
-                         np.asarray(targets, dtype=np.float64), loss)
+                         np.asarray(targets, dtype=np.float64), loss,
+                         penalty if penalty is not None and penalty.active else None)
 
 
-def _backward(network: Network, X: np.ndarray, T: np.ndarray, loss: str) -> BackwardPass:
-    """:func:`backward` proper, on float64 arrays; the caller silences NumPy's warnings."""
+def _backward(network: Network, X: np.ndarray, T: np.ndarray, loss: str,
+              penalty: Penalty | None = None) -> BackwardPass:
+    """:func:`backward` proper, on float64 arrays; the caller silences NumPy's warnings and
+    passes ``penalty`` only when it is active."""
     lf: Loss = LOSSES[loss]
     n = X.shape[0]
     layers = network.layers
@@ -216,15 +255,21 @@ def _backward(network: Network, X: np.ndarray, T: np.ndarray, loss: str) -> Back
             grad[network.bias_slices[k]] = add_reduce(add_reduce(delta_k, axis=1))
     if n != 1:
         grad /= n
-    loss_value_ = float(add_reduce(per_sample) / n)
-    return BackwardPass(network, X, T, loss, ForwardPass(nets, outs), per_sample, loss_value_,
-                        d_out, d_act, delta, grad)
+    data_loss = float(add_reduce(per_sample) / n)
+    if penalty is None:
+        return BackwardPass(network, X, T, loss, ForwardPass(nets, outs), per_sample,
+                            data_loss, d_out, d_act, delta, grad, data_loss)
+    nw = network.weight_count
+    penalty_loss = penalty.add_to(network.params[:nw], grad[:nw])
+    return BackwardPass(network, X, T, loss, ForwardPass(nets, outs), per_sample,
+                        data_loss + penalty_loss, d_out, d_act, delta, grad, data_loss,
+                        penalty_loss, penalty)
 
 
 def gradient(network: Network, inputs: np.ndarray, targets: np.ndarray,
-             loss: str) -> tuple[float, np.ndarray]:
+             loss: str, penalty: Penalty | None = None) -> tuple[float, np.ndarray]:
     """The batch loss and its flat gradient, without keeping anything else."""
-    bp = backward(network, inputs, targets, loss)
+    bp = backward(network, inputs, targets, loss, penalty)
     return bp.loss, bp.grad
 
 
@@ -233,11 +278,13 @@ class _Symbols:
 
     def __init__(self, network: Network) -> None:
         self.neurons = network.neurons
+        self.inputs = network.input_symbols
 
     def out(self, layer: int, i: int) -> str:
-        """Output of neuron i of layer ``layer`` (0 = inputs, which are written x1, x2..)."""
+        """Output of neuron i of layer ``layer`` (0 = inputs, which are written x1, x2.., or
+        as their features: x1^2, sin(x1)..)."""
         if layer == 0:
-            return f"x{i + 1}"
+            return self.inputs[i]
         return f"out{self.neurons[layer][i]}"
 
     def net(self, layer: int, i: int) -> str:
@@ -569,9 +616,15 @@ class _DerivationBuilder:
     def build(self, name: str) -> Derivation:
         """The derivation of one parameter, building only the factors it needs."""
         spec = self.plan.param(name)
+        bp = self.bp
+        index = bp.network.index_of[name]
+        per_sample = self._values(spec.per_sample)
+        penalty = None
+        if bp.penalty is not None and index < bp.network.weight_count:
+            penalty = bp.penalty.term(name, bp.network.params[index])
+            per_sample = per_sample + penalty.value
         return Derivation(name, spec.symbol, tuple([self._term(t) for t in spec.terms]),
-                          self._values(spec.per_sample),
-                          float(self.bp.grad[self.bp.network.index_of[name]]))
+                          per_sample, float(bp.grad[index]), penalty)
 
     def _values(self, location: _Location) -> np.ndarray:
         group, column = location

@@ -12,6 +12,13 @@
 ``weights[k]`` has the shape (size of layer k+1, size of layer k); ``biases[k]`` holds one
 value per neuron ("neuron"), one ("shared") or none ("none"). ``data`` may also hold
 ``test_inputs`` and ``test_targets`` (a held-out split) and ``source`` (how it was made).
+Version 2 added two optional things: ``"features"`` (the input features the input neurons
+are made of, e.g. ``["x1", "x2", "x1*x2"]``, one per input neuron; the data then holds the
+one or two inputs they are made from; see :mod:`simulator.engine.features`) and
+``"l1"``/``"l2"`` in ``"training"`` (the weight penalty, 0 when absent). A document is saved
+with the lowest version that holds what it uses, so one without features or penalty stays
+version 1 and opens in an older Backprop Lab; version 1 files may not use them.
+
 Loading refuses a bad document with one :class:`DocumentError` naming the field path, on
 one line (control characters in keys and values are shown escaped); nothing else escapes
 the loader. A file is checked before it is read (a regular file of at most
@@ -38,6 +45,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .datasets import Dataset, DatasetError
+from .features import FeatureError, check_features, check_raw_width
 from .files import UnreadableFile, atomic_write, format_size, read_regular
 from .limits import (
     MAX_ABS_VALUE,
@@ -48,6 +56,8 @@ from .limits import (
     MAX_DOCUMENT_BYTES,
     MAX_EPS,
     MAX_INT_DIGITS,
+    MAX_L1,
+    MAX_L2,
     MAX_LAYERS,
     MAX_LEARNING_RATE,
     MAX_NAME_LENGTH,
@@ -71,12 +81,15 @@ from .optimizers import OPTIMIZER_NAMES, OptimizerError, TrainingConfig
 from .text import one_line, printable
 
 FORMAT = "backprop-lab"
-VERSION = 1
+#: The newest version this Backprop Lab reads and writes.
+VERSION = 2
+#: The version that introduced each optional field (fields not listed are in version 1).
+ADDED_IN = {"features": 2, "training.l1": 2, "training.l2": 2}
 
 TOP_KEYS = {"format", "version", "name", "layers", "weights", "biases", "frozen", "loss",
-            "training", "data"}
+            "training", "data", "features"}
 TRAINING_KEYS = {"optimizer", "learning_rate", "batch_size", "seed", "momentum", "beta1",
-                 "beta2", "eps"}
+                 "beta2", "eps", "l1", "l2"}
 DATA_KEYS = {"inputs", "targets", "test_inputs", "test_targets", "source", "input_names",
              "target_names"}
 
@@ -87,6 +100,8 @@ TRAINING_RANGES: dict[str, tuple[float, float]] = {
     "beta1": (MIN_DECAY, MAX_DECAY),
     "beta2": (MIN_DECAY, MAX_DECAY),
     "eps": (MIN_EPS, MAX_EPS),
+    "l1": (0.0, MAX_L1),
+    "l2": (0.0, MAX_L2),
 }
 TRAINING_INT_RANGES: dict[str, tuple[int, int]] = {
     "batch_size": (MIN_BATCH_SIZE, MAX_BATCH_SIZE),
@@ -152,6 +167,9 @@ class Document:
             value = getattr(self.training, key)
             if value != getattr(defaults, key) or key in self.training.hyper_parameters:
                 training[key] = float(value)
+        for key in ("l1", "l2"):
+            if getattr(self.training, key):
+                training[key] = float(getattr(self.training, key))
         data: dict[str, Any] = {"inputs": self.data.inputs.tolist(),
                                 "targets": self.data.targets.tolist()}
         if self.data.test_inputs is not None and self.data.test_targets is not None:
@@ -163,9 +181,9 @@ class Document:
             data["input_names"] = list(self.data.input_names)
         if self.data.target_names:
             data["target_names"] = list(self.data.target_names)
-        return {
+        result: dict[str, Any] = {
             "format": FORMAT,
-            "version": VERSION,
+            "version": self.format_version(),
             "name": self.name,
             "layers": layers,
             "weights": [w.tolist() for w in net.weights],
@@ -175,6 +193,16 @@ class Document:
             "training": training,
             "data": data,
         }
+        if net.features:
+            result["features"] = list(net.features)
+        return result
+
+    def format_version(self) -> int:
+        """The lowest format version that holds this document (see :data:`ADDED_IN`)."""
+        used = [key for key, present in (("features", bool(self.network.features)),
+                                         ("training.l1", bool(self.training.l1)),
+                                         ("training.l2", bool(self.training.l2))) if present]
+        return max([1] + [ADDED_IN[key] for key in used])
 
     def to_json(self) -> str:
         """The document as JSON text (floats round-trip exactly)."""
@@ -322,6 +350,7 @@ def from_dict(raw: Any) -> Document:
         raise DocumentError(f"version: the file is version {_show(version)}, made by a newer "
                             f"Backprop Lab; this one reads version {VERSION}")
     _no_unknown_keys(raw, TOP_KEYS, "")
+    _check_added_fields(raw, version)
     for key in ("layers", "weights", "biases", "loss", "training", "data"):
         _require(raw, key, "")
     name = raw.get("name", "Untitled")
@@ -330,8 +359,9 @@ def from_dict(raw: Any) -> Document:
     input_size, specs = _layers(raw["layers"])
     sizes = [input_size] + [s.size for s in specs]
     params = _parameters(raw["weights"], raw["biases"], sizes, specs)
+    features = _features(raw.get("features", []), input_size)
     try:
-        network = Network.create(input_size, specs, params)
+        network = Network.create(input_size, specs, params, features=features)
     except NetworkError as exc:
         raise DocumentError(f"layers: {exc}") from None
     network = network.with_frozen(_frozen(raw.get("frozen", []), network))
@@ -342,6 +372,34 @@ def from_dict(raw: Any) -> Document:
     training = _training(raw["training"])
     data, source = _data(raw["data"], network, loss)
     return Document(network, loss, training, data, name, source)
+
+
+def _check_added_fields(raw: dict[str, Any], version: int) -> None:
+    """Refuse a field the document's version does not have yet."""
+    training = raw.get("training")
+    for key, added in ADDED_IN.items():
+        if added <= version:
+            continue
+        top, _, sub = key.partition(".")
+        present = (sub in training if sub and isinstance(training, dict) else
+                   not sub and top in raw)
+        if present:
+            raise DocumentError(f"{key}: needs version {added} of the format (the file says "
+                                f"version {version}; set \"version\": {added})")
+
+
+def _features(value: Any, input_size: int) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise DocumentError("features: must be a list of feature names, e.g. [\"x1\", "
+                            "\"x2\", \"x1*x2\"]")
+    try:
+        features = check_features(value)
+    except FeatureError as exc:
+        raise DocumentError(f"features: {exc}") from None
+    if features and len(features) != input_size:
+        raise DocumentError(f"features: the input layer has {input_size} neurons, so it needs "
+                            f"{input_size} features (one per neuron), got {len(features)}")
+    return features
 
 
 def _layers(value: Any) -> tuple[int, list[LayerSpec]]:
@@ -448,12 +506,16 @@ def _data(value: Any, network: Network, loss: str) -> tuple[Dataset, dict[str, A
         raise DocumentError("data: must be an object")
     _no_unknown_keys(value, DATA_KEYS, "data")
     arrays: dict[str, np.ndarray | None] = {}
-    fields = (("inputs", network.input_size, "inputs"),
-              ("targets", network.output_size, "outputs"),
-              ("test_inputs", network.input_size, "inputs"),
-              ("test_targets", network.output_size, "outputs"))
+    in_width = _data_input_width(network, value)
+    inputs_are = (f"the network has {in_width} inputs" if not network.features else
+                  "like the first sample: the inputs its features are made from")
+    outputs_are = f"the network has {network.output_size} outputs"
+    fields = (("inputs", in_width, inputs_are),
+              ("targets", network.output_size, outputs_are),
+              ("test_inputs", in_width, inputs_are),
+              ("test_targets", network.output_size, outputs_are))
     total = 0
-    for key, width, what in fields:
+    for key, width, why in fields:
         if key not in value:
             if key in ("inputs", "targets"):
                 raise DocumentError(f"data.{key}: missing")
@@ -466,13 +528,13 @@ def _data(value: Any, network: Network, loss: str) -> tuple[Dataset, dict[str, A
             raise DocumentError(f"{path}: at most {MAX_SAMPLES} samples, got {len(rows)}")
         for i, row in enumerate(rows):
             if not isinstance(row, list) or len(row) != width:
-                raise DocumentError(f"{path}[{i}]: expected {width} values (the network has "
-                                    f"{width} {what}), got {_count(row)}")
+                raise DocumentError(f"{path}[{i}]: expected {width} values ({why}), got "
+                                    f"{_count(row)}")
         total += len(rows) * width
     if total > MAX_DATA_VALUES:
         raise DocumentError(f"data: {total:,} numbers in the samples; a document holds at most "
                             f"{MAX_DATA_VALUES:,}")
-    for key, _width, _what in fields:
+    for key, _width, _why in fields:
         arrays[key] = _numbers(value[key], f"data.{key}", 2) if key in value else None
     for a, b in (("inputs", "targets"), ("test_inputs", "test_targets")):
         xa, xb = arrays[a], arrays[b]
@@ -535,11 +597,27 @@ def _check_parameters(network: Network) -> None:
                             f"(the limit is {_g(MAX_ABS_VALUE)})")
 
 
+def _data_input_width(network: Network, data: dict[str, Any]) -> int:
+    """How many inputs each sample must have: the network's input size, or with features
+    the width of the first sample (checked against the features once read)."""
+    if not network.features:
+        return network.input_size
+    rows = data.get("inputs")
+    first = rows[0] if isinstance(rows, list) and rows else None
+    return len(first) if isinstance(first, list) and 1 <= len(first) <= 2 else 2
+
+
 def _check_data_fits(network: Network, loss: str, data: Dataset) -> None:
     """Refuse data whose widths, sizes or values do not fit the network, loss and limits."""
-    arrays = (("inputs", data.inputs, network.input_size),
+    if network.features:
+        try:
+            check_raw_width(network.features, data.inputs.shape[1])
+        except FeatureError as exc:
+            raise DocumentError(f"data.inputs: {exc}") from None
+    in_width = data.inputs.shape[1] if network.features else network.input_size
+    arrays = (("inputs", data.inputs, in_width),
               ("targets", data.targets, network.output_size),
-              ("test_inputs", data.test_inputs, network.input_size),
+              ("test_inputs", data.test_inputs, in_width),
               ("test_targets", data.test_targets, network.output_size))
     total = 0
     for key, arr, width in arrays:

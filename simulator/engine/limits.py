@@ -102,6 +102,11 @@ MAX_CSV_LINE_LENGTH = 1_048_576
 #: removes its own leftovers at once).
 STALE_TEMP_SECONDS = 60.0
 
+#: The largest weight-penalty strengths l1 and l2 of a document's "training" (as TensorFlow
+#: Playground's largest regularisation rate): beyond them the penalty swamps any data loss.
+MAX_L1 = 10.0
+MAX_L2 = 10.0
+
 # --- display ----------------------------------------------------------------------------------
 
 #: Significant digits a view may show.
@@ -120,7 +125,8 @@ __all__ = [
     "MAX_CSV_BYTES", "MAX_CSV_COLUMNS", "MAX_CSV_LINE_LENGTH", "MAX_CSV_ROWS",
     "MAX_DATA_VALUES", "MAX_DECAY", "MAX_DIGITS", "MAX_DOCUMENT_BYTES", "MAX_EPS",
     "MAX_EXPRESSION_DEPTH", "MAX_EXPRESSION_LENGTH",
-    "MAX_INT_DIGITS", "MAX_LAYERS", "MAX_LEARNING_RATE", "MAX_NAME_LENGTH", "MAX_NEURONS",
+    "MAX_INT_DIGITS", "MAX_L1", "MAX_L2", "MAX_LAYERS", "MAX_LEARNING_RATE", "MAX_NAME_LENGTH",
+    "MAX_NEURONS",
     "MAX_NOISE", "MAX_PATH_LENGTH", "MAX_SAMPLES", "MAX_SEED", "MAX_SOURCE_DEPTH",
     "MAX_SOURCE_ITEMS", "MAX_TEST_FRACTION", "MIN_BATCH_SIZE", "MIN_DECAY", "MIN_DIGITS",
     "MIN_EPS", "MIN_LEARNING_RATE", "MIN_SEED", "STALE_TEMP_SECONDS",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .features import FeatureError, check_features, input_names
 from .losses import LOSSES
 
 BIAS_MODES: tuple[str, ...] = ("neuron", "shared", "none")
@@ -50,14 +51,16 @@ class ParamInfo:
     source: int
 
 
-def neuron_names(sizes: Sequence[int]) -> list[list[str]]:
-    """Display names: X1.. for inputs, H1.. for one hidden layer (H1_1.. for several), Y1.."""
+def neuron_names(sizes: Sequence[int], features: tuple[str, ...] = ()) -> list[list[str]]:
+    """Display names: X1.. for inputs (or the input features' names, X1^2..), H1.. for one
+    hidden layer (H1_1.. for several), Y1.."""
     n_hidden = len(sizes) - 2
     names: list[list[str]] = []
     for layer, size in enumerate(sizes):
         if layer == 0:
-            prefix = "X"
-        elif layer == len(sizes) - 1:
+            names.append(input_names(features, size)[0])
+            continue
+        if layer == len(sizes) - 1:
             prefix = "Y"
         elif n_hidden == 1:
             prefix = "H"
@@ -75,6 +78,9 @@ class Network:
     layers: tuple[LayerSpec, ...]
     params: np.ndarray
     frozen: frozenset[str] = field(default_factory=frozenset)
+    #: The input features (see :mod:`~simulator.engine.features`), one per input neuron;
+    #: empty when the network takes the data's inputs as they are.
+    features: tuple[str, ...] = ()
 
     # Derived, filled in by __post_init__.
     weights: list[np.ndarray] = field(init=False, repr=False)
@@ -83,6 +89,7 @@ class Network:
     infos: list[ParamInfo] = field(init=False, repr=False)
     index_of: dict[str, int] = field(init=False, repr=False)
     neurons: list[list[str]] = field(init=False, repr=False)
+    input_symbols: list[str] = field(init=False, repr=False)
     weight_slices: list[slice] = field(init=False, repr=False)
     bias_slices: list[slice] = field(init=False, repr=False)
     layout: tuple = field(init=False, repr=False, compare=False)
@@ -90,14 +97,14 @@ class Network:
     @staticmethod
     def create(input_size: int, layers: Sequence[LayerSpec],
                params: Iterable[float] | np.ndarray | None = None,
-               frozen: Iterable[str] = ()) -> Network:
+               frozen: Iterable[str] = (), features: Iterable[str] = ()) -> Network:
         """Build a network; ``params`` defaults to zeros and must match the layout."""
         layers = tuple(layers)
         count = Network.count_parameters(input_size, layers)
         vec = np.zeros(count) if params is None else np.array(params, dtype=np.float64)
         if vec.shape != (count,):
             raise NetworkError(f"expected {count} parameter values, got {vec.size}")
-        return Network(input_size, layers, vec, frozenset(frozen))
+        return Network(input_size, layers, vec, frozenset(frozen), tuple(features))
 
     @staticmethod
     def count_parameters(input_size: int, layers: Sequence[LayerSpec]) -> int:
@@ -109,11 +116,13 @@ class Network:
     def __post_init__(self) -> None:
         self._validate()
         self.params = np.ascontiguousarray(self.params, dtype=np.float64)
-        # The shape as plain tuples: a cheap key for what depends only on the shape.
+        # The shape as plain tuples: a cheap key for what depends only on the shape (and on
+        # the inputs' names, which derivations write).
         self.layout = (int(self.input_size), tuple(
-            (int(s.size), s.activation, s.bias) for s in self.layers))
+            (int(s.size), s.activation, s.bias) for s in self.layers), self.features)
         sizes = self.sizes
-        self.neurons = neuron_names(sizes)
+        self.neurons = neuron_names(sizes, self.features)
+        self.input_symbols = input_names(self.features, self.input_size)[1]
         self.weights, self.biases = [], []
         self.weight_slices, self.bias_slices = [], []
         self.names, self.infos = [], []
@@ -151,6 +160,13 @@ class Network:
     def _validate(self) -> None:
         if not isinstance(self.input_size, (int, np.integer)) or self.input_size < 1:
             raise NetworkError("the input layer needs at least one neuron")
+        try:
+            self.features = check_features(self.features)
+        except FeatureError as exc:
+            raise NetworkError(str(exc)) from None
+        if self.features and len(self.features) != self.input_size:
+            raise NetworkError(f"the input layer has {self.input_size} neurons but "
+                               f"{len(self.features)} features were chosen (one per neuron)")
         if not self.layers:
             raise NetworkError("a network needs at least one layer after the inputs")
         last = len(self.layers) - 1
@@ -178,6 +194,12 @@ class Network:
     def output_size(self) -> int:
         """Neurons in the output layer."""
         return self.layers[-1].size
+
+    @property
+    def weight_count(self) -> int:
+        """How many weights there are: ``params[:weight_count]`` are the weights, the rest
+        the biases."""
+        return self.weight_slices[-1].stop
 
     def info(self, name: str) -> ParamInfo:
         """The :class:`ParamInfo` of a parameter by name; KeyError names it if unknown."""
@@ -250,7 +272,8 @@ class Network:
 
     def with_frozen(self, frozen: Iterable[str]) -> Network:
         """A copy with another set of frozen parameters."""
-        return Network(self.input_size, self.layers, self.params.copy(), frozenset(frozen))
+        return Network(self.input_size, self.layers, self.params.copy(), frozenset(frozen),
+                       self.features)
 
     def check_loss(self, loss: str) -> None:
         """Refuse a loss that does not fit this network's output layer."""

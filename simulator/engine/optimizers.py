@@ -18,6 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from .limits import MAX_L1, MAX_L2
+from .regularisation import Penalty
+
 OPTIMIZER_NAMES: tuple[str, ...] = ("gd", "sgd", "momentum", "adam")
 #: Short names for legends, menus and messages (the one home of these labels).
 OPTIMIZER_LABELS: dict[str, str] = {"gd": "GD", "sgd": "SGD", "momentum": "Momentum",
@@ -37,7 +40,9 @@ class OptimizerError(ValueError):
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """How to train: the optimizer, its hyper-parameters, the batch size and the seed."""
+    """How to train: the optimizer, its hyper-parameters, the batch size, the seed, and the
+    weight penalty's strengths ``l1`` and ``l2`` (see :mod:`~simulator.engine.regularisation`;
+    0 for none)."""
 
     optimizer: str = "gd"
     learning_rate: float = 0.01
@@ -47,6 +52,8 @@ class TrainingConfig:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    l1: float = 0.0
+    l2: float = 0.0
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZER_NAMES:
@@ -67,6 +74,8 @@ class TrainingConfig:
             ("beta2", np.isfinite(self.beta2) and 0 <= self.beta2 < 1,
              "a number from 0 up to (not including) 1"),
             ("eps", np.isfinite(self.eps) and self.eps > 0, "a finite number greater than 0"),
+            ("l1", _in_range(self.l1, MAX_L1), f"a number from 0 to {MAX_L1:g}"),
+            ("l2", _in_range(self.l2, MAX_L2), f"a number from 0 to {MAX_L2:g}"),
         ]
         for name, ok, what in checks:
             if not ok:
@@ -77,6 +86,11 @@ class TrainingConfig:
         return replace(self, **changes)
 
     @property
+    def penalty(self) -> Penalty:
+        """The weight penalty these settings ask for."""
+        return Penalty(self.l1, self.l2)
+
+    @property
     def hyper_parameters(self) -> dict[str, float]:
         """The hyper-parameters the chosen optimizer uses, besides the learning rate."""
         if self.optimizer == "momentum":
@@ -84,6 +98,11 @@ class TrainingConfig:
         if self.optimizer == "adam":
             return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
         return {}
+
+
+def _in_range(value: object, limit: float) -> bool:
+    return (isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
+            and bool(np.isfinite(value)) and 0.0 <= float(value) <= limit)
 
 
 @dataclass

@@ -5,10 +5,17 @@ neuron, the error output by output, the backward pass parameter by parameter (ou
 first), and the update. Every sub-step can describe what it computed (see
 :mod:`simulator.engine.explain`). Stepping back restores earlier states exactly: states are
 checkpointed, and any state between checkpoints is recomputed by the deterministic trainer.
+
+With a test split (a trainer made with one, e.g. :meth:`Trainer.for_document
+<simulator.engine.training.Trainer.for_document>`), the stepper samples the test loss (see
+:mod:`simulator.engine.validation`) at the start, at every iteration completed by stepping,
+every :attr:`Stepper.test_every` iterations of a run and at the end of every run, and can stop
+a run early and go back to the best iteration.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,8 +24,13 @@ import numpy as np
 from .backprop import BackwardPass
 from .network import Network
 from .training import CancelFlag, Divergence, RunResult, StepResult, Trainer, TrainState
+from .validation import Best, EarlyStopping, TestLossHistory
 
 STAGES: tuple[str, ...] = ("forward", "error", "backward", "update")
+#: During runs the test loss is sampled every this many iterations (and at each run's end).
+#: A forward pass over the test split costs a fraction of a training step; every 10th
+#: iteration keeps a fast run's cost within a few percent and the curve finely sampled.
+DEFAULT_TEST_EVERY = 10
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,14 @@ class Stepper:
         self.history = History()
         self.losses: list[float] = []  # batch loss of each completed iteration
         self.divergence: Divergence | None = None
+        #: The test loss at every sampled iteration (empty without a test split).
+        self.test_history = TestLossHistory()
+        #: Sample the test loss every this many iterations during runs (at least 1).
+        self.test_every = DEFAULT_TEST_EVERY
+        self._early_stopping: EarlyStopping | None = None
+        #: Why the last run stopped early ("" if it did not).
+        self.early_stop_message = ""
+        self._improved: Best | None = None  # the last improvement early stopping counts from
         self._start = start if start is not None else trainer.initial_state()
         self.reset(self._start)
 
@@ -140,6 +160,10 @@ class Stepper:
         self._state = self._start
         self._iteration: Iteration | None = None
         self.cursor = -1
+        self.test_history.clear()
+        self._improved = None
+        self.early_stop_message = ""
+        self._sample_test(self._start)
 
     @property
     def state(self) -> TrainState:
@@ -182,6 +206,23 @@ class Stepper:
         return self._state.iteration + (1 if self.updated else 0)
 
     @property
+    def early_stopping(self) -> EarlyStopping | None:
+        """The rule that stops runs when the test loss has not improved for a while (None:
+        never). Set at any time: it counts from the best test loss recorded so far."""
+        return self._early_stopping
+
+    @early_stopping.setter
+    def early_stopping(self, rule: EarlyStopping | None) -> None:
+        self._early_stopping = rule
+        self._improved = self.test_history.best
+        self.early_stop_message = ""
+
+    @property
+    def current_state(self) -> TrainState:
+        """The training state as it stands now (after the update if it has been taken)."""
+        return self.iteration.step.after if self.updated else self._state
+
+    @property
     def can_step_back(self) -> bool:
         """Whether there is anything to step back to."""
         return self.cursor >= 0 or self._state.iteration > self._start.iteration
@@ -206,6 +247,7 @@ class Stepper:
         self.cursor += 1
         if self.updated:
             self.losses.append(self.iteration.step.loss)
+            self._sample_test(self.iteration.step.after)
         return self.substeps[self.cursor]
 
     def step_back(self) -> SubStep | None:
@@ -214,6 +256,7 @@ class Stepper:
         if self.cursor > 0:
             if self.updated:
                 self.losses.pop()
+                self._forget_test_after(self._state.iteration)
             self.cursor -= 1
             return self.substeps[self.cursor]
         if self._state.iteration == self._start.iteration:
@@ -235,6 +278,7 @@ class Stepper:
             return False
         self.cursor = len(self.substeps) - 1
         self.losses.append(self.iteration.step.loss)
+        self._sample_test(self.iteration.step.after)
         return True
 
     def run(self, iterations: int, stop_at_epoch_end: bool = False,
@@ -242,6 +286,7 @@ class Stepper:
         """Take up to ``iterations`` whole iterations quickly, finishing the one in progress
         first. The stepper ends on a completed iteration (cursor on its update)."""
         done = RunResult(self._state)
+        self.early_stop_message = ""
         if iterations <= 0:
             return done
         if not self.updated:
@@ -254,9 +299,18 @@ class Stepper:
             if iterations == 0 or (stop_at_epoch_end and done.state.batch == 0):
                 return done
         start = self.iteration.step.after
+        if self._early_stop_due(start.iteration):
+            self._stop_early(start.iteration)
+            done.halted = True
+            return done
         result = self.trainer.run(start, iterations, stop_at_epoch_end, cancel,
-                                  record=self.history.record)
+                                  record=self._run_record(), until=self._run_until())
         self.losses.extend(result.losses)
+        if self.test_history.last_iteration != result.state.iteration:
+            self._sample_test(result.state)  # the run's end: at least one point per redraw
+        if self._early_stop_due(result.state.iteration):
+            self._stop_early(result.state.iteration)
+            result.halted = True
         if result.previous is not None:
             self._state = result.previous
             self._iteration = None
@@ -269,6 +323,99 @@ class Stepper:
     def run_epoch(self, cancel: CancelFlag | None = None) -> RunResult:
         """Run to the end of the current epoch."""
         return self.run(self.trainer.batches_per_epoch, stop_at_epoch_end=True, cancel=cancel)
+
+    # --- test loss and early stopping ----------------------------------------------------
+
+    def go_to(self, iteration: int) -> None:
+        """Go back to the position after ``iteration`` completed iterations (the start's
+        iteration for the start itself), exactly as it was: the later losses and test-loss
+        samples are forgotten. ValueError for an iteration not between the start and now."""
+        start = self._start.iteration
+        if not start <= iteration <= self.completed_iterations:
+            raise ValueError(f"iteration {iteration} is not between the start ({start}) and "
+                             f"now ({self.completed_iterations})")
+        if iteration == start:
+            self._goto(start)
+        else:
+            self._goto(iteration - 1)
+            self.cursor = len(self.substeps) - 1
+        del self.losses[iteration - start:]
+        self._forget_test_after(iteration)
+        self.divergence = None
+        self.early_stop_message = ""
+
+    def go_to_best(self) -> bool:
+        """Go back to the iteration of the lowest test loss (see :meth:`go_to`). Returns
+        False when there is none (no test split, or no finite test loss yet)."""
+        best = self.test_history.best
+        if best is None:
+            return False
+        self.go_to(best.iteration)
+        return True
+
+    def best_state(self) -> TrainState | None:
+        """The training state at the iteration of the lowest test loss (parameters and
+        optimizer state), recomputed if it was not kept; None when there is no best yet."""
+        best = self.test_history.best
+        if best is None:
+            return None
+        if best.state is not None:
+            return best.state
+        base = self.history.nearest(best.iteration)
+        if base is None:
+            return None
+        state = base
+        while state.iteration < best.iteration:
+            state = self.trainer.step(state, keep=False).after
+        return state
+
+    def _sample_test(self, state: TrainState) -> None:
+        """Record the test loss at ``state`` (nothing without a test split)."""
+        loss = self.trainer.test_loss(state.params)
+        if loss is None:
+            return
+        self.test_history.record(state.iteration, loss, state)
+        rule = self.early_stopping
+        if rule is not None and rule.improved(loss, self._improved):
+            self._improved = Best(state.iteration, loss, state)
+
+    def _forget_test_after(self, iteration: int) -> None:
+        self.test_history.drop_after(iteration)
+        if self._improved is not None and self._improved.iteration > iteration:
+            self._improved = self.test_history.best
+        self.early_stop_message = ""
+
+    def _early_stop_due(self, iteration: int) -> bool:
+        rule = self.early_stopping
+        return rule is not None and rule.should_stop(iteration, self._improved)
+
+    def _stop_early(self, iteration: int) -> None:
+        rule, best = self.early_stopping, self._improved
+        assert rule is not None and best is not None
+        self.early_stop_message = rule.message(iteration, best)
+
+    def _run_record(self) -> Callable[[TrainState], None]:
+        """What a run calls with every new state: a checkpoint, and the test loss every
+        :attr:`test_every` iterations."""
+        if not self.trainer.has_test:
+            return self.history.record
+        every = max(1, int(self.test_every))
+        record = self.history.record
+        sample = self._sample_test
+
+        def record_and_sample(state: TrainState) -> None:
+            record(state)
+            if state.iteration % every == 0:
+                sample(state)
+        return record_and_sample
+
+    def _run_until(self) -> Callable[[TrainState], bool] | None:
+        """When a run must stop early (None: it need not check)."""
+        if self.early_stopping is None or not self.trainer.has_test:
+            return None
+        every = max(1, int(self.test_every))
+        due = self._early_stop_due
+        return lambda state: state.iteration % every == 0 and due(state.iteration)
 
     # --- internals ---------------------------------------------------------------------
 

@@ -3,6 +3,11 @@
 A :class:`TrainState` is an immutable snapshot (parameters, optimizer state, position in the
 data). :class:`Trainer` turns one state into the next, deterministically: the shuffle of
 epoch e is drawn from ``default_rng([seed, e])``, so any state can be recomputed exactly.
+
+The trainer is given the data's inputs and applies the network's input features to them
+once (see :mod:`simulator.engine.features`); its ``inputs`` are the network's inputs. The
+loss it minimises is E = data loss + the weight penalty of its configuration (see
+:mod:`simulator.engine.regularisation`).
 """
 
 from __future__ import annotations
@@ -10,14 +15,21 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .backprop import BackwardPass, _backward, loss_value
+from .backprop import BackwardPass, _backward, forward, loss_value
+from .features import network_inputs
 from .limits import MAX_ABS_INTERMEDIATE, MAX_ABS_VALUE
+from .metrics import accuracy as accuracy_of
 from .network import Network
 from .numbers import format_number
 from .optimizers import OptimizerState, TrainingConfig, update
+from .regularisation import Penalty
+
+if TYPE_CHECKING:
+    from .document import Document
 
 
 @dataclass(frozen=True)
@@ -68,19 +80,36 @@ class RunResult:
     divergence: Divergence | None = None
     steps: int = 0
     previous: TrainState | None = None  # the state before the last step taken
+    halted: bool = False  # stopped because ``until`` said so (e.g. early stopping)
 
 
 class Trainer:
-    """Computes training steps for one network shape, data set, loss and configuration."""
+    """Computes training steps for one network shape, data set, loss and configuration.
+
+    ``inputs`` (and ``test_inputs``) are the data's inputs; the trainer's ``inputs`` and
+    ``test_inputs`` attributes hold the network's inputs made from them (the same arrays
+    when the network has no input features). The optional test split is used for
+    :meth:`test_loss` and :meth:`test_accuracy` only, never for training.
+    """
 
     def __init__(self, network: Network, inputs: np.ndarray, targets: np.ndarray, loss: str,
-                 config: TrainingConfig) -> None:
+                 config: TrainingConfig, test_inputs: np.ndarray | None = None,
+                 test_targets: np.ndarray | None = None) -> None:
         network.check_loss(loss)
         self.network = network
-        self.inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+        self.inputs = np.ascontiguousarray(network_inputs(network, inputs), dtype=np.float64)
         self.targets = np.ascontiguousarray(targets, dtype=np.float64)
         self.loss = loss
         self.config = config
+        penalty = config.penalty
+        #: The weight penalty, or None when there is none (the step's fast path).
+        self.penalty: Penalty | None = penalty if penalty.active else None
+        self.test_inputs: np.ndarray | None = None
+        self.test_targets: np.ndarray | None = None
+        if test_inputs is not None and test_targets is not None:
+            self.test_inputs = np.ascontiguousarray(network_inputs(network, test_inputs),
+                                                    dtype=np.float64)
+            self.test_targets = np.ascontiguousarray(test_targets, dtype=np.float64)
         self.mask = network.trainable_mask()
         # The mask the optimizer applies: None when nothing is frozen (nothing to mask).
         self._update_mask = self.mask if network.frozen else None
@@ -88,10 +117,23 @@ class Trainer:
         self._scratch = network.copy()
         self._all = np.arange(self.inputs.shape[0])
 
+    @classmethod
+    def for_document(cls, doc: Document) -> Trainer:
+        """A trainer for a document's network, data (with its test split), loss and
+        training settings."""
+        data = doc.data
+        return cls(doc.network, data.inputs, data.targets, doc.loss, doc.training,
+                   data.test_inputs, data.test_targets)
+
     @property
     def n_samples(self) -> int:
         """How many training samples there are."""
         return int(self.inputs.shape[0])
+
+    @property
+    def has_test(self) -> bool:
+        """Whether the trainer has a test split."""
+        return self.test_inputs is not None
 
     @property
     def batch_size(self) -> int:
@@ -149,7 +191,7 @@ class Trainer:
             X, T = self.inputs[idx], self.targets[idx]
             batches = -(-n // size)
         with np.errstate(all="ignore"):  # divergence is reported by check(), not warned
-            bp = _backward(net, X, T, self.loss)
+            bp = _backward(net, X, T, self.loss, self.penalty)
             params, opt = update(state.params, bp.grad, self._update_mask, self.config,
                                  state.optimizer)
         batch = state.batch + 1
@@ -232,10 +274,12 @@ class Trainer:
 
     def run(self, state: TrainState, steps: int, stop_at_epoch_end: bool = False,
             cancel: CancelFlag | None = None,
-            record: Callable[[TrainState], None] | None = None) -> RunResult:
+            record: Callable[[TrainState], None] | None = None,
+            until: Callable[[TrainState], bool] | None = None) -> RunResult:
         """Take up to ``steps`` steps, stopping at divergence (keeping the last finite state),
-        at an epoch's end when asked, or when ``cancel`` is set. ``record`` is called with
-        every new state."""
+        at an epoch's end when asked, when ``cancel`` is set, or when ``until`` returns True
+        for a new state (after ``record``; the result is then ``halted``). ``record`` is
+        called with every new state."""
         result = RunResult(state)
         for _ in range(steps):
             if cancel is not None and cancel.is_set():
@@ -251,18 +295,64 @@ class Trainer:
             if record is not None:
                 record(res.after)
             result.steps += 1
+            if until is not None and until(res.after):
+                result.halted = True
+                break
             if stop_at_epoch_end and res.after.batch == 0:
                 break
         return result
 
     def dataset_loss(self, params: np.ndarray, inputs: np.ndarray | None = None,
                      targets: np.ndarray | None = None) -> float:
-        """The loss over a whole data set (the training set by default)."""
-        X = self.inputs if inputs is None else inputs
+        """E over a whole data set (the training set by default; ``inputs`` are the data's
+        inputs): its data loss plus the weight penalty."""
+        X = self.inputs if inputs is None else network_inputs(self.network, inputs)
+        T = self.targets if targets is None else targets
+        self._scratch.params[:] = params
+        with np.errstate(all="ignore"):  # an overflow shows as inf, never as a warning
+            return loss_value(self._scratch, X, T, self.loss, self.penalty)
+
+    def data_loss(self, params: np.ndarray, inputs: np.ndarray | None = None,
+                  targets: np.ndarray | None = None) -> float:
+        """The data loss alone (without the weight penalty) over a whole data set."""
+        X = self.inputs if inputs is None else network_inputs(self.network, inputs)
         T = self.targets if targets is None else targets
         self._scratch.params[:] = params
         with np.errstate(all="ignore"):  # an overflow shows as inf, never as a warning
             return loss_value(self._scratch, X, T, self.loss)
+
+    def test_loss(self, params: np.ndarray) -> float | None:
+        """E over the test split (its data loss plus the weight penalty, as the training
+        curve's losses are), or None without a test split."""
+        if self.test_inputs is None or self.test_targets is None:
+            return None
+        self._scratch.params[:] = params
+        with np.errstate(all="ignore"):  # an overflow shows as inf, never as a warning
+            return loss_value(self._scratch, self.test_inputs, self.test_targets, self.loss,
+                              self.penalty)
+
+    def outputs(self, params: np.ndarray, test: bool = False) -> np.ndarray | None:
+        """The network's outputs on every training sample (or test sample with ``test``;
+        None when there is no test split)."""
+        X = self.test_inputs if test else self.inputs
+        if X is None:
+            return None
+        self._scratch.params[:] = params
+        with np.errstate(all="ignore"):
+            return forward(self._scratch, X).output
+
+    def accuracy(self, params: np.ndarray) -> float | None:
+        """Training accuracy (see :mod:`~simulator.engine.metrics`), None when it does not
+        apply to the targets."""
+        out = self.outputs(params)
+        return None if out is None else accuracy_of(out, self.targets)
+
+    def test_accuracy(self, params: np.ndarray) -> float | None:
+        """Test accuracy, None without a test split or when accuracy does not apply."""
+        out = self.outputs(params, test=True)
+        if out is None or self.test_targets is None:
+            return None
+        return accuracy_of(out, self.test_targets)
 
 
 def _within(arrays: list[np.ndarray], limit: float) -> bool:
@@ -288,7 +378,6 @@ def _diverged(iteration: int, name: str, kind: str, what: str, value: float,
         verdict = "would no longer be a finite number"
     return Divergence(iteration, name, f"Training diverged at step {iteration}: {what} "
                       f"{verdict}. Stopped at the last state inside the limits.", kind)
-
 
 class CancelFlag:
     """A flag a long run checks between steps; set it from anywhere to stop the run."""

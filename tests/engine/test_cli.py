@@ -180,7 +180,7 @@ def _plain_numpy_reference_training(steps: int) -> tuple[list[float], np.ndarray
 
 def test_train_json_matches_plain_numpy_step_by_step() -> None:
     data = json.loads(ok("train", REF, "--steps", "25", "--json"))
-    assert set(data) == {"losses", "parameters"}
+    assert set(data) == {"losses", "parameters", "health"}  # (the reference: no accuracy)
     assert len(data["losses"]) == 25
     losses, params = _plain_numpy_reference_training(25)
     np.testing.assert_allclose(data["losses"], losses, rtol=1e-13)
@@ -243,7 +243,7 @@ def test_train_text_output(tmp_path: Path) -> None:
 
 def test_train_zero_steps() -> None:
     data = json.loads(ok("train", REF, "--steps", "0", "--json"))
-    assert data == {"losses": [], "parameters": ref.PARAMETERS}
+    assert data == {"losses": [], "parameters": ref.PARAMETERS, "health": []}
 
 
 def test_train_divergence_exits_1_with_the_message(tmp_path: Path) -> None:

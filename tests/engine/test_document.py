@@ -247,7 +247,7 @@ BAD_DOCUMENTS: list[tuple[str, Mutation, str]] = [
     ("missing inputs", _delete("data.inputs"), "data.inputs"),
     ("missing targets", _delete("data.targets"), "data.targets"),
     # versions and format
-    ("newer version", _set("version", 2), "version"),
+    ("newer version", _set("version", 3), "version"),
     ("version zero", _set("version", 0), "version"),
     ("version text", _set("version", "1"), "version"),
     ("wrong format", _set("format", "keras"), "format"),
