@@ -9,14 +9,19 @@ called, for example from the view's ``showEvent``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from PySide6.QtCore import QObject, QTimer
 
 
 class Coalescer(QObject):
     """Runs ``redraw`` once per burst of :meth:`request` calls."""
+
+    #: Seconds spent in redraws by every coalescer so far: the runner adds what ran since its
+    #: last tick to the views' cost of a tick, since these redraws run after the tick.
+    redraw_seconds: ClassVar[float] = 0.0
 
     def __init__(self, redraw: Callable[[], None], parent: QObject, *, interval_ms: int = 250,
                  is_visible: Callable[[], bool] | None = None) -> None:
@@ -68,7 +73,7 @@ class Coalescer(QObject):
         if self._pending:
             self._timer.stop()
             self._pending = False
-            self._redraw()
+            self._timed_redraw()
 
     def cancel(self) -> None:
         """Drop a pending redraw."""
@@ -82,7 +87,14 @@ class Coalescer(QObject):
             return  # hidden: flush() runs it when the view is shown again
         self._timer.stop()
         self._pending = False
-        self._redraw()
+        self._timed_redraw()
+
+    def _timed_redraw(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            self._redraw()
+        finally:
+            Coalescer.redraw_seconds += time.perf_counter() - t0
 
 
 class Throttleable(Protocol):

@@ -22,6 +22,7 @@ import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from .coalesce import Coalescer
 from .model import LabModel
 from .speeds import DEFAULT_SPEED, SPEEDS
 
@@ -71,6 +72,7 @@ class Runner(QObject):
         self._fast_k = FIRST_SLICE
         self._cost: float | None = None  # engine seconds per iteration (smoothed)
         self._overhead: float | None = None  # seconds per tick outside the engine
+        self._redraw_mark = Coalescer.redraw_seconds  # see _tick
         self._started_at = 0.0
         self._in_tick = False
         self._fast_run = False
@@ -133,6 +135,7 @@ class Runner(QObject):
         self._fast_k = FIRST_SLICE
         self._cost = None
         self._overhead = None
+        self._redraw_mark = Coalescer.redraw_seconds
         self._started_at = time.perf_counter()
         self._running = True
         self._restart_clock()
@@ -209,6 +212,10 @@ class Runner(QObject):
         if not self._running or self._in_tick:
             return
         t_start = time.perf_counter()
+        # Views that redraw through a Coalescer do it after a tick; their time since the
+        # last tick belongs to the views' cost of a tick all the same.
+        deferred = Coalescer.redraw_seconds - self._redraw_mark
+        self._redraw_mark = Coalescer.redraw_seconds
         k = self._due(t_start)
         if k <= 0:
             return
@@ -228,7 +235,7 @@ class Runner(QObject):
         self._done += result.steps
         self._paced_done += result.steps
         if self.fast and result.steps:
-            self._adapt(result.steps, elapsed)
+            self._adapt(result.steps, elapsed + deferred)
         self.progress.emit(self._done, self._target)
         if result.divergence is not None:
             self._stop(result.divergence.message)
