@@ -365,8 +365,9 @@ class GraphPanel(QWidget):
                             sans=self.font().family())
 
     def caption_text(self) -> str:
-        """The step written out, as plain text."""
-        return self.caption.toPlainText()
+        """The step written out, as plain text (as a reader sees it: without the renderer's
+        word joiners, with ordinary spaces)."""
+        return self.caption.toPlainText().replace("\u2060", "").replace("\u00a0", " ")
 
     def set_dark(self, dark: bool) -> None:
         """Follow the light or dark theme."""

@@ -272,7 +272,6 @@ def open_network_nudge(parent: QWidget, model: LabModel, name: str | None = None
     dialog = NetworkNudgeDialog(model, name, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
-    dialog.raise_()
     return dialog
 
 

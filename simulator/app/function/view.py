@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ...engine.function import DESCENT_OPTIMIZERS, ExpressionError
 from ...engine.limits import MAX_ABS_VALUE
@@ -316,8 +317,7 @@ class FunctionView(QWidget):
         self._sync_undo()
         self.field.show_text(m.text)
         self.field.typed.connect(self._on_typed)
-        self.field.reverted.connect(lambda: self.field.show_text(m.function.text)
-                                    if m.error is not None else None)
+        self.field.reverted.connect(self._on_revert)
         self.examples_combo.activated.connect(self._on_example)
         self.mode_group.idClicked.connect(lambda k: m.set_view_mode(VIEW_MODES[k]))
         self.reset_view_button.clicked.connect(self._reset_view)
@@ -456,6 +456,12 @@ class FunctionView(QWidget):
         show_message(self.refusal, "")
         self.model.set_text(text, merge_key=merge_key if isinstance(merge_key, tuple) else None)
 
+    def _on_revert(self) -> None:
+        """Esc in the field: the last expression that parsed, back in the field."""
+        m = self.model
+        self.field.show_text(m.function.text)
+        m.set_text(m.function.text)
+
     def _on_error(self, error: ExpressionError | None) -> None:
         self.field.show_error(error)
         if error is None:
@@ -492,6 +498,8 @@ class FunctionView(QWidget):
 
     def _sync_undo(self, _index: int = 0) -> None:
         stack = self.model.undo_stack
+        if not isValid(stack):  # the stack clears itself while it is destroyed
+            return
         for button, can, text, what in ((self.undo_button, stack.canUndo(), stack.undoText(),
                                          "Undo"),
                                         (self.redo_button, stack.canRedo(), stack.redoText(),
