@@ -95,7 +95,12 @@ def test_a_bad_expression_shows_its_message_and_loses_nothing(qtbot, view):
     assert "unknown function 'foo'" in view.field.pointer.text()
     assert view.field.underlined() == (error.start, error.end - error.start)
     assert view.field.edit.text()[error.start:error.end] == "foo("
-    assert view.last_good.isVisible()
+    assert "the last expression that worked, x*y + x^2" in view.field.pointer.text()
+    # the balloon sits just under the field, over the view (no relayout)
+    balloon = view.field.pointer.geometry()
+    field = view.field.edit.geometry()
+    assert view.field.pointer.parent() is view
+    assert balloon.top() >= view.field.edit.mapTo(view, field.topLeft()).y()
     # everything else is as it was
     assert view.model.function.text == "x*y + x^2"
     np.testing.assert_array_equal(view.model.descent.points, points)

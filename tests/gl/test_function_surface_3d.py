@@ -37,10 +37,13 @@ def test_the_surface_is_the_functions_grid(qtbot, view):
     v3 = view.surface.view3d
     assert v3 is not None and view.surface.display is v3
     assert not view.surface.notice.isVisible()
-    assert v3.shape == (SURFACE_RESOLUTION, SURFACE_RESOLUTION)
+    n = (SURFACE_RESOLUTION + 1) // 2
+    assert v3.shape == (n, n)
     grid = v3.grid
     fn = parse_function("x*y + x^2")
     np.testing.assert_array_equal(grid.z, fn.grid(grid.xs, grid.ys))
+    (x0, x1), (y0, y1) = view.model.ranges
+    assert (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]) == (x0, x1, y0, y1)
     tf = v3.transform
     drawn = tf.lo + v3.surface._z.astype(np.float64) / 8.0 * (tf.hi - tf.lo)
     np.testing.assert_allclose(drawn, grid.z, rtol=0, atol=1e-6 * (tf.hi - tf.lo))

@@ -7,8 +7,9 @@ when the field gets the focus until Enter or the focus leaves) carries one merge
 the model makes it one undo step. A text that does not parse is left as typed: the
 offending part is underlined with a wavy line in the error colour (a text format set through
 :class:`~PySide6.QtGui.QInputMethodEvent`, the one way to format part of a QLineEdit's
-text), the field gets the error border, and :attr:`pointer` shows the message with the
-text and a caret line under the offending fragment (monospace, so they line up).
+text), the field gets the error border, and :attr:`pointer`, a balloon just under the field,
+shows the message with the text and a caret line under the offending fragment (monospace,
+so they line up).
 Esc puts back the last expression that parsed.
 """
 
@@ -16,9 +17,9 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFocusEvent, QInputMethodEvent, QKeyEvent, QTextCharFormat
-from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLineEdit, QVBoxLayout, QWidget
 
 from ...engine.function import ExpressionError
 from ...engine.limits import MAX_EXPRESSION_LENGTH
@@ -26,7 +27,7 @@ from ..theme import monospace_font
 from ..widgets import ERROR_COLOR, error_label
 
 #: Milliseconds between the last keystroke and the re-render.
-TYPING_DEBOUNCE_MS = 20
+TYPING_DEBOUNCE_MS = 10
 _sessions = itertools.count(1)
 
 _ERROR_STYLE = f"QLineEdit {{ border: 2px solid {ERROR_COLOR}; border-radius: 3px; }}"
@@ -75,14 +76,22 @@ class ExpressionField(QWidget):
                              "(or **), parentheses, e, pi, and sin cos tan exp log sqrt tanh "
                              "sigmoid abs")
         self.edit.setClearButtonEnabled(False)
-        self.pointer = error_label(self)
+        self._tip = self.edit.toolTip()
+        # The error shows in a balloon over what is under the field (attach_balloon), not in
+        # the layout: a key that makes the text parse, or not, must not lay the view out
+        # again (a relayout of the plots costs more than the whole re-render).
+        self.pointer = error_label()
         self.pointer.setFont(monospace_font(11.0))
         self.pointer.setObjectName("expressionError")
+        self.pointer.setWordWrap(False)
+        self.pointer.setAutoFillBackground(True)
+        self.pointer.setFrameShape(QFrame.Shape.Box)
+        self.pointer.setMargin(4)
+        self._host: QWidget | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.edit)
-        layout.addWidget(self.pointer)
         self.setFocusProxy(self.edit)
         self.error: ExpressionError | None = None
         self._session = next(_sessions)
@@ -116,23 +125,52 @@ class ExpressionField(QWidget):
             self.edit.setCursorPosition(len(text))
         self._end_session()
 
-    def show_error(self, error: ExpressionError | None) -> None:
-        """Underline the offending text and show the message (None: clear)."""
+    def attach_balloon(self, host: QWidget) -> None:
+        """Show the error balloon over ``host`` (an ancestor), just under the field."""
+        self._host = host
+        self.pointer.setParent(host)
+        self.pointer.hide()
+        host.installEventFilter(self)
+        self.installEventFilter(self)
+
+    def show_error(self, error: ExpressionError | None, note: str = "") -> None:
+        """Underline the offending text and show the message, the text with a caret line
+        under the offending part, and ``note`` (None: clear)."""
         self.error = error
         if error is None or error.text != self.edit.text():
             self._format(0, 0)
-            self.edit.setStyleSheet("")
-            self.edit.setToolTip(self.edit.toolTip() if error is None else error.message)
+            if self.edit.styleSheet():
+                self.edit.setStyleSheet("")
+            self.edit.setToolTip(self._tip)
             self.pointer.setText("")
             self.pointer.setVisible(False)
             if error is None:
                 return
-        self.edit.setStyleSheet(_ERROR_STYLE)
-        self.pointer.setText(f"{error.pointer(72)}\n{error}")
+        if not self.edit.styleSheet():
+            self.edit.setStyleSheet(_ERROR_STYLE)
+        self.edit.setToolTip(str(error))
+        self.pointer.setText(f"{error.pointer(72)}\n{error}" + (f"\n{note}" if note else ""))
+        self._place_balloon()
         self.pointer.setVisible(True)
+        self.pointer.raise_()
         length = max(1, error.end - error.start)
         start = min(error.start, max(0, len(error.text) - 1))
         self._format(start, length if error.start < len(error.text) else 1)
+
+    def _place_balloon(self) -> None:
+        host = self._host
+        if host is None:
+            return
+        below = self.edit.mapTo(host, QPoint(0, self.edit.height() + 2))
+        self.pointer.adjustSize()
+        width = min(self.pointer.sizeHint().width(), max(100, host.width() - below.x() - 4))
+        self.pointer.setGeometry(below.x(), below.y(), width, self.pointer.sizeHint().height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Move) \
+                and self.pointer.isVisible():
+            self._place_balloon()
+        return False
 
     def underlined(self) -> tuple[int, int] | None:
         """(start, length) of the underlined text (None when nothing is)."""

@@ -43,6 +43,12 @@ if TYPE_CHECKING:
 
 #: Grid points along each axis of the surface (the cost surface's finest default).
 SURFACE_RESOLUTION = 201
+#: The 3D mesh takes every MESH_STRIDE-th grid point (101 x 101, as the cost surface's): a
+#: software renderer (a projector's laptop without a GPU driver) draws 40,000 vertices
+#: slowly, and the eye sees no difference.
+MESH_STRIDE = 2
+#: Points per side on which the contour lines are traced.
+CONTOUR_POINTS = 51
 #: Points along the curve.
 CURVE_RESOLUTION = 801
 #: Most points of a path drawn (a longer one is drawn through evenly spread steps).
@@ -90,7 +96,7 @@ class CurvePlot(QWidget):
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.showGrid(x=False, y=False)  # grid lines cost ~10 ms a paint (QPicture)
         for name in ("left", "bottom"):
             plain_axis(self.plot.getAxis(name))
         self.view_box = self.plot.getViewBox()
@@ -209,6 +215,9 @@ class FunctionSurface(QWidget):
         self.gl_ok, self.gl_reason = ok, reason
         self.view3d: Surface3DView | None = None
         self.contour = ContourView()
+        # Contour lines are traced in Python (pyqtgraph's isocurve, ~0.2 ms per level per
+        # 1000 cells): on 51 x 51 points they keep a typed character's redraw within budget.
+        self.contour.contour_points = CONTOUR_POINTS
         self.contour.legend.setToolTip(NOTE)
         self.contour.color_bar.setToolTip("Height and colour: f")
         self.contour.plot_widget.setToolTip("Click on the map to start the descent there")
@@ -281,6 +290,8 @@ class FunctionSurface(QWidget):
         if "grid" in parts and self._grid_keys.get(id(view)) != key:
             self._grid_keys[id(view)] = key
             xs, ys, z = model.surface_grid(SURFACE_RESOLUTION)
+            if view is not self.contour:  # the mesh: every other point (101 x 101)
+                xs, ys, z = xs[::MESH_STRIDE], ys[::MESH_STRIDE], z[::MESH_STRIDE, ::MESH_STRIDE]
             view.set_grid(GridView(xs, ys, np.where(np.isfinite(z), z, np.inf), labels,
                                    "f", False, AXES))
         if "paths" in parts:

@@ -66,7 +66,7 @@ from .. import theme as app_theme
 from ..coalesce import Coalescer
 from ..surface.style import path_colour
 from ..toolbar import LearningRateSpinBox
-from ..widgets import SETTING_DIGITS, HintLabel, NumberField, error_label, show_message
+from ..widgets import SETTING_DIGITS, LiveLabel, NumberField, error_label, show_message
 from .expression_field import ExpressionField
 from .graph_view import GraphPanel
 from .info import InfoColours, info_html, steps_text
@@ -154,8 +154,6 @@ class FunctionView(QWidget):
         top.addWidget(self.undo_button, 0, 3)
         top.addWidget(self.redo_button, 0, 4)
         top.setColumnStretch(2, 1)
-        self.last_good = HintLabel()
-        self.last_good.setVisible(False)
         self.examples_problem = error_label()
         show_message(self.examples_problem, m.examples_problem)
 
@@ -269,10 +267,9 @@ class FunctionView(QWidget):
         self.reset_button.setToolTip("Back to the start, no step taken")
         for b in (self.back_button, self.step_button, self.run_button, self.reset_button):
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click keeps the keys on the view
-        self.status = QLabel()
+        self.status = LiveLabel(minimum_width=120)  # changes every step: never a relayout
         self.status.setObjectName("functionStatus")
-        self.status.setWordWrap(True)
-        self.status.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.status.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         steps_row = QHBoxLayout()
         for control in (self.back_button, self.step_button, self.run_button, self.run_spin,
                         self.reset_button):
@@ -285,7 +282,6 @@ class FunctionView(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(3)
         layout.addLayout(top)
-        layout.addWidget(self.last_good)
         layout.addWidget(self.examples_problem)
         layout.addWidget(self.split, 1)
         layout.addLayout(settings_row)
@@ -294,6 +290,7 @@ class FunctionView(QWidget):
 
     def _connect(self) -> None:
         m = self.model
+        self.field.attach_balloon(self)
         m.functionChanged.connect(lambda: self._request(*self._all_parts()))
         m.textChanged.connect(self.field.show_text)
         m.errorChanged.connect(self._on_error)
@@ -463,14 +460,9 @@ class FunctionView(QWidget):
         m.set_text(m.function.text)
 
     def _on_error(self, error: ExpressionError | None) -> None:
-        self.field.show_error(error)
-        if error is None:
-            self.last_good.setVisible(False)
-        else:
-            self.last_good.setText("Everything below still shows the last expression that "
-                                   f"worked: {' '.join(self.model.function.text.split())} "
-                                   "(Esc puts it back in the field).")
-            self.last_good.setVisible(True)
+        last = " ".join(self.model.function.text.split())
+        self.field.show_error(error, f"The view still shows the last expression that worked, "
+                                     f"{last} (Esc puts it back).")
 
     def _on_example(self, index: int) -> None:
         ident = self.examples_combo.itemData(index)
