@@ -106,10 +106,26 @@ def test_f4_switches_to_the_lab_and_back(qtbot, window):
     assert lab.shown and isinstance(lab.view, FunctionView)
     assert window.centralWidget().currentWidget() is lab.view
     assert lab.action.isChecked()
+    # the lab takes the whole window: the network's docks and toolbars step aside
+    assert not window.docks["derivation"].isVisible()
+    assert not window.steps_toolbar.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_F4)
     assert not lab.shown
     assert window.centralWidget().currentWidget() is lab.network_page
     assert lab.network_page.findChild(type(window.canvas)) is window.canvas
+    assert window.docks["derivation"].isVisible() and window.steps_toolbar.isVisible()
+
+
+def test_docks_hidden_before_stay_hidden_and_closing_gives_the_panels_back(qtbot, window):
+    window.docks["data"].hide()
+    lab = window.function_lab
+    lab.set_shown(True)
+    assert window.docks["inspector"].isHidden()
+    window.close()  # the window saves its layout as it closes: the panels are back first
+    assert not lab.shown
+    assert not window.docks["inspector"].isHidden()
+    assert not window.steps_toolbar.isHidden()
+    assert window.docks["data"].isHidden()  # hidden before the lab: still hidden
 
 
 def test_a_lesson_opens_the_lab_and_its_keys_do_not_step_the_network(qtbot, window):

@@ -6,7 +6,8 @@ window's central widget is into a stack beside the Function view (made the first
 shown), and offers
 
 - ``action``: View > Function lab (F4, also Ctrl+4), checkable, switching between the
-  network and the lab;
+  network and the lab (which takes the whole window: the network's docks and toolbars are
+  hidden while it is shown, and given back as they were, also when the window closes);
 - ``nudge_action``: Train > Nudge probe... (the selected weight or bias, else w1);
 - :meth:`open`: the API a lesson calls, showing the lab with an expression or example at a
   point, in a view mode, with a learning rate, an optimizer, a number of steps taken and
@@ -20,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QToolBar, QWidget
+from shiboken6 import isValid
 
 from ..model import LabModel
 from ..selection import ParameterSel
@@ -71,6 +73,8 @@ class FunctionLab(QObject):
         self.nudge_action.triggered.connect(lambda _c=False: self.open_nudge())
         model.settingsChanged.connect(self._follow_digits)
         self._follow_digits()
+        self._hidden: list[QWidget] = []  # the panels the lab hid, shown again on leaving
+        window.installEventFilter(self)
 
     # --- showing ----------------------------------------------------------------------------
 
@@ -88,14 +92,20 @@ class FunctionLab(QObject):
         return self.view
 
     def set_shown(self, shown: bool) -> None:
-        """Show the lab (True) or the network (False) in the central area."""
-        if shown:
+        """Show the lab (True) or the network (False) in the central area. The lab takes
+        the whole window (on a 1024 x 768 projector it needs it): the network's docks and
+        toolbars are hidden while it is shown and come back as they were."""
+        if shown and not self.shown:
             view = self.ensure_view()
+            self._hidden = [w for w in self._panels() if w.isVisible()]
+            for w in self._hidden:
+                w.hide()
             self.stack.setCurrentWidget(view)
             view.setFocus()
-        else:
+        elif not shown and self.shown:
             self.lab_model.stop()
             self.stack.setCurrentWidget(self.network_page)
+            self._restore_panels()
         if self.action.isChecked() != shown:
             self.action.blockSignals(True)
             self.action.setChecked(shown)
@@ -119,6 +129,24 @@ class FunctionLab(QObject):
         self.set_shown(True)
         assert self.view is not None
         return self.view
+
+    def _panels(self) -> list[QWidget]:
+        """The window's docks and toolbars (the network's panels)."""
+        window = self.window
+        return [w for w in window.findChildren(QDockWidget) + window.findChildren(QToolBar)
+                if w.parent() is window]
+
+    def _restore_panels(self) -> None:
+        for w in self._hidden:
+            if isValid(w):
+                w.show()
+        self._hidden = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close and self.shown:
+            # The window saves its layout as it closes: give it the network's panels back.
+            self.set_shown(False)
+        return False
 
     # --- the network's nudge probe -------------------------------------------------------------
 

@@ -138,8 +138,11 @@ def pirate_text(model: FunctionLabModel) -> list[str]:
 
     kept = sum(1 for st in walk.steps if st.kept)
     lines = [f"The pirate (seed {walk.seed}) walks in the dark: each step is as long as the "
-             f"descent's step, in a random direction, and {walk.rule}.",
-             f"He kept {kept} of his {len(walk.steps)} steps."]
+             f"descent's step, in a random direction, and {walk.rule}."]
+    if not walk.steps:
+        lines.append("He starts where the descent starts: take steps to race them.")
+        return lines
+    lines.append(f"He kept {kept} of his {len(walk.steps)} steps.")
     if len(walk.steps) < model.steps_taken:
         lines.append(f"(His walk is being worked out: {len(walk.steps)} of "
                      f"{model.steps_taken} steps so far.)")

@@ -211,6 +211,7 @@ class FunctionView(QWidget):
         self.split.addWidget(self.tabs)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
+        self.split.setSizes([660, 340])
         self.split.setChildrenCollapsible(False)
 
         # the descent
