@@ -185,7 +185,7 @@ class GraphCanvas(QGraphicsView):
         """Draw the model's graph at its ``graph_step``."""
         if self._graph is not model.function.graph:
             self._rebuild(model)
-            self._fit()
+            self.fit()
         if self.layout_ is None:
             return
         trace = model.trace
@@ -252,7 +252,8 @@ class GraphCanvas(QGraphicsView):
         if self.notice is not None:
             self.notice.setBrush(self.theme.text)
 
-    def _fit(self) -> None:
+    def fit(self) -> None:
+        """Fit the whole graph into the view (a small one is not blown up)."""
         rect = self.scene().itemsBoundingRect()
         if rect.isEmpty() or self.viewport().width() <= 0:
             return
@@ -265,11 +266,11 @@ class GraphCanvas(QGraphicsView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit()
+        self.fit()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._fit()
+        self.fit()
 
     def node_position(self, index: int) -> QPointF | None:
         """A node's centre in scene coordinates (None when it is not drawn)."""

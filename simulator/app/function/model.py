@@ -928,6 +928,12 @@ class FunctionLabModel(QObject):
         self._derivative_task.submit(fn)
 
     def _on_derivatives(self, result: object) -> None:
+        if isinstance(result, Exception):  # never expected: say so rather than wait forever
+            reason = f"they could not be worked out ({type(result).__name__})"
+            self._derivatives = {v: Derivative(v, None, f"df/d{v} is not written out: {reason}")
+                                 for v in self._function.variables}
+            self.derivativesChanged.emit()
+            return
         if not isinstance(result, tuple):
             return
         fn, derivs = result

@@ -486,7 +486,7 @@ class FunctionView(QWidget):
     def _reset_view(self) -> None:
         self.curve.reset_view()
         self.surface.reset_view()
-        self.graph.canvas.resetTransform()
+        self.graph.canvas.fit()
         self._request("grid", "graph")
 
     def _sync_undo(self, _index: int = 0) -> None:
