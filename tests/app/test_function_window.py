@@ -156,5 +156,12 @@ def test_the_lab_follows_the_dark_theme(qtbot, window):
     lab.set_shown(True)
     window.set_dark(True)
     assert lab.view.graph.canvas.theme.name == "dark"
+    view = lab.view
+
+    def text_colour():
+        return view.palette().color(view.palette().ColorRole.Text).name()
+
+    # the dark palette arrives, and the numbers are written again in its text colour
+    qtbot.waitUntil(lambda: text_colour() == "#e6e8eb" and "#e6e8eb" in view.info.toHtml())
     window.set_dark(False)
     assert lab.view.graph.canvas.theme.name == "light"

@@ -662,6 +662,11 @@ class FunctionView(QWidget):
         super().showEvent(event)
         self._redraws.flush()
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # the theme: text colours in the HTML
+            self._request("numbers", "graph")
+        super().changeEvent(event)
+
     @property
     def redraw_pending(self) -> bool:
         """Whether a redraw is still to come."""
