@@ -199,7 +199,7 @@ class FunctionLabModel(QObject):
             if ex.id == FIRST_EXAMPLE:
                 fn = self._parse(ex.expression)
                 if isinstance(fn, Function):
-                    self.run_steps = ex.steps
+                    self.run_steps = max(1, min(MAX_RUN_STEPS, ex.steps))
                     return example_settings(ex, fn), fn
         fn = self._parse(FALLBACK.expression)
         assert isinstance(fn, Function)
@@ -682,7 +682,7 @@ class FunctionLabModel(QObject):
             title = ex.title if ex is not None else _short(new.expression)
             self._push(f"Open {title}", new, fn, keep_steps=False)
         if ex is not None:
-            self.run_steps = ex.steps
+            self.run_steps = max(1, min(MAX_RUN_STEPS, ex.steps))
         if run_steps is not None:
             self.run_steps = run_steps
         self.settingsChanged.emit()
