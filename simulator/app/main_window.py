@@ -60,6 +60,7 @@ from .canvas import NetworkCanvas
 from .coalesce import Themeable, Throttleable
 from .data_panel import DataPanel
 from .derivation_panel import DerivationPanel
+from .function import FunctionLab
 from .gl_platform import ensure_pyopengl_platform
 from .inspector import Inspector
 from .loss_plot import LossPlot
@@ -442,6 +443,8 @@ class MainWindow(QMainWindow):
         self.batch_spin = self.settings_bar.batch_spin
 
     def _build_menus(self) -> None:
+        self.function_lab = FunctionLab(self, self.model)  # F4; a lesson calls .open(...)
+        self._themeable.append(self.function_lab)
         mb = self.menuBar()
         file_menu = mb.addMenu("&File")
         file_menu.addAction(self.new_action)
@@ -485,10 +488,12 @@ class MainWindow(QMainWindow):
         train_menu.addAction(self.stop_action)
         train_menu.addSeparator()
         train_menu.addAction(self.reset_action)
+        train_menu.addAction(self.function_lab.nudge_action)
 
         view_menu = mb.addMenu("&View")
         for key in ("derivation", "inspector", "data", "loss", "surface"):
             view_menu.addAction(self.docks[key].toggleViewAction())
+        view_menu.addAction(self.function_lab.action)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         self.light_action = theme_menu.addAction("&Light")
@@ -959,7 +964,8 @@ class MainWindow(QMainWindow):
                       self.save_as_action, self.quit_action]),
             ("Edit", [self.undo_action, self.redo_action]),
             ("View", [self.zoom_fit_action, self.dark_action, self.more_digits_action,
-                      self.fewer_digits_action, self.shortcuts_action]),
+                      self.fewer_digits_action, self.shortcuts_action,
+                      self.function_lab.action]),
         ]
 
     def show_shortcuts(self) -> None:

@@ -72,12 +72,21 @@ def build_menu(parent: QWidget, model: LabModel, ref: Ref | None,
         if edit_value is not None:
             _action(menu, f"Edit {ref.name}...", "edit_value", lambda: edit_value(ref))
         _freeze_action(menu, net, ref.name, model)
+        _action(menu, f"Nudge probe of {ref.name}...", "nudge",
+                lambda: _open_nudge(parent, model, ref.name))
         menu.addSeparator()
         _layer_menus(menu, net, ref.layer, model)
     if fit is not None:
         menu.addSeparator()
         _action(menu, "Fit to window", "fit", fit)
     return menu
+
+
+def _open_nudge(parent: QWidget, model: LabModel, name: str) -> None:
+    """The nudge probe of a weight or bias (a gradient check beside the derivation)."""
+    from ..function.nudge import open_network_nudge  # loaded on first use
+
+    open_network_nudge(parent, model, name)
 
 
 def _layer_title(net: Network, layer: int) -> str:

@@ -86,6 +86,7 @@ class ContourView(QWidget):
 
         self.grid: GridView | None = None
         self.point: PointView | None = None
+        self.contour_points = CONTOUR_MAX_POINTS  # a view that redraws per keystroke: fewer
         self.paths: list[PathView] = []
         self._range: tuple[float, float, float, float] | None = None
         self.view_box.sigRangeChanged.connect(self._orient_arrow)
@@ -123,7 +124,7 @@ class ContourView(QWidget):
 
     def _draw_contours(self, z: np.ndarray, xs: np.ndarray, ys: np.ndarray, lo: float,
                        hi: float) -> None:
-        step = max(1, -(-max(z.shape) // CONTOUR_MAX_POINTS))
+        step = max(1, -(-max(z.shape) // self.contour_points))
         if step > 1:
             ix = np.unique(np.append(np.arange(0, z.shape[0], step), z.shape[0] - 1))
             iy = np.unique(np.append(np.arange(0, z.shape[1], step), z.shape[1] - 1))

@@ -19,11 +19,13 @@ PATH_COLOURS = {
     "sgd": OKABE_ITO["sky_blue"],
     "momentum": OKABE_ITO["bluish_green"],
     "adam": OKABE_ITO["reddish_purple"],
+    "pirate": OKABE_ITO["yellow"],  # the function lab's random walker
 }
 # Drawing order (first = underneath) and widths: paths that coincide (GD and SGD on a
 # one-sample data set, the training path and GD) stay visible as nested stripes.
-PATH_ORDER = ("path", "gd", "sgd", "momentum", "adam")
-PATH_WIDTHS = {"path": 6.0, "gd": 4.0, "sgd": 2.0, "momentum": 2.0, "adam": 2.0}
+PATH_ORDER = ("path", "gd", "sgd", "momentum", "adam", "pirate")
+PATH_WIDTHS = {"path": 6.0, "gd": 4.0, "sgd": 2.0, "momentum": 2.0, "adam": 2.0,
+               "pirate": 2.5}
 POINT_COLOUR = OKABE_ITO["vermillion"]
 ARROW_COLOUR = OKABE_ITO["vermillion"]
 OUTLINE_COLOUR = "#000000"
