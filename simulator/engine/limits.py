@@ -115,6 +115,10 @@ MAX_DIGITS = 15
 #: Digits shown when nothing else is chosen (settings, model, ``explain``, handouts).
 DEFAULT_DIGITS = 5
 
+#: Parameters of a network a handout works by hand (one derivation each): beyond this a
+#: handout stops being an exercise and becomes a book.
+MAX_HANDOUT_PARAMETERS = 1_000
+
 #: Characters in a typed expression (function lab): longer text is refused before parsing.
 MAX_EXPRESSION_LENGTH = 4000
 #: Nesting of a typed expression: parentheses, function calls, unary signs and powers.
@@ -124,7 +128,7 @@ __all__ = [
     "DEFAULT_DIGITS", "MAX_ABS_INTERMEDIATE", "MAX_ABS_VALUE", "MAX_BATCH_SIZE",
     "MAX_CSV_BYTES", "MAX_CSV_COLUMNS", "MAX_CSV_LINE_LENGTH", "MAX_CSV_ROWS",
     "MAX_DATA_VALUES", "MAX_DECAY", "MAX_DIGITS", "MAX_DOCUMENT_BYTES", "MAX_EPS",
-    "MAX_EXPRESSION_DEPTH", "MAX_EXPRESSION_LENGTH",
+    "MAX_EXPRESSION_DEPTH", "MAX_EXPRESSION_LENGTH", "MAX_HANDOUT_PARAMETERS",
     "MAX_INT_DIGITS", "MAX_L1", "MAX_L2", "MAX_LAYERS", "MAX_LEARNING_RATE", "MAX_NAME_LENGTH",
     "MAX_NEURONS",
     "MAX_NOISE", "MAX_PATH_LENGTH", "MAX_SAMPLES", "MAX_SEED", "MAX_SOURCE_DEPTH",
