@@ -29,6 +29,7 @@ from . import _reference as ref
 LESSONS = lesson_files()
 # A decimal number as a text writes it (integers are counts, sizes and exponents).
 DECIMAL = re.compile(r"(?<![\w.])-?\d*\.\d+(?:e[-+]?\d+)?(?!\w|\.\d)")
+PERCENT = re.compile(f"({DECIMAL.pattern})(%?)")
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +105,8 @@ def _given_numbers(plan: StepPlan) -> list[float]:
         out += doc.data.inputs.ravel().tolist() + doc.data.targets.ravel().tolist()
         t = doc.training
         out += [t.learning_rate, t.momentum, t.beta1, t.beta2]
+        out += [float(v) for v in doc.data_source.values()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)]
     fs = plan.function
     if fs is not None:
         out += [*fs.start, fs.learning_rate, 0.9]  # 0.9: momentum's default, in its rule
@@ -131,9 +134,12 @@ def _check_texts_numbers(lesson: Lesson, plan: StepPlan) -> None:
     if q is not None:
         known += [float(m.value) for m in q.mistakes if isinstance(m.value, float)]
     for text in words:
-        for number in DECIMAL.findall(text):
+        for m in PERCENT.finditer(text):
+            number = m.group(1)
+            if m.group(2):  # 91.5% is 0.915
+                number = format(float(number) / 100, ".15g")
             assert any(_stated(number, v) for v in known), \
-                f"{plan.label}: {number} is stated but neither given nor checked"
+                f"{plan.label}: {m.group(0)} is stated but neither given nor checked"
 
 
 def _check_texts_render(plan: StepPlan) -> None:
