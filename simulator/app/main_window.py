@@ -899,7 +899,7 @@ class MainWindow(QMainWindow):
             from ..resources import example_path
 
             folder = example_path("reference").parent
-            files = sorted(folder.glob("*.json"))
+            files = sorted(p for p in folder.glob("*.json") if p.name != "index.json")
         except (ImportError, OSError):
             return []
         result = []

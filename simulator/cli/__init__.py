@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import explain, function, surface, train
+from . import explain, function, handout, surface, train
 from .common import Parser, UsageError
 
 #: The command modules, in the order ``--help`` lists them.
-_MODULES = (explain, train, surface, function)
+_MODULES = (explain, train, surface, function, handout)
 COMMANDS = tuple(m.__name__.rsplit(".", 1)[-1] for m in _MODULES)
 
 

@@ -115,6 +115,24 @@ MAX_DIGITS = 15
 #: Digits shown when nothing else is chosen (settings, model, ``explain``, handouts).
 DEFAULT_DIGITS = 5
 
+#: Parameters of a network a handout works by hand (one derivation each): beyond this a
+#: handout stops being an exercise and becomes a book.
+MAX_HANDOUT_PARAMETERS = 1_000
+
+# --- lessons (resources/lessons/, see engine/lesson.py) -----------------------------------------
+
+#: The largest lesson file read (checked before reading): inline documents may hold data.
+MAX_LESSON_BYTES = 20_000_000
+#: Steps of one lesson.
+MAX_LESSON_STEPS = 200
+#: Characters of a step's text, its teacher notes, a question's prompt or explanation
+#: (a projected step is read in a minute: these bound mistakes, not style).
+MAX_LESSON_TEXT = 4_000
+#: Iterations a step may ask the stepper to have run before it is shown.
+MAX_LESSON_ITERATIONS = 100_000
+#: Options of a multiple-choice question.
+MAX_LESSON_CHOICES = 8
+
 #: Characters in a typed expression (function lab): longer text is refused before parsing.
 MAX_EXPRESSION_LENGTH = 4000
 #: Nesting of a typed expression: parentheses, function calls, unary signs and powers.
@@ -124,8 +142,10 @@ __all__ = [
     "DEFAULT_DIGITS", "MAX_ABS_INTERMEDIATE", "MAX_ABS_VALUE", "MAX_BATCH_SIZE",
     "MAX_CSV_BYTES", "MAX_CSV_COLUMNS", "MAX_CSV_LINE_LENGTH", "MAX_CSV_ROWS",
     "MAX_DATA_VALUES", "MAX_DECAY", "MAX_DIGITS", "MAX_DOCUMENT_BYTES", "MAX_EPS",
-    "MAX_EXPRESSION_DEPTH", "MAX_EXPRESSION_LENGTH",
-    "MAX_INT_DIGITS", "MAX_L1", "MAX_L2", "MAX_LAYERS", "MAX_LEARNING_RATE", "MAX_NAME_LENGTH",
+    "MAX_EXPRESSION_DEPTH", "MAX_EXPRESSION_LENGTH", "MAX_HANDOUT_PARAMETERS",
+    "MAX_INT_DIGITS", "MAX_L1", "MAX_L2", "MAX_LAYERS", "MAX_LEARNING_RATE",
+    "MAX_LESSON_BYTES", "MAX_LESSON_CHOICES", "MAX_LESSON_ITERATIONS", "MAX_LESSON_STEPS",
+    "MAX_LESSON_TEXT", "MAX_NAME_LENGTH",
     "MAX_NEURONS",
     "MAX_NOISE", "MAX_PATH_LENGTH", "MAX_SAMPLES", "MAX_SEED", "MAX_SOURCE_DEPTH",
     "MAX_SOURCE_ITEMS", "MAX_TEST_FRACTION", "MIN_BATCH_SIZE", "MIN_DECAY", "MIN_DIGITS",
