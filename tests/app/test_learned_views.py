@@ -6,12 +6,14 @@ weight penalty edited, undone and saved in the window, and XOR solved with defau
 
 from __future__ import annotations
 
+import gc
 import math
+import time
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from simulator.app.learned.boundary_view import DecisionBoundaryView
 from simulator.app.learned.colours import (
@@ -107,13 +109,24 @@ def diverging() -> Document:
                               learning_rate=1e6)
 
 
-@pytest.fixture
-def model(qtbot):
-    return LabModel(document=xor_doc())
+@pytest.fixture(autouse=True)
+def kept():
+    """The views and models a test makes, held until it is over: pytest-qt holds widgets
+    weakly, and a view held only by reference cycles could otherwise be collected in the
+    middle of a paint."""
+    held: list[object] = []
+    yield held
+    for obj in held:
+        if isinstance(obj, QWidget):
+            obj.close()
+    QApplication.processEvents()
+    held.clear()
+    gc.collect()
 
 
-def boundary_view(qtbot, model: LabModel) -> DecisionBoundaryView:
+def boundary_view(qtbot, model: LabModel, kept: list[object]) -> DecisionBoundaryView:
     view = DecisionBoundaryView(model)
+    kept += [view, model]
     qtbot.addWidget(view)
     view.resize(420, 420)
     view.show()
@@ -129,17 +142,19 @@ def pixel_at(view: DecisionBoundaryView, x: float, y: float) -> tuple[int, int]:
 
 
 def mixed(colour: str, share: float) -> np.ndarray:
+    """``share`` of the way from the background to ``colour`` (the exact mix: the view
+    looks colours up in ramps of 1024 levels and rounds them to bytes, within 1)."""
     back = rgb(LIGHT_BACKGROUND)
-    return np.rint(back + (rgb(colour) - back) * share)
+    return back + (rgb(colour) - back) * share
 
 
 # --- the decision boundary ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("features", [(), ("x1", "x2", "x1*x2"), ("x1^2", "sin(x2)", "x1")])
-def test_boundary_pixels_are_the_networks_outputs(qtbot, features) -> None:
+def test_boundary_pixels_are_the_networks_outputs(qtbot, features, kept) -> None:
     model = LabModel(document=xor_doc(features))
     model.run_iterations(400)
-    view = boundary_view(qtbot, model)
+    view = boundary_view(qtbot, model, kept)
     assert view.mode == "plane" and view.boundary is not None and view.rgba is not None
     plane = model.plane()
     net = model.network
@@ -161,10 +176,10 @@ def test_boundary_pixels_are_the_networks_outputs(qtbot, features) -> None:
         np.testing.assert_allclose(view.rgba[row, col, :3], expected, atol=1)
 
 
-def test_boundary_of_several_classes_is_the_argmax(qtbot) -> None:
+def test_boundary_of_several_classes_is_the_argmax(qtbot, kept) -> None:
     model = LabModel(document=spiral_doc())
     model.run_iterations(300)
-    view = boundary_view(qtbot, model)
+    view = boundary_view(qtbot, model, kept)
     plane = model.plane()
     net = model.network
     for i, j in [(3, 5), (60, 40), (97, 12), (50, 50)]:
@@ -181,10 +196,10 @@ def test_boundary_of_several_classes_is_the_argmax(qtbot) -> None:
     assert len(view.test_points.data) == data.n_test
 
 
-def test_a_neuron_shown_large_is_its_own_output(qtbot) -> None:
+def test_a_neuron_shown_large_is_its_own_output(qtbot, kept) -> None:
     model = LabModel(document=xor_doc())
     model.run_iterations(200)
-    view = boundary_view(qtbot, model)
+    view = boundary_view(qtbot, model, kept)
     view.show_neuron("H2")
     assert view.shown_neuron == "H2" and view.boundary is None
     plane = model.plane()
@@ -198,9 +213,9 @@ def test_a_neuron_shown_large_is_its_own_output(qtbot) -> None:
     assert view.boundary is not None
 
 
-def test_the_boundary_follows_training_live(qtbot) -> None:
+def test_the_boundary_follows_training_live(qtbot, kept) -> None:
     model = LabModel(document=xor_doc())
-    view = boundary_view(qtbot, model)
+    view = boundary_view(qtbot, model, kept)
     before = view.boundary.value.copy()
     runner = Runner(model)
     view.set_throttled(True)
@@ -214,12 +229,12 @@ def test_the_boundary_follows_training_live(qtbot) -> None:
     np.testing.assert_allclose(view.boundary.value, expected, atol=TOL, rtol=0)
 
 
-def test_one_input_draws_the_fitted_curve(qtbot) -> None:
+def test_one_input_draws_the_fitted_curve(qtbot, kept) -> None:
     data = datasets.make("sine", n=30, test_fraction=0.2)
     doc = edits.fit_to_data(edits.new_document((1, 6, 1), "tanh"), data, {"kind": "sine"})
     model = LabModel(document=doc)
     model.run_iterations(100)
-    view = boundary_view(qtbot, model)
+    view = boundary_view(qtbot, model, kept)
     assert view.mode == "curve"
     x, y = view.curve_x, view.curve_y
     assert x is not None and y is not None
@@ -228,9 +243,9 @@ def test_one_input_draws_the_fitted_curve(qtbot) -> None:
     assert x.min() < data.inputs.min() and x.max() > data.inputs.max()
 
 
-def test_the_reference_lesson_has_no_picture(qtbot) -> None:
+def test_the_reference_lesson_has_no_picture(qtbot, kept) -> None:
     model = LabModel(document=reference())
-    view = boundary_view(qtbot, model)
+    view = boundary_view(qtbot, model, kept)
     assert view.mode == "none" and not view.plot_widget.isVisible()
     assert "no input plane" in view.message.text()
 
@@ -262,8 +277,9 @@ def test_every_hidden_and_output_neuron_has_its_picture(qtbot, window) -> None:
         assert item.pos() == canvas_neuron.pos()
         view.show_neuron(name)
         view.flush()
-        # the picture on the canvas is the one shown large (top row: the largest x2)
-        np.testing.assert_array_equal(item.pixels[::-1], view.rgba)
+        # the picture on the canvas is the one shown large (top row: the largest x2),
+        # every other point of it
+        np.testing.assert_array_equal(item.pixels[::-1], view.rgba[::2, ::2])
     # the toggle, and the reference lesson, which has none
     window.learned.thumbnails_action.setChecked(False)
     assert thumbs.items() == {}
@@ -296,11 +312,12 @@ def test_pictures_survive_a_rebuild_and_undo(qtbot, window) -> None:
 
 # --- the test-loss curve -------------------------------------------------------------------------
 
-def test_the_test_curve_after_a_fast_run_has_one_point_per_sampled_iteration(qtbot) -> None:
+def test_the_test_curve_after_a_fast_run_has_one_point_per_sampled_iteration(qtbot, kept) -> None:
     doc = spiral_doc()
     model = LabModel(document=doc)
     plot = LossPlot(model)
     qtbot.addWidget(plot)
+    kept.append(plot)
     plot.show()
     runner = Runner(model)
     runner.set_speed(None)
@@ -329,11 +346,12 @@ def test_the_test_curve_after_a_fast_run_has_one_point_per_sampled_iteration(qtb
     assert "lowest test loss" in plot.latest.text()
 
 
-def test_early_stopping_stops_and_goes_back_to_the_best(qtbot) -> None:
+def test_early_stopping_stops_and_goes_back_to_the_best(qtbot, kept) -> None:
     doc = spiral_doc(n=300, test_fraction=0.5, noise=0.1)
     model = LabModel(document=doc)
     plot = LossPlot(model)
     qtbot.addWidget(plot)
+    kept.append(plot)
     plot.show()
     bar = plot.early_stopping
     assert bar.isVisible()
@@ -427,10 +445,11 @@ def test_no_false_alarm_on_the_healthy_reference_run(qtbot, window) -> None:
     assert len(health.report.gradient_sizes) == 2
 
 
-def test_gradient_sizes_are_drawn_per_layer(qtbot) -> None:
+def test_gradient_sizes_are_drawn_per_layer(qtbot, kept) -> None:
     model = LabModel(document=deep_sigmoid())
     view = HealthView(model)
     qtbot.addWidget(view)
+    kept += [view, model]
     view.flush()
     sizes = [g.size for g in model.health().gradient_sizes]
     heights = view.bars.opts["height"]
@@ -516,10 +535,11 @@ def test_a_refused_feature_changes_nothing(qtbot, window) -> None:
     assert model.undo_stack.count() == steps
 
 
-def test_noise_slider_regenerate_and_fit(qtbot) -> None:
+def test_noise_slider_regenerate_and_fit(qtbot, kept) -> None:
     model = LabModel(document=spiral_doc())
     tools = DataTools(model)
     qtbot.addWidget(tools)
+    kept.append(tools)
     assert tools.slider.isEnabled()
     assert tools.noise() == pytest.approx(datasets.DEFAULT_NOISE["spiral"])
     before = model.document.data.inputs.copy()
@@ -539,21 +559,25 @@ def test_noise_slider_regenerate_and_fit(qtbot) -> None:
     assert net.sizes == [2, 2, 1]
     tools_ref = DataTools(LabModel(document=reference()))
     qtbot.addWidget(tools_ref)
+    kept.append(tools_ref)
     assert not tools_ref.slider.isEnabled() and not tools_ref.regenerate_button.isEnabled()
 
 
-def test_the_new_document_dialog_starts_from_the_engines_defaults(qtbot) -> None:
+def test_the_new_document_dialog_starts_from_the_engines_defaults(qtbot, kept) -> None:
     dialog = NewDocumentDialog()
     qtbot.addWidget(dialog)
+    kept.append(dialog)
     assert dialog.sizes_edit.text() == ", ".join(map(str, edits.DEFAULT_NEW_SIZES))
     assert dialog.activation_combo.currentText() == edits.DEFAULT_NEW_ACTIVATION
     doc = dialog.build()
     assert doc.network.sizes == list(edits.DEFAULT_NEW_SIZES)
 
 
-def test_xor_with_default_settings_reaches_full_accuracy_in_the_ui(qtbot, window) -> None:
+def test_xor_with_default_settings_reaches_full_accuracy_in_the_ui(qtbot, window, kept
+                                                                 ) -> None:
     dialog = NewDocumentDialog(window)
     qtbot.addWidget(dialog)
+    kept.append(dialog)
     window._set_document(dialog.build(), None)
     model = window.model
     runner = window.runner
@@ -568,15 +592,18 @@ def test_xor_with_default_settings_reaches_full_accuracy_in_the_ui(qtbot, window
     assert "training 100 %" in window.learned.boundary.accuracy.text()
 
 
-def test_learned_views_follow_the_theme_and_runs(qtbot) -> None:
+def test_learned_views_follow_the_theme_and_runs(qtbot, kept) -> None:
     model = LabModel(document=xor_doc())
     from simulator.app.canvas import NetworkCanvas
 
     canvas = NetworkCanvas(model)
     qtbot.addWidget(canvas)
+    kept.append(canvas)
     views = LearnedViews(model, canvas)
     qtbot.addWidget(views.boundary)
+    kept.append(views.boundary)
     qtbot.addWidget(views.health)
+    kept.append(views.health)
     for view in views.themeable:
         view.set_dark(True)
     views.boundary.flush()
@@ -586,3 +613,39 @@ def test_learned_views_follow_the_theme_and_runs(qtbot) -> None:
         view.set_throttled(True)
         view.set_throttled(False)
     QApplication.processEvents()
+
+
+def test_paced_redraws_count_from_the_last_one(qtbot, kept) -> None:
+    """While throttled, a request long after the last redraw is drawn at the next pass; one
+    soon after it waits out the rest of the interval (and many requests make one redraw)."""
+    from simulator.app.learned.pacing import PacedRedraw
+
+    holder = QWidget()
+    kept.append(holder)
+    calls: list[float] = []
+
+    class Target:
+        def draw(self) -> None:
+            calls.append(time.perf_counter())
+
+    target = Target()
+    paced = PacedRedraw(target.draw, holder, interval_ms=150)
+    paced.set_throttled(True)
+    paced.request()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=1000)  # nothing drawn before: at once
+    first = calls[0]
+    for _ in range(5):
+        paced.request()
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=1000)
+    assert calls[1] - first >= 0.14  # the rest of the interval
+    qtbot.wait(200)
+    assert len(calls) == 2  # five requests, one redraw
+    qtbot.wait(100)  # long past the interval: the next request is drawn at the next pass
+    t = time.perf_counter()
+    paced.request()
+    qtbot.waitUntil(lambda: len(calls) == 3, timeout=1000)
+    assert calls[2] - t < 0.1
+    del target  # a bound method is held weakly: nothing is drawn for a target that went
+    paced.request()
+    paced.flush()
+    assert len(calls) == 3

@@ -11,10 +11,9 @@ samples. Any hidden or output neuron's own output over the plane can be shown in
 
 Every number is the model's (:meth:`~simulator.app.model.LabModel.plane_values`, one forward
 pass over the plane shared with the canvas's pictures); the view only colours them. It
-redraws through a :class:`~simulator.app.coalesce.Coalescer`: once per burst of model
-signals, at most every :data:`RUN_INTERVAL_MS` ms while a run is going (so it stays live at
-25 redraws a second), not while hidden. Its pyqtgraph items are made once and updated with
-``setImage`` and ``setData``.
+redraws once per burst of model signals, every :data:`RUN_INTERVAL_MS` ms while a run is
+going (:class:`~.pacing.PacedRedraw`: live at up to 25 redraws a second), and not while
+hidden. Its pyqtgraph items are made once and updated with ``setImage`` and ``setData``.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from ...engine.boundary import Boundary, boundary_from, fitted_curve, line_for
 from ...engine.metrics import target_kind
-from ..coalesce import Coalescer
 from ..model import LabModel
 from ..widgets import HintLabel, LiveLabel, is_dark, plain_axis
 from .colours import (
@@ -42,6 +40,7 @@ from .colours import (
     neuron_range,
     neuron_rgba,
 )
+from .pacing import PacedRedraw
 
 #: While a run is going, the view redraws at most this often (ms): 25 times a second.
 RUN_INTERVAL_MS = 40
@@ -136,7 +135,7 @@ class DecisionBoundaryView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.note)
 
-        self._redrawer = Coalescer(self._draw, self, interval_ms=RUN_INTERVAL_MS,
+        self._redrawer = PacedRedraw(self._draw, self, interval_ms=RUN_INTERVAL_MS,
                                    is_visible=self.isVisible)
         model.structureChanged.connect(self._on_structure_changed)
         model.valuesChanged.connect(self._redrawer.request)

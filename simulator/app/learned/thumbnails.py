@@ -15,9 +15,12 @@ the neuron as a click on the neuron always does, and ``clicked(name)`` asks for 
 large (the decision-boundary view shows it). The overlay is a toggle (:meth:`set_enabled`),
 and simply off where there is no plane to draw (the reference lesson's single sample).
 
-Redraws go through a :class:`~simulator.app.coalesce.Coalescer`: at most every
-:data:`~.boundary_view.RUN_INTERVAL_MS` ms while a run is going. Each picture is a QImage
-made from the RGBA array (a few tens of kilobytes), drawn scaled into the circle.
+Redraws come once per burst of model signals, as the canvas's own: on every tick of a run
+(1 to 2 ms for 18 pictures; at a pace of their own they would cost the canvas a repaint
+more each time, 7 ms for a 2-8-8-2 network). A picture is every
+:data:`STEP`-th point of the plane each way (50 x 50 of the 100 x 100 points: a circle a
+few tens of pixels wide shows no more), coloured through a look-up table and drawn scaled
+into the circle from a QImage over the array.
 """
 
 from __future__ import annotations
@@ -36,15 +39,16 @@ from PySide6.QtWidgets import (
 from ..canvas import NetworkCanvas
 from ..canvas import style as canvas_style
 from ..canvas.items import Z_NEURON
-from ..coalesce import Coalescer
 from ..model import LabModel
-from .boundary_view import RUN_INTERVAL_MS
 from .colours import neuron_range, neuron_rgba
+from .pacing import PacedRedraw
 
 #: The picture's radius inside the neuron's circle (the border stays visible).
 INSET = 3.0
 #: Above the neuron, under the labels and boxes.
 Z_THUMBNAIL = Z_NEURON + 0.5
+#: A picture takes every STEP-th point of the plane along each axis.
+STEP = 2
 
 
 class ThumbnailItem(QGraphicsItem):
@@ -80,8 +84,9 @@ class ThumbnailItem(QGraphicsItem):
 
     def set_colours(self, text: QColor, halo: QColor) -> None:
         """The name's colour and its halo's."""
-        self._text, self._halo = QColor(text), QColor(halo)
-        self.update()
+        if (text, halo) != (self._text, self._halo):
+            self._text, self._halo = QColor(text), QColor(halo)
+            self.update()
 
     def disc(self) -> QRectF:
         """The picture's circle in item coordinates."""
@@ -134,12 +139,12 @@ class NeuronThumbnails(QObject):
         self._enabled = True
         self._items: dict[str, ThumbnailItem] = {}
         self._press: QPointF | None = None
-        self._redrawer = Coalescer(self._draw, self, interval_ms=RUN_INTERVAL_MS,
-                                   is_visible=canvas.isVisible)
+        self._placed = False
+        self._redrawer = PacedRedraw(self._draw, self, is_visible=canvas.isVisible)
         model.structureChanged.connect(self._rebuild)
         model.valuesChanged.connect(self._redrawer.request)
         model.historyChanged.connect(self._redrawer.request)
-        model.settingsChanged.connect(self._redrawer.request)  # digits move the neurons
+        model.settingsChanged.connect(self._on_settings_changed)
         canvas.viewport().installEventFilter(self)
         self._rebuild()
 
@@ -167,12 +172,14 @@ class NeuronThumbnails(QObject):
             self._enabled = bool(on)
             self._rebuild()
 
-    def set_throttled(self, throttled: bool) -> None:
-        """While a run is going, redraw at most every few tens of milliseconds."""
-        self._redrawer.set_throttled(throttled)
+    def set_throttled(self, _throttled: bool) -> None:
+        """Not throttled: the pictures are redrawn with the canvas, on every tick of a run
+        (in the pass the canvas refreshes in, so they are painted in its own repaint; at a
+        pace of their own each update would cost the canvas a repaint more)."""
 
     def set_dark(self, _dark: bool) -> None:
         """Follow the canvas's theme (it reads its own)."""
+        self._placed = False
         self._redrawer.request()
 
     # --- items -----------------------------------------------------------------------------
@@ -196,7 +203,24 @@ class NeuronThumbnails(QObject):
                 item = ThumbnailItem(name, canvas_style.NEURON_RADIUS)
                 scene.addItem(item)
                 self._items[name] = item
+        self._placed = False
         self._draw()
+
+    def _on_settings_changed(self) -> None:
+        self._placed = False  # more or fewer digits move the neurons
+        self._redrawer.request()
+
+    def _place(self) -> None:
+        """Put each picture on its neuron, in the canvas's colours (after a rebuild, a new
+        number of digits or a theme: the neurons do not move while training runs)."""
+        content = self.canvas.content  # (flushes the canvas: the neurons are where they are)
+        theme = content.theme
+        for name, item in self._items.items():
+            neuron = content.neurons.get(name)
+            if neuron is not None:
+                item.setPos(neuron.pos())
+            item.set_colours(theme.text, theme.background)
+        self._placed = True
 
     def _draw(self) -> None:
         if not self._items:
@@ -204,24 +228,20 @@ class NeuronThumbnails(QObject):
         if not all(shiboken6.isValid(item) for item in self._items.values()):
             self._rebuild()  # the canvas cleared its scene
             return
-        model = self.model
-        content = self.canvas.content  # (flushes the canvas: the neurons are where they are)
-        theme = content.theme
+        if not self._placed:
+            self._place()
         dark = self.canvas.is_dark()
-        net = model.document.network
-        values = model.plane_values()
+        net = self.model.document.network
+        values = self.model.plane_values()
         for layer in range(1, len(net.sizes)):
             activation = net.layers[layer - 1].activation
             for j, name in enumerate(net.neurons[layer]):
                 item = self._items.get(name)
-                neuron = content.neurons.get(name)
-                if item is None or neuron is None:
+                if item is None:
                     continue
                 v = values.neuron(layer, j)
-                low, high = neuron_range(activation, v)
-                item.set_pixels(neuron_rgba(v, low, high, dark))
-                item.setPos(neuron.pos())
-                item.set_colours(theme.text, theme.background)
+                low, high = neuron_range(activation, v)  # (over the whole plane)
+                item.set_pixels(neuron_rgba(v[::STEP, ::STEP], low, high, dark))
 
     # --- clicks ----------------------------------------------------------------------------
 
