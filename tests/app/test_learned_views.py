@@ -25,6 +25,7 @@ from simulator.app.learned.colours import (
     rgb,
 )
 from simulator.app.learned.data_tools import DataTools
+from simulator.app.learned.health_overlay import headline
 from simulator.app.learned.health_view import HealthView
 from simulator.app.learned.views import LearnedViews
 from simulator.app.loss_plot import LossPlot
@@ -415,7 +416,14 @@ def test_each_health_warning_shows_on_the_canvas(qtbot, window, kind) -> None:
         assert marks.ring_pos(name) == window.canvas.neuron_item(name).pos()
     assert marks.banner.isVisible()
     first = report.warnings[0]
-    assert first.message.split(". ")[0] in marks.banner.text()
+    assert headline(first) in marks.banner.text() and headline(first)
+    assert first.message.startswith(headline(first))
+    # the banner hides no neuron
+    canvas = window.canvas
+    for name in canvas.content.neurons:
+        box = canvas.mapFromScene(canvas.neuron_item(name).sceneBoundingRect()).boundingRect()
+        box.translate(canvas.viewport().pos())
+        assert not marks.banner.geometry().intersects(box), name
     health = window.learned.health
     health.flush()
     titles = [card.warning.kind for card in health.cards]

@@ -217,6 +217,7 @@ class DecisionBoundaryView(QWidget):
         self.plot.setAspectLocked(plane_mode)
         self.plot_widget.setVisible(self._mode != NONE)
         self.accuracy.setVisible(self._mode != NONE)
+        self.show_combo.setVisible(self._mode != NONE)
         if self._mode == NONE:
             self._set_title("What the network learned")
             self.message.setText(

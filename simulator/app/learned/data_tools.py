@@ -64,7 +64,7 @@ class DataTools(QWidget):
         self.hint = HintLabel()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Noise"))
+        row.addWidget(QLabel("Data noise"))
         row.addWidget(self.slider, 1)
         row.addWidget(self.value)
         buttons = QHBoxLayout()

@@ -5,8 +5,9 @@ the neuron a divergence names) gets a dashed ring in the error colour around its
 with the kind of problem written beside the ring of the first one ("saturated", "dead
 ReLU", "vanishing gradient"...); a banner at the top of the canvas says the first warning in
 words and how many more there are, and a click on it asks for the details
-(``bannerClicked``: the main window shows the Training health panel). Nothing shows on a
-healthy run.
+(``bannerClicked``: the main window shows the Training health panel). The banner sits at
+the bottom right of the canvas, in a few words, so that it hides none of the network.
+Nothing shows on a healthy run.
 
 The warnings are the model's (:meth:`~simulator.app.model.LabModel.health`, computed at
 most once per position); the overlay redraws through a
@@ -18,7 +19,7 @@ again after that, like the neurons' pictures.
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QStyleOptionGraphicsItem, QWidget
 
@@ -49,10 +50,12 @@ def warning_neurons(warning: HealthWarning, neuron_names: set[str]) -> tuple[str
 
 
 def headline(warning: HealthWarning) -> str:
-    """The first sentence of a warning's message."""
+    """A warning in a few words: its message up to the first colon, full stop or bracket
+    ("H1 is saturated", "Vanishing gradients", "The loss rises and falls again and
+    again")."""
     text = warning.message
-    end = text.find(". ")
-    return text if end < 0 else text[:end + 1]
+    ends = [i for i in (text.find(": "), text.find(". "), text.find(" (")) if i > 0]
+    return text[:min(ends)] if ends else text.rstrip(".")
 
 
 class WarningRing(QGraphicsItem):
@@ -133,14 +136,14 @@ class HealthBanner(QLabel):
             self.clicked.emit()
         super().mouseReleaseEvent(event)
 
-    def place(self) -> None:
-        """Top left of the canvas, 60 % of its width, as tall as its text needs."""
-        parent = self.parentWidget()
-        if parent is None:
-            return
-        width = max(160, int(parent.width() * 0.6))
+    def place(self, area: QRect) -> None:
+        """At the bottom right of ``area`` (the canvas's viewport, in the canvas's
+        coordinates), as wide as its text (at most 60 % of the area), clear of the network
+        drawn in the middle and of the legend at the bottom left."""
+        width = min(self.sizeHint().width(), max(160, int(area.width() * 0.6)))
         height = self.heightForWidth(width)
-        self.setGeometry(8, 8, width, height if height > 0 else self.sizeHint().height())
+        height = height if height > 0 else self.sizeHint().height()
+        self.setGeometry(area.right() - 8 - width, area.bottom() - 8 - height, width, height)
 
 
 class HealthOverlay(QObject):
@@ -155,7 +158,9 @@ class HealthOverlay(QObject):
         self.canvas = canvas
         self._rings: dict[str, WarningRing] = {}
         self.report: HealthReport | None = None
-        self.banner = HealthBanner(canvas.viewport())
+        # A child of the canvas, not of its viewport: the view scrolls its viewport's
+        # children with the scene.
+        self.banner = HealthBanner(canvas)
         self.banner.clicked.connect(self.bannerClicked)
         self._redrawer = Coalescer(self._draw, self, interval_ms=RUN_INTERVAL_MS,
                                    is_visible=canvas.isVisible)
@@ -164,7 +169,7 @@ class HealthOverlay(QObject):
         model.historyChanged.connect(self._redrawer.request)
         model.settingsChanged.connect(self._redrawer.request)
         model.diverged.connect(self._redrawer.request)
-        canvas.viewport().installEventFilter(self)
+        canvas.installEventFilter(self)
         self._rebuild()
 
     # --- reading ---------------------------------------------------------------------------
@@ -241,16 +246,16 @@ class HealthOverlay(QObject):
         more = len(report.warnings) - 1
         text = f"\u26a0 {headline(first)}"
         if more:
-            text += f"  (+{more} more warning{'s' if more != 1 else ''})"
-        text += "  Click for what to try."
+            text += f" (and {more} more warning{'s' if more != 1 else ''})"
+        text += ": click for what to try"
         self.banner.setText(text)
-        self.banner.place()
+        self.banner.place(self.canvas.viewport().geometry())
         self.banner.show()
         self.banner.raise_()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and self.banner.isVisible():
-            self.banner.place()
+            self.banner.place(self.canvas.viewport().geometry())
         return False
 
     def ring_pos(self, name: str) -> QPointF | None:
