@@ -127,15 +127,19 @@ def run_app(seconds: float) -> bool:
         counts["pictures"] += 1
 
     boundary._draw_plane = counted_boundary  # type: ignore[method-assign]
-    thumbnails._redrawer._redraw = counted_pictures  # (the coalescer holds the method)
+    # (the pacer holds a weak reference to the method: hand it one to the counter)
+    thumbnails._redrawer._redraw = lambda: counted_pictures
     paints = PaintCounter(boundary.plot_widget.viewport())
     probe = LatencyProbe()
+    ticks = [0]
+    window.runner.progress.connect(lambda *_: ticks.__setitem__(0, ticks[0] + 1))
     app = QApplication.instance()
     window.runner.set_speed(None)
     wait(app, 0.2)  # type: ignore[arg-type]
     counts.update(boundary=0, pictures=0)
     spent.update(boundary=0.0, pictures=0.0)
     paints.count = 0
+    ticks[0] = 0
     before = model.stepper.completed_iterations
     probe.start()
     t0 = time.perf_counter()
@@ -156,6 +160,7 @@ def run_app(seconds: float) -> bool:
     print(f"  CPU time the app got:          {cpu / elapsed * 100:9.0f} % of one core "
           f"(the rest went to other processes or to waiting)")
     print(f"  iterations/s:                  {done / elapsed:10,.0f}")
+    print(f"  runner ticks/s:                {ticks[0] / elapsed:10.1f}")
     print(f"  decision boundary redraws/s:   {boundary_rate:10.1f}  "
           f"({spent['boundary'] / max(1, counts['boundary']) * 1000:.2f} ms each)")
     print(f"  all 18 pictures redraws/s:     {pictures_rate:10.1f}  "

@@ -623,10 +623,11 @@ def test_learned_views_follow_the_theme_and_runs(qtbot, kept) -> None:
     QApplication.processEvents()
 
 
-def test_paced_redraws_count_from_the_last_one(qtbot, kept) -> None:
-    """While throttled, a request long after the last redraw is drawn at the next pass; one
-    soon after it waits out the rest of the interval (and many requests make one redraw)."""
-    from simulator.app.learned.pacing import PacedRedraw
+def test_paced_redraws_keep_in_step_with_the_ticks(qtbot, kept) -> None:
+    """While throttled: the first request at least the interval after the last redraw is
+    drawn at once (in the tick's own signal); earlier ones wait for it, or, when none comes,
+    for the interval and LATE_MS; unthrottled, one redraw per burst at the next pass."""
+    from simulator.app.learned.pacing import LATE_MS, PacedRedraw
 
     holder = QWidget()
     kept.append(holder)
@@ -640,20 +641,25 @@ def test_paced_redraws_count_from_the_last_one(qtbot, kept) -> None:
     paced = PacedRedraw(target.draw, holder, interval_ms=150)
     paced.set_throttled(True)
     paced.request()
-    qtbot.waitUntil(lambda: len(calls) == 1, timeout=1000)  # nothing drawn before: at once
-    first = calls[0]
+    assert len(calls) == 1  # nothing drawn before: drawn at once
     for _ in range(5):
-        paced.request()
-    qtbot.waitUntil(lambda: len(calls) == 2, timeout=1000)
-    assert calls[1] - first >= 0.14  # the rest of the interval
-    qtbot.wait(200)
-    assert len(calls) == 2  # five requests, one redraw
-    qtbot.wait(100)  # long past the interval: the next request is drawn at the next pass
-    t = time.perf_counter()
+        paced.request()  # too soon: waits
+    qtbot.wait(100)
+    assert len(calls) == 1 and paced.pending
+    qtbot.wait(60)  # past the interval: the next request ("tick") is drawn at once
     paced.request()
-    qtbot.waitUntil(lambda: len(calls) == 3, timeout=1000)
-    assert calls[2] - t < 0.1
+    assert len(calls) == 2 and not paced.pending
+    paced.request()  # too soon, and no request follows: drawn late, but drawn
+    qtbot.waitUntil(lambda: len(calls) == 3, timeout=2000)
+    assert calls[2] - calls[1] >= (150 + LATE_MS) / 1000 - 0.02
+    paced.set_throttled(False)
+    for _ in range(3):
+        paced.request()
+    assert len(calls) == 3
+    qtbot.waitUntil(lambda: len(calls) == 4, timeout=1000)  # one redraw for the burst
+    qtbot.wait(50)
+    assert len(calls) == 4
     del target  # a bound method is held weakly: nothing is drawn for a target that went
     paced.request()
     paced.flush()
-    assert len(calls) == 3
+    assert len(calls) == 4

@@ -11,9 +11,9 @@ samples. Any hidden or output neuron's own output over the plane can be shown in
 
 Every number is the model's (:meth:`~simulator.app.model.LabModel.plane_values`, one forward
 pass over the plane shared with the canvas's pictures); the view only colours them. It
-redraws once per burst of model signals, every :data:`RUN_INTERVAL_MS` ms while a run is
-going (:class:`~.pacing.PacedRedraw`: live at up to 25 redraws a second), and not while
-hidden. Its pyqtgraph items are made once and updated with ``setImage`` and ``setData``.
+redraws once per burst of model signals; while a run is going in step with its ticks, at
+most every :data:`RUN_INTERVAL_MS` ms (:class:`~.pacing.PacedRedraw`); not while hidden.
+Its pyqtgraph items are made once and updated with ``setImage`` and ``setData``.
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ from .colours import (
 )
 from .pacing import PacedRedraw
 
-#: While a run is going, the view redraws at most this often (ms): 25 times a second.
-RUN_INTERVAL_MS = 40
+#: While a run is going, the view redraws at most this often (ms), in step with the run's
+#: ticks (see :mod:`.pacing`): on every tick of a Fast run (25 to 40 ms apart), on every
+#: second one at 100 iterations/s (ticks 17 ms apart), at most 50 times a second.
+RUN_INTERVAL_MS = 20
 #: Points along the one input of a fitted curve.
 CURVE_POINTS = 300
 #: The largest number of samples drawn (each of training and test).

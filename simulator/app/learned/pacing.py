@@ -1,13 +1,19 @@
-"""Redraws at a steady pace while training runs.
+"""Redraws in step with training's ticks, at most so many a second.
 
 :class:`PacedRedraw` has the interface of :class:`~simulator.app.coalesce.Coalescer` (many
-requests, one redraw from the event loop, none while hidden) with one difference while
-throttled: the spacing counts from the last redraw, not from the first request after it.
-A Coalescer waits ``interval_ms`` after the first request that follows a redraw, so with a
-run's ticks coming every pass of the event loop its redraws come every interval *plus* a
-pass (at 40 ms and passes of 50 ms on a busy machine: 10 a second); here they come every
-interval, or every pass when passes are slower (20 to 25 a second). The pictures of what the
-network learned use it: the issue asks for at least 20 redraws a second during a run.
+requests, one redraw, none while hidden) with another rule while throttled (a run is
+going): the first request that comes at least ``interval_ms`` after the last redraw is
+drawn at once, in the tick's own signal, and the requests before it wait. So the pictures
+of what the network learned redraw on every tick of a Fast run (its ticks come 25 to 40 ms
+apart) and on every second tick of a paced one (at most 1000 / ``interval_ms`` a second),
+always at the position the run has reached: the decision boundary and the neurons'
+pictures then share one forward pass over the plane (the model keeps it for the position),
+and the runner counts their time with the tick's (it sizes its slices to leave room for
+the views). A redraw left to the event loop would come a tick late: the runner's own
+zero-timer goes first (a Coalescer's redraws come on every second tick of a Fast run).
+
+When no further request comes (the run ended), a pending redraw runs :data:`LATE_MS` after
+the interval, or at once when throttling ends.
 """
 
 from __future__ import annotations
@@ -18,12 +24,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
+#: A throttled request that no later one follows is drawn this long after its interval.
+LATE_MS = 100
+
 
 class PacedRedraw(QObject):
-    """Runs ``redraw`` once per burst of :meth:`request` calls; while throttled, at most
-    every ``interval_ms`` counted from the previous redraw."""
+    """Runs ``redraw`` once per burst of :meth:`request` calls; while throttled, at the
+    first request at least ``interval_ms`` after the last redraw (see the module)."""
 
-    def __init__(self, redraw: Callable[[], None], parent: QObject, *, interval_ms: int = 40,
+    def __init__(self, redraw: Callable[[], None], parent: QObject, *, interval_ms: int = 20,
                  is_visible: Callable[[], bool] | None = None) -> None:
         super().__init__(parent)
         # A weak reference when ``redraw`` is a bound method (the view's own), so the view
@@ -48,22 +57,26 @@ class PacedRedraw(QObject):
 
     @property
     def throttled(self) -> bool:
-        """Whether redraws are spaced ``interval_ms`` apart (while a run is going)."""
+        """Whether redraws follow the run's ticks (while a run is going)."""
         return self._throttled
 
     def request(self) -> None:
-        """Ask for a redraw: from the event loop, once for all requests so far."""
+        """Ask for a redraw (see the module for when it comes)."""
         self._pending = True
-        if self._timer.isActive():
+        if not self._throttled:
+            if not self._timer.isActive() or self._timer.remainingTime() > 0:
+                self._timer.start(0)
             return
-        wait = 0
-        if self._throttled:
-            since = (time.perf_counter() - self._last) * 1000.0
-            wait = max(0, round(self.interval_ms - since))
-        self._timer.start(wait)
+        since = (time.perf_counter() - self._last) * 1000.0
+        if since >= self.interval_ms and self._visible():
+            self._timer.stop()
+            self._pending = False
+            self._run()
+        elif not self._timer.isActive():
+            self._timer.start(max(0, round(self.interval_ms - since)) + LATE_MS)
 
     def set_throttled(self, throttled: bool) -> None:
-        """Space redraws out (running) or redraw at the next pass (paused)."""
+        """Follow a run's ticks (running) or redraw at the next pass (paused)."""
         if throttled == self._throttled:
             return
         self._throttled = throttled
@@ -87,10 +100,11 @@ class PacedRedraw(QObject):
         self._timer.stop()
         self._pending = False
 
+    def _visible(self) -> bool:
+        return self._is_visible is None or self._is_visible()
+
     def _fire(self) -> None:
-        if not self._pending:
-            return
-        if self._is_visible is not None and not self._is_visible():
+        if not self._pending or not self._visible():
             return  # hidden: flush() runs it when the view is shown again
         self._timer.stop()
         self._pending = False
@@ -103,4 +117,4 @@ class PacedRedraw(QObject):
             redraw()
 
 
-__all__ = ["PacedRedraw"]
+__all__ = ["LATE_MS", "PacedRedraw"]

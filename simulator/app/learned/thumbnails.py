@@ -15,9 +15,10 @@ the neuron as a click on the neuron always does, and ``clicked(name)`` asks for 
 large (the decision-boundary view shows it). The overlay is a toggle (:meth:`set_enabled`),
 and simply off where there is no plane to draw (the reference lesson's single sample).
 
-Redraws come once per burst of model signals, as the canvas's own: on every tick of a run
-(1 to 2 ms for 18 pictures; at a pace of their own they would cost the canvas a repaint
-more each time, 7 ms for a 2-8-8-2 network). A picture is every
+Redraws come once per burst of model signals; while a run is going, in step with its ticks
+and with the decision boundary (:class:`~.pacing.PacedRedraw`: the pass in which the canvas
+refreshes, so the pictures are painted in the canvas's own repaint, from the plane values
+the boundary draws too). A picture is every
 :data:`STEP`-th point of the plane each way (50 x 50 of the 100 x 100 points: a circle a
 few tens of pixels wide shows no more), coloured through a look-up table and drawn scaled
 into the circle from a QImage over the array.
@@ -40,6 +41,7 @@ from ..canvas import NetworkCanvas
 from ..canvas import style as canvas_style
 from ..canvas.items import Z_NEURON
 from ..model import LabModel
+from .boundary_view import RUN_INTERVAL_MS
 from .colours import neuron_range, neuron_rgba
 from .pacing import PacedRedraw
 
@@ -140,7 +142,8 @@ class NeuronThumbnails(QObject):
         self._items: dict[str, ThumbnailItem] = {}
         self._press: QPointF | None = None
         self._placed = False
-        self._redrawer = PacedRedraw(self._draw, self, is_visible=canvas.isVisible)
+        self._redrawer = PacedRedraw(self._draw, self, interval_ms=RUN_INTERVAL_MS,
+                                     is_visible=canvas.isVisible)
         model.structureChanged.connect(self._rebuild)
         model.valuesChanged.connect(self._redrawer.request)
         model.historyChanged.connect(self._redrawer.request)
@@ -172,10 +175,10 @@ class NeuronThumbnails(QObject):
             self._enabled = bool(on)
             self._rebuild()
 
-    def set_throttled(self, _throttled: bool) -> None:
-        """Not throttled: the pictures are redrawn with the canvas, on every tick of a run
-        (in the pass the canvas refreshes in, so they are painted in its own repaint; at a
-        pace of their own each update would cost the canvas a repaint more)."""
+    def set_throttled(self, throttled: bool) -> None:
+        """While a run is going, redraw in step with its ticks, at most every
+        :data:`~.boundary_view.RUN_INTERVAL_MS` ms (:class:`~.pacing.PacedRedraw`)."""
+        self._redrawer.set_throttled(throttled)
 
     def set_dark(self, _dark: bool) -> None:
         """Follow the canvas's theme (it reads its own)."""
