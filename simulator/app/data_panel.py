@@ -62,6 +62,7 @@ from ..engine.datasets import Dataset, DatasetError
 from ..engine.document import Document
 from ..engine.numbers import format_number, parse_number
 from .coalesce import Coalescer
+from .learned.data_tools import DataTools
 from .model import LabModel
 from .widgets import (
     OKABE_ITO,
@@ -478,6 +479,8 @@ class DataPanel(QWidget):
         self.fit_button.hide()
         self.fit_button.clicked.connect(self.fit_network)
         source.addWidget(self.fit_button)
+        self.data_tools = DataTools(model)  # noise slider, regenerate, fit (issue 12)
+        source.addWidget(self.data_tools)
 
         # --- what there is
         self.summary = QLabel()
@@ -743,15 +746,14 @@ class DataPanel(QWidget):
         return self.model.edit(f"Use {what}", lambda d: edits.set_data(d, data, source))
 
     def fit_network(self) -> None:
-        """Resize the input and output layers to the refused data set and use it."""
+        """Fit the network to the refused data set and use it: new input and output
+        widths, a bias per neuron, fresh parameters (:func:`edits.fit_to_data`)."""
         if self._pending is None:
             return
         data, source, what = self._pending
 
         def build(doc: Document) -> Document:
-            doc = edits.resize_layer(doc, 0, data.n_inputs)
-            doc = edits.resize_layer(doc, len(doc.network.sizes) - 1, data.n_outputs)
-            return edits.set_data(doc, data, source)
+            return edits.fit_to_data(doc, data, source)
 
         if self.model.edit(f"Use {what} (network resized)", build):
             self._show_error("")

@@ -44,11 +44,13 @@ from ..engine.activations import ACTIVATIONS
 from ..engine.document import MAX_ABS_VALUE
 from ..engine.explanation_render import render_text
 from ..engine.initializers import INITIALIZER_NAMES
+from ..engine.limits import MAX_L1, MAX_L2
 from ..engine.losses import LOSS_NAMES, LOSSES
 from ..engine.network import BIAS_MODES, Network
 from ..engine.numbers import format_number
 from ..engine.optimizers import OPTIMIZER_DESCRIPTIONS, OPTIMIZER_LABELS, OPTIMIZER_NAMES
 from .coalesce import Coalescer
+from .learned.inputs_box import FeaturesBox
 from .model import LabModel
 from .selection import NeuronSel, ParameterSel, Selection
 from .widgets import (
@@ -631,6 +633,9 @@ class DocumentPage(_Page):
             ("beta1", "beta1", False, 0.0, 1.0),
             ("beta2", "beta2", False, 0.0, 1.0),
             ("eps", "eps", False, 0.0, None),
+            # The weight penalty E = data loss + l1 * sum|w| + l2/2 * sum w^2 (issue 12).
+            ("l1", "Penalty l1", False, 0.0, MAX_L1),
+            ("l2", "Penalty l2", False, 0.0, MAX_L2),
         ]
         for key, label, integer, minimum, maximum in specs:
             field = NumberField(self._committer(key), what=label.lower(), integer=integer,
@@ -639,6 +644,8 @@ class DocumentPage(_Page):
             train_form.addRow(label, field)
         train_box.setLayout(train_form)
         layout.addWidget(train_box)
+        self.features = FeaturesBox(self.model)
+        layout.addWidget(self.features)
         layout.addStretch(1)
         inspector.set_heading("Network", "Nothing selected: click a weight, bias or neuron "
                               "on the canvas to inspect it")

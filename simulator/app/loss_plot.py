@@ -1,10 +1,14 @@
 """The loss plot: the batch loss of every completed iteration, and the test loss.
 
 The train curve is ``LabModel.losses`` (the loss of the batch each completed iteration was
-computed on). When the data has a held-out test split, the test loss at the current
-parameters is sampled on every history change and kept as (iteration, value) points per
-stepper, so stepping back drops the points beyond the current iteration and undo brings a
-stepper's points back.
+computed on). When the data has a held-out test split, the test curve is the stepper's own
+record of the test loss (``LabModel.test_history``): one point per sampled iteration (every
+iteration stepped through, every ``test_every`` iterations of a run and at the end of each
+run), so the curve is true between its points; stepping back drops the points beyond the
+current iteration and undo brings a stepper's points back with it. The iteration of the
+lowest test loss is marked, the label gives the accuracy (train and test) next to the
+losses when the data is classification data, and the early-stopping options sit under the
+plot (:class:`~simulator.app.learned.early_stopping.EarlyStoppingBar`).
 
 Following pyqtgraph's advice, the curves are created once and updated with ``setData``
 from a preallocated array that grows by doubling; a redraw appends when the history only
@@ -29,7 +33,6 @@ redrawn on every tick, so it keeps each redraw to one cheap paint:
 from __future__ import annotations
 
 import math
-import weakref
 
 import numpy as np
 import pyqtgraph as pg
@@ -48,6 +51,7 @@ from PySide6.QtWidgets import (
 from ..engine.numbers import format_number
 from ..engine.stepper import Stepper
 from .coalesce import Coalescer
+from .learned.early_stopping import EarlyStoppingBar
 from .model import LabModel
 from .widgets import OKABE_ITO, is_dark, plain_axis
 
@@ -201,6 +205,13 @@ class LossPlot(QWidget):
         self.legend.removeItem(self.test_curve)
         self._test_in_legend = False
         self.test_curve.hide()
+        # The lowest test loss: a marker in the view box itself (not a data item), placed
+        # in view coordinates (log10 of the loss on a log scale).
+        self.best_marker = pg.ScatterPlotItem(symbol="star", size=16)
+        self.best_marker.setZValue(10)
+        plot.vb.addItem(self.best_marker, ignoreBounds=True)
+        self.best_marker.hide()
+        self._best_in_legend = False
 
         self.log_check = QCheckBox("log scale")
         self.log_check.setToolTip("Show the loss on a logarithmic axis (values <= 0 are "
@@ -219,6 +230,8 @@ class LossPlot(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.plot_widget, 1)
+        self.early_stopping = EarlyStoppingBar(model, self)
+        layout.addWidget(self.early_stopping)
 
         self._x = np.empty(INITIAL_CAPACITY)
         self._y = np.empty(INITIAL_CAPACITY)
@@ -228,9 +241,6 @@ class LossPlot(QWidget):
         self._range: _Bounds | None = None
         self._symbols = False
         self._source: tuple[Stepper | None, list[float] | None] = (None, None)
-        # Test-loss points per stepper (undo swaps steppers; their points come back).
-        self._test_points: weakref.WeakKeyDictionary[Stepper, dict[int, float]] = \
-            weakref.WeakKeyDictionary()
         self._test_x = np.empty(0)
         self._test_y = np.empty(0)
 
@@ -253,6 +263,14 @@ class LossPlot(QWidget):
         self.flush()
         return self._test_x.copy(), self._test_y.copy()
 
+    def best_point(self) -> tuple[int, float] | None:
+        """Where the lowest-test-loss marker is: (iteration, test loss), or None."""
+        self.flush()
+        if not self.best_marker.isVisible():
+            return None
+        best = self.model.best_iteration()
+        return None if best is None else (best.iteration, best.loss)
+
     def flush(self) -> None:
         """Draw a pending change now, visible or not (normally the event loop does it)."""
         self._redrawer.force()
@@ -260,7 +278,6 @@ class LossPlot(QWidget):
     # --- model signals ---------------------------------------------------------------------
 
     def _on_history_changed(self) -> None:
-        self._record_test_point()
         self._redrawer.request()
 
     def _on_diverged(self, _message: str) -> None:
@@ -274,7 +291,6 @@ class LossPlot(QWidget):
 
     def redraw(self) -> None:
         """Bring both curves, the view range and the label up to date with the model now."""
-        self._record_test_point()
         self._redrawer.cancel()
         self._draw()
 
@@ -365,20 +381,6 @@ class LossPlot(QWidget):
         self._set_symbols(n <= SYMBOL_LIMIT)
         self.train_curve.setData(self._x[:n], self._y[:n])
 
-    def _record_test_point(self) -> None:
-        """Take the test loss at the current position (once per history change), and drop
-        the points beyond it (stepped back, or reset)."""
-        if not self.model.document.data.has_test:
-            return
-        stepper = self.model.stepper
-        points = self._test_points.setdefault(stepper, {})
-        now = stepper.completed_iterations
-        for iteration in [i for i in points if i > now]:
-            del points[iteration]
-        value = self.model.test_loss()
-        if value is not None:
-            points[now] = float(value)
-
     def _update_test(self) -> None:
         data = self.model.document.data
         if not data.has_test:
@@ -389,12 +391,12 @@ class LossPlot(QWidget):
             if self._test_in_legend:
                 self.legend.removeItem(self.test_curve)
                 self._test_in_legend = False
+            self._update_best()
             return
-        points = self._test_points.get(self.model.stepper, {})
-        order = sorted(points)
-        self._test_x = np.array(order, dtype=float)
-        self._test_y = np.array([points[i] for i in order], dtype=float)
-        few = len(order) <= SYMBOL_LIMIT
+        history = self.model.test_history
+        self._test_x = history.iterations.astype(float)
+        self._test_y = history.losses
+        few = self._test_x.size <= SYMBOL_LIMIT
         self.test_curve.setData(self._test_x, self._test_y, symbol="o" if few else None,
                                 symbolSize=6, symbolPen=None,
                                 symbolBrush=self._colours()[1])
@@ -402,21 +404,55 @@ class LossPlot(QWidget):
         if not self._test_in_legend:
             self.legend.addItem(self.test_curve, "test loss")
             self._test_in_legend = True
+        self._update_best()
+
+    def _update_best(self) -> None:
+        """Put the marker on the lowest test loss (hidden without one, or on a log scale
+        when it is not positive)."""
+        best = self.model.best_iteration() if self.model.document.data.has_test else None
+        y = None if best is None else best.loss
+        if y is not None and self.log_check.isChecked():
+            y = math.log10(y) if y > 0 else None
+        if best is None or y is None:
+            self.best_marker.hide()
+        else:
+            self.best_marker.setData([float(best.iteration)], [y])
+            self.best_marker.show()
+        wanted = best is not None
+        if wanted != self._best_in_legend:
+            if wanted:
+                self.legend.addItem(self.best_marker, "lowest test loss")
+            else:
+                self.legend.removeItem(self.best_marker)
+            self._best_in_legend = wanted
 
     def _update_label(self) -> None:
-        digits = self.model.digits
+        model = self.model
+        digits = model.digits
+        accuracy = model.accuracy()
         parts = []
         if self._n:
             parts.append(f"iteration {self._n}: train loss "
                          f"{format_number(self._y[self._n - 1], digits)}")
         else:
             parts.append("No completed iteration yet: finish one to see its loss")
+        if accuracy.train is not None:
+            parts[-1] += f", accuracy {percent(accuracy.train)}"
         if self._test_y.size:
-            parts.append(f"test loss {format_number(self._test_y[-1], digits)} "
-                         f"(after {int(self._test_x[-1])})")
+            test = (f"test loss {format_number(self._test_y[-1], digits)} "
+                    f"(after {int(self._test_x[-1])})")
+            if accuracy.test is not None:
+                test += f", accuracy {percent(accuracy.test)}"
+            best = model.best_iteration()
+            if best is not None:
+                test += (f"; lowest test loss {format_number(best.loss, digits)} at "
+                         f"iteration {best.iteration}")
+            parts.append(test)
         text = ";  ".join(parts)
-        if self.model.divergence_message:
-            text += f"\nTraining stopped: {self.model.divergence_message}"
+        if model.divergence_message:
+            text += f"\nTraining stopped: {model.divergence_message}"
+        elif model.early_stop_message:
+            text += f"\n{model.early_stop_message}"
         self.latest.setText(text)
 
     def _reserve(self, n: int) -> None:
@@ -452,6 +488,7 @@ class LossPlot(QWidget):
         self.plot.setLogMode(x=False, y=on)
         self.plot.disableAutoRange()  # setLogMode turns pyqtgraph's auto-range back on
         self.plot.following = True
+        self._update_best()
         self._follow_data()
 
     def set_dark(self, dark: bool) -> None:
@@ -480,6 +517,8 @@ class LossPlot(QWidget):
             self.train_curve.setSymbolBrush(train)
         self.test_curve.setPen(pg.mkPen(test, width=2, style=Qt.PenStyle.DashLine))
         self.test_curve.setSymbolBrush(test)
+        self.best_marker.setBrush(pg.mkBrush(test))
+        self.best_marker.setPen(pg.mkPen(foreground, width=1.2))
         legend_back = QColor(background)
         legend_back.setAlpha(200)
         self.legend.setBrush(pg.mkBrush(legend_back))
@@ -487,6 +526,11 @@ class LossPlot(QWidget):
         self.legend.setLabelTextColor(foreground)
         for _sample, label in self.legend.items:
             label.setText(label.text, color=foreground)  # setLabelTextColor does not redraw
+
+
+def percent(share: float) -> str:
+    """An accuracy as a percentage: "100 %", "97.5 %"."""
+    return f"{format_number(100.0 * share, 4)} %"
 
 
 def _same(a: float, b: float) -> bool:

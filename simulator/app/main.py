@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .gl_platform import ensure_pyopengl_platform, qt_platform
 
@@ -162,6 +162,18 @@ def _settle(app: object, seconds: float) -> None:
         time.sleep(0.01)
 
 
+def screenshot_size(app: Any) -> tuple[int, int]:
+    """The screenshot's window size: :data:`SCREENSHOT_SIZE`, or the screen when it is
+    smaller (``xvfb-run -s "-screen 0 1024x768x24"`` pictures a projector's 1024x768); the
+    offscreen platform's screen is a stand-in, not a limit."""
+    width, height = SCREENSHOT_SIZE
+    screen = app.primaryScreen()
+    if screen is None or app.platformName() == "offscreen":
+        return width, height
+    size = screen.size()
+    return min(width, size.width()), min(height, size.height())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -243,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if screenshot:
         window.set_confirm_on_close(False)
-        window.resize(*SCREENSHOT_SIZE)
+        window.resize(*screenshot_size(app))
         window.show()
         _settle(app, 0.3)
         if args.train:

@@ -63,6 +63,7 @@ from .derivation_panel import DerivationPanel
 from .function import FunctionLab
 from .gl_platform import ensure_pyopengl_platform
 from .inspector import Inspector
+from .learned.views import LearnedViews
 from .loss_plot import LossPlot
 from .model import LabModel
 from .runner import Runner
@@ -74,7 +75,7 @@ from .widgets import LiveLabel, error_label
 
 APP_NAME = "Backprop Lab"
 #: Bumped whenever the docks or toolbars change, so an old saved layout is not restored.
-STATE_VERSION = 1
+STATE_VERSION = 2
 #: Epochs with at most this many batches run at once; longer ones run through the runner.
 SYNC_EPOCH_BATCHES = 2000
 FILE_FILTER = "Backprop Lab documents (*.json);;All files (*)"
@@ -88,13 +89,13 @@ class NewDocumentDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("New network")
-        self.sizes_edit = QLineEdit("2, 2, 1")
+        self.sizes_edit = QLineEdit(", ".join(str(n) for n in edits.DEFAULT_NEW_SIZES))
         self.sizes_edit.setToolTip("Neurons per layer, inputs first, e.g. 2, 3, 1")
         self.activation_combo = QComboBox()
         for name in ACTIVATIONS:
             if name != "softmax":
                 self.activation_combo.addItem(name)
-        self.activation_combo.setCurrentText("sigmoid")
+        self.activation_combo.setCurrentText(edits.DEFAULT_NEW_ACTIVATION)
         self.bias_combo = QComboBox()
         self.bias_combo.addItems(list(BIAS_MODES))
         self.bias_combo.setCurrentText("neuron")
@@ -296,6 +297,18 @@ class MainWindow(QMainWindow):
         # running (and not at all while hidden); the canvas and the loss plot every tick.
         self._throttleable += [self.derivation_panel, self.inspector, self.data_panel]
         self._themeable += [self.data_panel, self.loss_plot]
+        # What the network learned (issue 12): the decision boundary beside the loss plot,
+        # the training health beside the inspector, pictures and warnings on the canvas.
+        self.learned = LearnedViews(self.model, self.canvas, self)
+        learned: tuple[tuple[str, str, QWidget], ...] = (
+            ("boundary", "What it learned", self.learned.boundary),
+            ("health", "Training health", self.learned.health))
+        for key, title, widget in learned:
+            self.views[key] = widget
+            self.docks[key] = self._dock(key, title, widget)
+        self.learned.set_docks(self.docks["boundary"], self.docks["health"])
+        self._throttleable += self.learned.throttleable
+        self._themeable += self.learned.themeable
 
         # The 3D surface needs OpenGL: it is created the first time its dock is shown.
         holder = QWidget()
@@ -318,6 +331,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["loss"])
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["surface"])
         self.tabifyDockWidget(d["loss"], d["surface"])
+        # (Tabs of one group only: a second group tabified before the window shows keeps a
+        # stray tab bar on screen with Qt 6.12.)
+        self.tabifyDockWidget(d["loss"], d["health"])
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["boundary"])
         d["loss"].raise_()
 
     def _on_surface_visibility(self, visible: bool) -> None:
@@ -491,9 +508,10 @@ class MainWindow(QMainWindow):
         train_menu.addAction(self.function_lab.nudge_action)
 
         view_menu = mb.addMenu("&View")
-        for key in ("derivation", "inspector", "data", "loss", "surface"):
+        for key in ("derivation", "inspector", "data", "loss", "surface", "boundary", "health"):
             view_menu.addAction(self.docks[key].toggleViewAction())
         view_menu.addAction(self.function_lab.action)
+        view_menu.addAction(self.learned.thumbnails_action)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         self.light_action = theme_menu.addAction("&Light")
@@ -544,6 +562,7 @@ class MainWindow(QMainWindow):
         m.fileChanged.connect(self._on_file_changed)
         m.settingsChanged.connect(self._on_settings_changed)
         m.diverged.connect(self._on_diverged)
+        m.stoppedEarly.connect(self.show_message)
         m.editRefused.connect(self._on_edit_refused)
         m.stepChanged.connect(self._update_step_actions)
         self.runner.runningChanged.connect(self._on_running_changed)
@@ -592,6 +611,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([d["derivation"], d["inspector"]],
                          [int(height * 0.55), int(height * 0.45)], Qt.Orientation.Vertical)
         self.resizeDocks([d["loss"]], [int(height * 0.26)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["boundary"]], [int(height * 0.3)], Qt.Orientation.Horizontal)
 
     def reset_layout(self) -> None:
         """Put the docks and toolbars back where they start."""

@@ -23,12 +23,26 @@ Signals (each emitted once per change, never once per value):
 - ``settingsChanged``: display settings (digits, sample) changed.
 - ``editRefused(str)``: an edit was refused and nothing changed; the message says what and
   why ("Set w5 to nan: w5 must be a finite number").
+- ``earlyStoppingChanged``: the early-stopping settings changed (:meth:`set_early_stopping`).
+- ``stoppedEarly(str)``: a run stopped because the test loss had not improved for the
+  patience (and, when asked, went back to the best iteration); the message says so.
+
+What the network learned (issue 12) is read from the model, never computed by a view:
+:meth:`accuracy` (train and test), :attr:`test_history` (the test loss at every sampled
+iteration) and :meth:`best_iteration`, :meth:`health` (the training-health warnings and the
+per-layer gradient sizes) and :meth:`plane_values` (every neuron's output over the input
+plane, for the decision boundary and the neurons' pictures). Each is computed on first use
+for the position training is at and kept until the position changes, so however many views
+read it in one redraw it is computed at most once (the figures are in
+``benchmarks/bench_learned.py``). They change with ``valuesChanged`` (and
+``historyChanged``), the signals a view already redraws on.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,18 +52,61 @@ from PySide6.QtGui import QUndoStack
 from ..engine import document as doc_io
 from ..engine import edits
 from ..engine.backprop import BackwardPass, ForwardPass
+from ..engine.boundary import (
+    DEFAULT_RESOLUTION,
+    Plane,
+    PlaneValues,
+    curve_applies,
+    plane_applies,
+    plane_for,
+)
+from ..engine.boundary import plane_values as compute_plane_values
 from ..engine.document import Document, DocumentError
 from ..engine.explain import explain_neuron, explain_parameter, explain_substep
 from ..engine.explanation import Explanation
+from ..engine.health import HealthReport, check_stepper
 from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from ..engine.network import Network
 from ..engine.numbers import format_number
 from ..engine.optimizers import TrainingConfig
 from ..engine.stepper import Iteration, Stepper, SubStep
 from ..engine.training import RunResult, Trainer
+from ..engine.validation import Best, EarlyStopping, TestLossHistory
 from ..resources import example_path
 from .commands import DocumentCommand, Snapshot
 from .selection import Selection, carry_over, parse_selection
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """The share of samples classified right, training and test (None where it does not
+    apply: regression targets, or no test split)."""
+
+    train: float | None
+    test: float | None
+
+    @property
+    def applies(self) -> bool:
+        """Whether the data is classification data (so there is an accuracy)."""
+        return self.train is not None
+
+
+class _Position:
+    """Results kept for one position of one stepper (recomputed when either changes)."""
+
+    __slots__ = ("key", "values")
+
+    def __init__(self) -> None:
+        self.key: tuple[object, ...] | None = None
+        self.values: dict[str, object] = {}
+
+    def get(self, key: tuple[object, ...], name: str, make: Callable[[], object]) -> object:
+        if key != self.key:
+            self.key = key
+            self.values = {}
+        if name not in self.values:
+            self.values[name] = make()
+        return self.values[name]
 
 
 class LabModel(QObject):
@@ -65,6 +122,8 @@ class LabModel(QObject):
     fileChanged = Signal()
     settingsChanged = Signal()
     editRefused = Signal(str)
+    earlyStoppingChanged = Signal()
+    stoppedEarly = Signal(str)
 
     def __init__(self, document: Document | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +138,15 @@ class LabModel(QObject):
         self.selection: Selection | None = None
         self.divergence_message = ""
         self.last_run_seconds = 0.0  # engine time of the last run_iterations (no views)
+        #: Stop runs when the test loss has not improved for a while (None: never); a
+        #: setting of the session, not of the document, applied to every stepper.
+        self.early_stopping: EarlyStopping | None = None
+        #: Whether a run stopped early goes back to the iteration of the lowest test loss.
+        self.restore_best = True
+        #: Why the last run stopped early ("" if it did not), with where it went back to.
+        self.early_stop_message = ""
+        self._position = _Position()
+        self._planes: tuple[object, int, Plane] | None = None
         if document is None:
             document = doc_io.load(example_path("reference.json"))
         self._document = document
@@ -202,6 +270,93 @@ class LabModel(QObject):
             return None
         return self.trainer.dataset_loss(self.params, data.test_inputs, data.test_targets)
 
+    # --- what the network learned ----------------------------------------------------------
+
+    def _position_key(self) -> tuple[object, ...]:
+        st = self._stepper
+        # The stepper itself (not its id): an edit or an undo brings another one.
+        return (st, st.completed_iterations, st.divergence)
+
+    def accuracy(self) -> Accuracy:
+        """Training and test accuracy at the current parameters (see
+        :mod:`simulator.engine.metrics`); None parts where accuracy does not apply."""
+        def make() -> Accuracy:
+            trainer, params = self.trainer, self.params
+            return Accuracy(trainer.accuracy(params), trainer.test_accuracy(params))
+        result = self._position.get(self._position_key(), "accuracy", make)
+        assert isinstance(result, Accuracy)
+        return result
+
+    @property
+    def test_history(self) -> TestLossHistory:
+        """The test loss at every sampled iteration of the current stepper (empty without
+        a test split): every iteration stepped through, every ``stepper.test_every``
+        iterations of a run and the end of every run."""
+        return self._stepper.test_history
+
+    def best_iteration(self) -> Best | None:
+        """The iteration of the lowest test loss so far (None without a test split)."""
+        return self._stepper.test_history.best
+
+    def health(self) -> HealthReport:
+        """The training-health check where training stands (warnings in words, each with
+        the neurons to point at, and the per-layer gradient sizes)."""
+        result = self._position.get(self._position_key(), "health",
+                                    lambda: check_stepper(self._stepper))
+        assert isinstance(result, HealthReport)
+        return result
+
+    def plane_applies(self) -> bool:
+        """Whether the network's outputs can be drawn over the data's input plane (two data
+        inputs and more than one sample; off for the reference lesson's single sample)."""
+        return plane_applies(self._document.network, self._document.data)
+
+    def curve_applies(self) -> bool:
+        """Whether the network's output can be drawn as a curve over the data's one input."""
+        return curve_applies(self._document.network, self._document.data)
+
+    def plane(self, resolution: int = DEFAULT_RESOLUTION) -> Plane:
+        """The grid over the data's two inputs the pictures are drawn on (kept while the
+        data stays the same). PlaneError when :meth:`plane_applies` is False."""
+        data = self._document.data
+        kept = self._planes
+        if kept is None or kept[0] is not data or kept[1] != resolution:
+            kept = self._planes = (data, resolution, plane_for(data, resolution))
+        return kept[2]
+
+    def plane_values(self, resolution: int = DEFAULT_RESOLUTION) -> PlaneValues:
+        """Every neuron's output over :meth:`plane` at the current parameters: the
+        engine's forward pass over all its points, shared by the decision boundary and the
+        neurons' pictures."""
+        result = self._position.get(
+            self._position_key(), f"plane{resolution}",
+            lambda: _plane_values_in_blocks(self.network, self.plane(resolution)))
+        assert isinstance(result, PlaneValues)
+        return result
+
+    def set_early_stopping(self, patience: int | None, restore_best: bool = True,
+                           min_delta: float = 0.0) -> None:
+        """Stop runs once the test loss has not improved for ``patience`` iterations (None:
+        never), going back to the best iteration when ``restore_best``. EarlyStoppingError
+        for a bad patience."""
+        rule = None if patience is None else EarlyStopping(int(patience), float(min_delta))
+        if rule == self.early_stopping and restore_best == self.restore_best:
+            return
+        self.early_stopping = rule
+        self.restore_best = bool(restore_best)
+        self._stepper.early_stopping = rule
+        self.earlyStoppingChanged.emit()
+
+    def go_to_best(self) -> bool:
+        """Go back to the iteration of the lowest test loss, exactly as it was. Returns
+        False when there is none (no test split)."""
+        before = self._stepper.completed_iterations
+        if not self._stepper.go_to_best():
+            return False
+        self.divergence_message = ""
+        self._after_move(before, force=True)
+        return True
+
     # --- files ---------------------------------------------------------------------------
 
     def load(self, path: str | Path) -> None:
@@ -213,6 +368,7 @@ class LabModel(QObject):
         """Replace the document (not undoable: New and Open clear the undo stack)."""
         self._document = doc
         self._stepper = self._make_stepper(doc)
+        self.early_stop_message = ""
         self.path = path
         self.undo_stack.clear()
         self.undo_stack.setClean()
@@ -296,14 +452,26 @@ class LabModel(QObject):
         return ok
 
     def run_iterations(self, count: int, stop_at_epoch_end: bool = False) -> RunResult:
-        """Take ``count`` whole iterations at once (the runner calls this in slices)."""
-        before = self._stepper.completed_iterations
+        """Take ``count`` whole iterations at once (the runner calls this in slices). A
+        run that early stopping halts (``result.halted``) goes back to the best iteration
+        when :attr:`restore_best` is set, and ``stoppedEarly`` says so."""
+        stepper = self._stepper
+        before = stepper.completed_iterations
         t0 = time.perf_counter()
-        result = self._stepper.run(count, stop_at_epoch_end)
+        result = stepper.run(count, stop_at_epoch_end)
+        message = stepper.early_stop_message if result.halted else ""
+        if message and self.restore_best:
+            best = stepper.test_history.best
+            if best is not None and best.iteration != stepper.completed_iterations \
+                    and stepper.go_to_best():
+                message += f" Went back to iteration {best.iteration}."
         self.last_run_seconds = time.perf_counter() - t0
-        self._after_move(before)
+        self.early_stop_message = message
+        self._after_move(before, force=bool(message))
         if result.divergence is not None:
             self._report_divergence()
+        if message:
+            self.stoppedEarly.emit(message)
         return result
 
     def run_epoch(self) -> RunResult:
@@ -314,14 +482,15 @@ class LabModel(QObject):
         """Back to the document's parameters, with no step taken."""
         self._stepper.reset()
         self.divergence_message = ""
+        self.early_stop_message = ""
         self.stepChanged.emit()
         self.valuesChanged.emit()
         self.historyChanged.emit()
         self.fileChanged.emit()
 
-    def _after_move(self, completed_before: int) -> None:
+    def _after_move(self, completed_before: int, force: bool = False) -> None:
         self.stepChanged.emit()
-        if self._stepper.completed_iterations != completed_before:
+        if force or self._stepper.completed_iterations != completed_before:
             self.valuesChanged.emit()
             self.historyChanged.emit()
             self.fileChanged.emit()
@@ -376,7 +545,10 @@ class LabModel(QObject):
         old = self._document
         self._document = snap.document
         self._stepper = snap.stepper
+        if snap.stepper.early_stopping != self.early_stopping:
+            snap.stepper.early_stopping = self.early_stopping  # a setting of the session
         self.divergence_message = ""
+        self.early_stop_message = ""
         if self.sample >= self.backward.n_samples:
             self.sample = 0
         structural = _structure_key(old) != _structure_key(snap.document)
@@ -401,17 +573,39 @@ class LabModel(QObject):
         self.stepChanged.emit()
         self.historyChanged.emit()
 
-    @staticmethod
-    def _make_stepper(doc: Document) -> Stepper:
-        trainer = Trainer(doc.network, doc.data.inputs, doc.data.targets, doc.loss, doc.training)
-        return Stepper(trainer)
+    def _make_stepper(self, doc: Document) -> Stepper:
+        # The document's data with its test split, loss and training settings (penalty
+        # included); the trainer applies the input features.
+        stepper = Stepper(Trainer.for_document(doc))
+        stepper.early_stopping = self.early_stopping
+        return stepper
+
+
+#: Plane points per forward pass: a product of 10^4 points by a layer's weights is past the
+#: size at which OpenBLAS starts threads of its own, which on a busy machine made one
+#: 100x100 plane of a 2-8-8-2 network take 10 ms; blocks of 2000 points take 1.
+PLANE_BLOCK_POINTS = 2000
+
+
+def _plane_values_in_blocks(network: Network, plane: Plane) -> PlaneValues:
+    """:func:`~simulator.engine.boundary.plane_values`, a block of the plane's rows at a
+    time (the same forward pass, so the same numbers)."""
+    rows = max(1, PLANE_BLOCK_POINTS // max(1, plane.xs.size))
+    if rows >= plane.ys.size:
+        return compute_plane_values(network, plane)
+    parts = [compute_plane_values(network, Plane(plane.xs, plane.ys[start:start + rows]))
+             for start in range(0, plane.ys.size, rows)]
+    layers = tuple(np.concatenate([p.layers[k] for p in parts], axis=0)
+                   for k in range(len(parts[0].layers)))
+    return PlaneValues(plane, layers)
 
 
 def _structure_key(doc: Document) -> tuple[object, ...]:
     net = doc.network
     data = doc.data
-    return (net.input_size, net.layers, net.frozen, doc.loss, id(data),
+    # Features count: X1^2 in place of X1 is another input neuron, with another name.
+    return (net.input_size, net.features, net.layers, net.frozen, doc.loss, id(data),
             data.inputs.shape, data.targets.shape)
 
 
-__all__ = ["LabModel"]
+__all__ = ["Accuracy", "LabModel"]

@@ -12,7 +12,8 @@ paints, so the window keeps answering.
   cost per iteration (``LabModel.last_run_seconds``) and the views' cost per tick.
 
 The run stops on Pause, when a target count is reached, at an epoch's end when asked, on
-divergence (the model keeps the last finite state and emits ``diverged``), and whenever
+divergence (the model keeps the last finite state and emits ``diverged``), when early
+stopping halts it (the test loss stopped improving), and whenever
 the document is edited (an undo-stack change), so an edit never races the run.
 """
 
@@ -239,6 +240,8 @@ class Runner(QObject):
         self.progress.emit(self._done, self._target)
         if result.divergence is not None:
             self._stop(result.divergence.message)
+        elif result.halted:  # early stopping (the model went back to the best iteration)
+            self._stop(self._model.early_stop_message or "Stopped early.")
         elif self._target and self._done >= self._target:
             self._stop(f"Ran {self._done} iteration{'s' if self._done != 1 else ''}.")
         elif self._until_epoch_end and result.steps and result.state.batch == 0:

@@ -3,6 +3,9 @@
 ``python -m simulator surface FILE --axes P1 P2 [--grid N] [--span S | --range XMIN XMAX
 YMIN YMAX] [--json | --csv OUT]``
 
+The loss is the one training minimises: the document's input features are applied to the
+data, and its weight penalty (the training settings' l1 and l2) is part of it.
+
 Without --json or --csv, prints a short summary. --json prints
 ``{"axes": [P1, P2], "x": [...], "y": [...], "loss": [[...]]}`` with ``loss[i][j]`` at
 P1 = x[i], P2 = y[j] and non-finite losses as null. --csv writes one row per grid point,
@@ -71,7 +74,8 @@ def run(doc: Document, args: argparse.Namespace) -> int:
         if span is not None and not (math.isfinite(span) and span > 0):
             raise SurfaceError(f"--span must be a finite number greater than 0, not {span:g}")
         spec = make_spec(net, axes, span=span, resolution=grid)
-    surface = compute(net, doc.data.inputs, doc.data.targets, doc.loss, spec)
+    penalty = doc.training.penalty
+    surface = compute(net, doc.data.inputs, doc.data.targets, doc.loss, spec, penalty)
     if getattr(args, "json", False):
         payload = {"axes": list(surface.axes), "x": surface.x.tolist(),
                    "y": surface.y.tolist(), "loss": json_matrix(surface.loss)}
@@ -84,7 +88,11 @@ def run(doc: Document, args: argparse.Namespace) -> int:
         print(f"wrote {surface.loss.size} grid points ({surface.x.size} x {surface.y.size}) "
               f"to {args.csv}")
     else:
-        sys.stdout.write(summary(surface, doc.loss))
+        what = doc.loss
+        if penalty.active:
+            what += (f" + weight penalty, l1 = {format_number(penalty.l1)}, "
+                     f"l2 = {format_number(penalty.l2)}")
+        sys.stdout.write(summary(surface, what))
     return 0
 
 

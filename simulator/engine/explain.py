@@ -37,11 +37,17 @@ from .explanation import (
     Role,
     Subject,
     Sym,
+    Text,
     Token,
 )
+from .features import FEATURES
+from .features import PLAIN as PLAIN_FEATURES
 from .losses import LOSSES
+from .network import Network
 from .numbers import format_number  # re-exported: views still import it from here
 from .optimizers import UPDATE_RULES, TrainingConfig, update_quantities
+from .regularisation import SYMBOL as PENALTY_SYMBOL
+from .regularisation import PenaltyParts, PenaltyTerm
 from .stepper import Iteration, SubStep
 
 _PLUS = Op(" + ")
@@ -109,6 +115,11 @@ class _Vocabulary:
         names |= {sym.target(j) for j in range(net.output_size)}
         names |= set(net.names)
         self._names = frozenset(names)
+        # An input feature's symbol (x1^2, x1*x2, sin(x1)) is one symbol, though it is not
+        # an identifier: it is matched whole, before the identifiers inside it.
+        special = sorted((n for n in names if not n.isidentifier()), key=len, reverse=True)
+        self._pattern = re.compile("|".join([*(rf"(?<![\w.]){re.escape(n)}(?![\w^])"
+                                               for n in special), _IDENTIFIER.pattern]))
         self._cache: dict[str, tuple[Token, ...]] = {}
 
     def tokens(self, formula: str) -> tuple[Token, ...]:
@@ -116,7 +127,7 @@ class _Vocabulary:
         if cached is None:
             out: list[Token] = []
             done = 0
-            for match in _IDENTIFIER.finditer(formula):
+            for match in self._pattern.finditer(formula):
                 if match.group() in self._names:
                     if match.start() > done:
                         out.append(Op(formula[done:match.start()]))
@@ -155,8 +166,10 @@ def _joined(items: Sequence[Token], sep: Op) -> tuple[Token, ...]:
 # --- forward ---------------------------------------------------------------------------------
 
 def forward_equations(bp: BackwardPass, layer: int, j: int, sample: int = 0
-                      ) -> list[Equation]:
-    """Neuron ``j`` of layer ``layer`` (>= 1): its weighted sum, then its activation."""
+                      ) -> list[Block]:
+    """Neuron ``j`` of layer ``layer`` (>= 1): its weighted sum, then its activation. A
+    neuron of the first layer after inputs that are input features is followed by a note
+    on what the features are (their names are the inputs' symbols: x1^2, sin(x1), ...)."""
     net, sym, fp = bp.network, bp._symbols, bp.forward
     k = layer - 1
     neuron = Subject("neuron", net.neurons[layer][j])
@@ -195,7 +208,19 @@ def forward_equations(bp: BackwardPass, layer: int, j: int, sample: int = 0
         out_eq = Equation(Sym(out_sym), _fill(template, {"net": Sym(net_sym)}),
                           _fill(template, {"net": Num(net_value, COMPUTED, net_sym)}),
                           Num(out_value, COMPUTED, out_sym), neuron, main=True)
-    return [net_eq, out_eq]
+    note = feature_note(net) if layer == 1 else None
+    return [net_eq, out_eq] if note is None else [net_eq, out_eq, note]
+
+
+def feature_note(net: Network) -> Text | None:
+    """What the network's input features are, in words (None without features, or with
+    only the data's inputs x1 and x2 as they are)."""
+    made = [f for f in net.features if f not in PLAIN_FEATURES]
+    if not made:
+        return None
+    described = ", ".join(f"{f} is {FEATURES[f].description}" for f in made)
+    return Text(f"The network's inputs are input features made from the data's inputs "
+                f"x1 and x2: {described}.")
 
 
 # --- error -----------------------------------------------------------------------------------
@@ -203,7 +228,11 @@ def forward_equations(bp: BackwardPass, layer: int, j: int, sample: int = 0
 def error_equations(bp: BackwardPass, j: int, sample: int = 0, total: bool = False
                     ) -> list[Equation]:
     """Output ``j``'s term of the error; with ``total`` also the sample's loss (and the
-    batch mean when the batch has more than one sample)."""
+    batch mean when the batch has more than one sample).
+
+    With a weight penalty the loss has two parts, E = E_data + P: the outputs' terms add up
+    to the data loss E_data (its batch mean with a batch), then the penalty P with its
+    formula and numbers (:func:`penalty_equations`), then E itself."""
     lf = LOSSES[bp.loss_name]
     sym = bp._symbols
     net = bp.network
@@ -226,13 +255,70 @@ def error_equations(bp: BackwardPass, j: int, sample: int = 0, total: bool = Fal
     if total:
         loss = Subject("loss", "E")
         names = [f"E{i + 1}" for i in range(m)]
+        parts = bp.penalty_parts()
+        data = "E" if parts is None else DATA_LOSS
         equations.append(Equation(
-            Sym("E"), _joined([Sym(n) for n in names], _PLUS),
+            Sym(data), _joined([Sym(n) for n in names], _PLUS),
             _joined([Num(float(v), COMPUTED, n) for n, v in zip(names, terms)], _PLUS),
-            Num(float(bp.per_sample_loss[sample]), COMPUTED, "E"), loss, main=True))
+            Num(float(bp.per_sample_loss[sample]), COMPUTED, data), loss, main=True))
         if bp.n_samples > 1:
-            equations.append(_batch_mean("E", bp.n_samples, bp.loss, loss))
+            equations.append(_batch_mean(data, bp.n_samples, bp.data_loss, loss))
+        if parts is not None:
+            equations += penalty_equations(bp, parts)
+            equations.append(Equation(
+                Sym("E"), (Sym(DATA_LOSS), _PLUS, Sym(PENALTY)),
+                (Num(float(bp.data_loss), COMPUTED, DATA_LOSS), _PLUS,
+                 Num(parts.value, COMPUTED, PENALTY)),
+                Num(float(bp.loss), COMPUTED, "E"), loss, main=True))
     return equations
+
+
+#: The data loss's symbol when E also holds a weight penalty (E = E_data + P).
+DATA_LOSS = "E_data"
+#: The weight penalty's symbol (:data:`simulator.engine.regularisation.SYMBOL`).
+PENALTY = PENALTY_SYMBOL
+#: The sums over the weights the penalty is made of.
+ABS_SUM, SQUARE_SUM = "sum|w|", "sum w^2"
+#: The penalty's sums are written out weight by weight for at most this many weights.
+PENALTY_LISTED_WEIGHTS = 12
+
+
+def penalty_equations(bp: BackwardPass, parts: PenaltyParts) -> list[Equation]:
+    """The weight penalty P = l1 * sum|w| + l2/2 * sum w^2 (only its active parts) over
+    every weight of the network, in symbols and numbers; with few weights the sums are
+    written out under it."""
+    net = bp.network
+    names = net.names[:net.weight_count]
+    values = net.params[:net.weight_count].tolist()
+    listed = len(names) <= PENALTY_LISTED_WEIGHTS
+    formula: list[Token] = []
+    numbers: list[Token] = []
+    children: list[Equation] = []
+    if parts.l1:
+        formula.append(Group((Sym("l1"), _TIMES, Sym(ABS_SUM))))
+        numbers.append(Group((Num(parts.l1, GIVEN, "l1"), _TIMES,
+                              Num(parts.abs_sum, COMPUTED, ABS_SUM))))
+        if listed:
+            children.append(Equation(
+                Sym(ABS_SUM), _joined([Group((Op("|"), Sym(n), Op("|"))) for n in names],
+                                      _PLUS),
+                _joined([Num(abs(v), COMPUTED, f"|{n}|") for n, v in zip(names, values)],
+                        _PLUS),
+                Num(parts.abs_sum, COMPUTED, ABS_SUM), split=True))
+    if parts.l2:
+        formula.append(Group((Sym("l2"), Op("/2"), _TIMES, Sym(SQUARE_SUM))))
+        numbers.append(Group((Num(parts.l2, GIVEN, "l2"), Op("/2"), _TIMES,
+                              Num(parts.square_sum, COMPUTED, SQUARE_SUM))))
+        if listed:
+            children.append(Equation(
+                Sym(SQUARE_SUM), _joined([Group((Sym(n), Op("^2"))) for n in names], _PLUS),
+                _joined([Group((Group((Num(v, GIVEN, n),), paren=v < 0), Op("^2")))
+                         for n, v in zip(names, values)], _PLUS),
+                Num(parts.square_sum, COMPUTED, SQUARE_SUM), split=True))
+    return [Equation(Sym(PENALTY), _joined(formula, _PLUS), _joined(numbers, _PLUS),
+                     Num(parts.value, COMPUTED, PENALTY), main=True,
+                     children=tuple(children),
+                     qualifier="" if listed else f"over the {len(names)} weights")]
 
 
 def _batch_mean(symbol: str, n: int, value: float, subject: Subject) -> Equation:
@@ -253,18 +339,28 @@ def derivation_equations(bp: BackwardPass, d: Derivation, sample: int = 0) -> li
     """The chain rule for one parameter: the product in symbols, each factor with its
     formula and value (a factor that sums over paths, with the factors of the paths nested
     under it; see :data:`NESTED_FACTORS_LIMIT`), the product in numbers, and with a batch
-    the mean over it."""
+    the mean over it.
+
+    With a weight penalty a weight's derivation adds the penalty's part dP/dw as its own
+    term beside the chain-rule products (explained under it), so the numbers add up to
+    dE/dw = (the chain rule's sum) + dP/dw."""
     vocab = _vocabulary(bp)
     subject = Subject("parameter", d.parameter)
     several = len(d.terms) > 1
-    formula = _joined([Group(_joined([Sym(f.symbol) for f in t.factors], _TIMES))
-                       for t in d.terms], _PLUS)
-    numbers = _joined([Group(_joined([_factor_num(f, sample) for f in t.factors], _TIMES),
-                             paren=several) for t in d.terms], _PLUS)
+    sym_terms: list[Token] = [Group(_joined([Sym(f.symbol) for f in t.factors], _TIMES))
+                              for t in d.terms]
+    num_terms: list[Token] = [Group(_joined([_factor_num(f, sample) for f in t.factors],
+                                            _TIMES), paren=several) for t in d.terms]
     nest = _factor_count(d) <= NESTED_FACTORS_LIMIT
     seen: set[str] = set()
     children = [_factor_equation(f, sample, seen, vocab, nest)
                 for t in d.terms for f in t.factors if _first(f, seen)]
+    if d.penalty is not None:
+        sym_terms.append(Sym(d.penalty.symbol))
+        num_terms.append(Num(d.penalty.value, COMPUTED, d.penalty.symbol))
+        children.append(penalty_term_equation(d.penalty))
+    formula = _joined(sym_terms, _PLUS)
+    numbers = _joined(num_terms, _PLUS)
     n = bp.n_samples
     product = Equation(Sym(d.symbol), formula, numbers,
                        Num(float(d.per_sample[sample]), COMPUTED, d.symbol), subject,
@@ -272,6 +368,25 @@ def derivation_equations(bp: BackwardPass, d: Derivation, sample: int = 0) -> li
     if n > 1:
         return [product, _batch_mean(d.symbol, n, d.gradient, subject)]
     return [product]
+
+
+def penalty_term_equation(term: PenaltyTerm) -> Equation:
+    """The penalty's part of a weight's gradient: dP/dw = l1 * sign(w) + l2 * w (only its
+    active parts), in symbols and numbers."""
+    w = term.parameter
+    formula: list[Token] = []
+    numbers: list[Token] = []
+    if term.l1:
+        sign = f"sign({w})"
+        formula.append(Group((Sym("l1"), _TIGHT_TIMES, Sym(sign))))
+        # sign(w) is the engine's: its l1 part is l1 * sign(w).
+        numbers.append(Group((Num(term.l1, GIVEN, "l1"), _TIMES,
+                              Num(term.l1_part / term.l1, COMPUTED, sign))))
+    if term.l2:
+        formula.append(Group((Sym("l2"), _TIGHT_TIMES, Sym(w))))
+        numbers.append(Group((Num(term.l2, GIVEN, "l2"), _TIMES, Num(term.weight, GIVEN, w))))
+    return Equation(Sym(term.symbol), _joined(formula, _PLUS), _joined(numbers, _PLUS),
+                    Num(term.value, COMPUTED, term.symbol))
 
 
 def _factor_count(d: Derivation) -> int:
@@ -488,7 +603,8 @@ def explain_iteration(it: Iteration, config: TrainingConfig,
     return [explain_substep(it, sub, config, sample) for sub in it.substeps]
 
 
-__all__ = ["NESTED_FACTORS_LIMIT", "derivation_equations", "error_equations", "error_terms",
-           "explain_iteration", "explain_neuron", "explain_parameter", "explain_substep",
-           "format_number", "forward_equations", "gradient_table", "rule_equations",
-           "update_equations"]
+__all__ = ["DATA_LOSS", "NESTED_FACTORS_LIMIT", "PENALTY", "derivation_equations",
+           "error_equations", "error_terms", "explain_iteration", "explain_neuron",
+           "explain_parameter", "explain_substep", "feature_note", "format_number",
+           "forward_equations", "gradient_table", "penalty_equations",
+           "penalty_term_equation", "rule_equations", "update_equations"]

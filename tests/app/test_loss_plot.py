@@ -104,17 +104,20 @@ def test_test_split_gives_a_second_curve(plot, model):
     plot.flush()
     assert plot.test_curve.isVisible()
     legend_names = [label.text for _sample, label in plot.legend.items]
-    assert legend_names == ["train loss (batch)", "test loss"]
+    assert legend_names == ["train loss (batch)", "test loss", "lowest test loss"]
     model.run_iterations(10)
     model.run_iterations(10)
     x, y = curve_points(plot, plot.test_curve)
-    np.testing.assert_array_equal(x, [0, 10, 20])
+    # the stepper's samples: the start, the first iteration (finished as a step), then
+    # every 10th iteration of the runs and their ends
+    np.testing.assert_array_equal(x, [0, 1, 10, 20])
+    np.testing.assert_array_equal(x, model.test_history.iterations)
     assert y[-1] == pytest.approx(model.test_loss())
     assert "test loss" in latest(plot)
     model.reset_training()
     model.run_iterations(5)
     x, _y = curve_points(plot, plot.test_curve)
-    np.testing.assert_array_equal(x, [0, 5])  # the points beyond the position went
+    np.testing.assert_array_equal(x, [0, 1, 5])  # the points beyond the position went
     model.set_document(edits.new_document((2, 2, 1)))
     plot.flush()
     assert not plot.test_curve.isVisible()
@@ -123,10 +126,13 @@ def test_test_split_gives_a_second_curve(plot, model):
 
 def test_step_back_drops_test_points_beyond_the_position(plot, model):
     split_model(model)
-    model.run_iterations(3)
-    model.step_back()  # 2 completed iterations
+    model.run_iterations(3)  # sampled at the start, the first iteration and the run's end
+    model.step_back()  # 2 completed iterations: the point at 3 goes
+    x, _y = curve_points(plot, plot.test_curve)
+    np.testing.assert_array_equal(x, [0, 1])
+    model.step()  # the update again: sampled at every iteration completed by stepping
     x, y = curve_points(plot, plot.test_curve)
-    np.testing.assert_array_equal(x, [0, 2])
+    np.testing.assert_array_equal(x, [0, 1, 3])
     assert y[-1] == pytest.approx(model.test_loss())
 
 

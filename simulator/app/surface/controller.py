@@ -118,6 +118,9 @@ class SurfaceController(QObject):
         model.structureChanged.connect(self._on_structure_changed)
         model.valuesChanged.connect(self._on_values_changed)
         model.historyChanged.connect(self._on_history_changed)
+        # The weight penalty is part of the loss drawn (issue 12): a new one, a new surface.
+        self._penalty = model.config.penalty
+        model.trainingConfigChanged.connect(self._on_training_config_changed)
         self._on_structure_changed()
 
     # --- settings --------------------------------------------------------------------------
@@ -322,6 +325,12 @@ class SurfaceController(QObject):
         if path_changed:
             self.pathChanged.emit()
 
+    def _on_training_config_changed(self) -> None:
+        penalty = self.model.config.penalty
+        if not self._closed and penalty != self._penalty:
+            self._penalty = penalty
+            self._new_slice_settings()
+
     def _on_history_changed(self) -> None:
         if self._closed:
             return
@@ -486,7 +495,7 @@ class SurfaceController(QObject):
         return SliceJob(ticket.generation, ticket.epoch, spec, net, doc.data.inputs,
                         doc.data.targets, doc.loss, point_sets,
                         coarse_first=self.jobs.worth_a_coarse_pass(n * n),
-                        cancel=ticket.cancel)
+                        cancel=ticket.cancel, penalty=doc.training.penalty)
 
     def _on_slice_result(self, result: SliceResult) -> None:
         if self._closed:
@@ -604,7 +613,8 @@ class SurfaceController(QObject):
 
         def compute(missing: list[int]) -> np.ndarray:
             return losses_at(doc.network, doc.data.inputs, doc.data.targets, doc.loss,
-                             frame.points(uv[missing], centre))
+                             frame.points(uv[missing], centre),
+                             penalty=doc.training.penalty)
 
         z = self._heights.heights(name, points.keys, compute)
         return np.column_stack([uv, z])
@@ -631,7 +641,9 @@ class SurfaceController(QObject):
         self.state.disconnect(self._on_state_changed)
         for signal, slot in ((self.model.structureChanged, self._on_structure_changed),
                              (self.model.valuesChanged, self._on_values_changed),
-                             (self.model.historyChanged, self._on_history_changed)):
+                             (self.model.historyChanged, self._on_history_changed),
+                             (self.model.trainingConfigChanged,
+                              self._on_training_config_changed)):
             with contextlib.suppress(RuntimeError, TypeError):  # already gone with the model
                 signal.disconnect(slot)
         self._pool.clear()

@@ -22,15 +22,16 @@ def compare_optimizers(network: Network, inputs: ArrayLike, targets: ArrayLike, 
     """Run each optimizer from the network's current parameters for ``steps`` steps.
 
     Each uses ``base_config`` with its optimizer swapped in (its learning rate, batch size,
-    seed and hyper-parameters otherwise), unless ``configs`` gives one for it. Returns, per
-    optimizer, the parameters before and after every step, (steps + 1, P), starting with the
-    current ones; a run that diverges stops at its last finite state, so its array is
-    shorter. The steps are :class:`~simulator.engine.training.Trainer` steps exactly.
+    seed, weight penalty and hyper-parameters otherwise), unless ``configs`` gives one for
+    it. ``inputs`` are the data's inputs (the trainers apply the network's features).
+    Returns, per optimizer, the parameters before and after every step, (steps + 1, P),
+    starting with the current ones; a run that diverges stops at its last finite state, so
+    its array is shorter. The steps are :class:`~simulator.engine.training.Trainer` steps exactly.
     """
     if (not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 0):
         raise SurfaceError(f"the number of steps must be a whole number of at least 0, "
                            f"not {steps!r}")
-    X, T = check_data(network, inputs, targets, loss)
+    check_data(network, inputs, targets, loss)  # one message for data that does not fit
     paths: dict[str, np.ndarray] = {}
     for name in optimizers:
         if name not in OPTIMIZER_NAMES:
@@ -42,7 +43,10 @@ def compare_optimizers(network: Network, inputs: ArrayLike, targets: ArrayLike, 
             raise SurfaceError(str(exc)) from None
         if config.optimizer != name:
             raise SurfaceError(f"the configuration given for {name} uses {config.optimizer}")
-        paths[name] = _run(Trainer(network, X, T, loss, config), int(steps))
+        # The trainer gets the data's inputs: it applies the input features itself.
+        paths[name] = _run(Trainer(network, np.asarray(inputs, dtype=np.float64),
+                                   np.asarray(targets, dtype=np.float64), loss, config),
+                           int(steps))
     return paths
 
 

@@ -9,16 +9,23 @@ from numpy.typing import ArrayLike
 
 from ..backprop import loss_value
 from ..network import Network
+from ..regularisation import Penalty
 from .slices import Frame
 from .spec import DIRECTION_AXES, Surface, SurfaceSpec, check_data
 
 
 def compute(network: Network, inputs: ArrayLike, targets: ArrayLike, loss: str,
-            spec: SurfaceSpec) -> Surface:
-    """The :class:`~.spec.Surface` that ``spec`` describes, over (inputs, targets)."""
+            spec: SurfaceSpec, penalty: Penalty | None = None) -> Surface:
+    """The :class:`~.spec.Surface` that ``spec`` describes, over (inputs, targets).
+
+    ``inputs`` are the data's inputs (the network's input features are applied to them);
+    with a ``penalty`` the surface, its centre and its minimum are of E = data loss + the
+    weight penalty, the loss training minimises (a document's is
+    ``doc.training.penalty``)."""
     X, T = check_data(network, inputs, targets, loss)
     xs, ys = spec.xs, spec.ys
-    center_loss = loss_value(network, X, T, loss)
+    with np.errstate(all="ignore"):
+        center_loss = loss_value(network, X, T, loss, penalty)
     if spec.axes is None:
         frame = Frame.of_directions(network, spec.seed)
         assert frame.directions is not None
@@ -31,7 +38,7 @@ def compute(network: Network, inputs: ArrayLike, targets: ArrayLike, loss: str,
         directions = None
         axes = frame.labels
         center = (network.get(axes[0]), network.get(axes[1]))
-    grid = frame.grid(network, X, T, loss, xs, ys)
+    grid = frame.grid(network, inputs, targets, loss, xs, ys, penalty)
     finite = np.isfinite(grid)
     if finite.any():
         masked = np.where(finite, grid, np.inf)

@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike
 from ..backprop import forward, loss_value
 from ..losses import LOSSES
 from ..network import Network
+from ..regularisation import Penalty, penalty_grid
 from .kernels import Workspace, activate, fold, matmul, mean_loss
 from .pool import Block, chunks, run_blocks, threads
 from .spec import SurfaceError, check_axes, check_data, check_seed, check_values
@@ -68,13 +69,17 @@ class _MovingLayer(NamedTuple):
 
 def loss_grid_directions(network: Network, inputs: ArrayLike, targets: ArrayLike,
                          loss: str, d1: ArrayLike, d2: ArrayLike, alphas: ArrayLike,
-                         betas: ArrayLike, *, workers: int | None = None) -> np.ndarray:
+                         betas: ArrayLike, *, workers: int | None = None,
+                         penalty: Penalty | None = None) -> np.ndarray:
     """The loss at ``params + alphas[i] * d1 + betas[j] * d2``, as (len(alphas), len(betas)).
 
     Every parameter may move, so from the first layer in which d1 or d2 is not zero (the
     layers before it are computed once) every layer is computed per grid point, in chunks
     of grid points, by :func:`_directions_layer`: one small matrix product per point with
     that point's own weights ``W + alpha * D1 + beta * D2``. Non-finite losses are ``+inf``.
+    ``inputs`` are the data's inputs (the network's input features are applied here); with
+    a ``penalty`` each point's loss is E = data loss + the weight penalty there
+    (:func:`~simulator.engine.regularisation.penalty_grid`).
     """
     X, T = check_data(network, inputs, targets, loss)
     av, bv = check_values(alphas, "alphas"), check_values(betas, "betas")
@@ -85,6 +90,18 @@ def loss_grid_directions(network: Network, inputs: ArrayLike, targets: ArrayLike
         raise SurfaceError(f"the directions must have {P} values each (one per parameter)")
     if not (np.isfinite(dv1).all() and np.isfinite(dv2).all()):
         raise SurfaceError("the directions must be finite")
+    result = _directions_grid(network, X, T, loss, dv1, dv2, av, bv, workers)
+    if penalty is not None and penalty.active:
+        with np.errstate(all="ignore"):
+            result += penalty_grid(network, penalty, av, bv, directions=(dv1, dv2))
+    result[~np.isfinite(result)] = np.inf
+    return result
+
+
+def _directions_grid(network: Network, X: np.ndarray, T: np.ndarray, loss: str,
+                     dv1: np.ndarray, dv2: np.ndarray, av: np.ndarray, bv: np.ndarray,
+                     workers: int | None) -> np.ndarray:
+    """:func:`loss_grid_directions`'s data loss over the network's inputs ``X`` (checked)."""
     L = len(network.layers)
     dn = (network.with_params(dv1), network.with_params(dv2))
     moving = [any(d.weights[k].any() or d.biases[k].any() for d in dn) for k in range(L)]
@@ -181,8 +198,10 @@ def _directions_layer(layer: _MovingLayer, h: np.ndarray, a: np.ndarray, b: np.n
 
 def loss_grid_directions_loop(network: Network, inputs: ArrayLike, targets: ArrayLike,
                               loss: str, d1: np.ndarray, d2: np.ndarray,
-                              alphas: ArrayLike, betas: ArrayLike) -> np.ndarray:
-    """:func:`loss_grid_directions` one engine forward pass per grid point."""
+                              alphas: ArrayLike, betas: ArrayLike, *,
+                              penalty: Penalty | None = None) -> np.ndarray:
+    """:func:`loss_grid_directions` one engine forward pass (and the engine's loss with its
+    penalty) per grid point."""
     X, T = check_data(network, inputs, targets, loss)
     av, bv = check_values(alphas, "alphas"), check_values(betas, "betas")
     out = np.empty((av.size, bv.size))
@@ -190,7 +209,7 @@ def loss_grid_directions_loop(network: Network, inputs: ArrayLike, targets: Arra
         for i, a in enumerate(av):
             for j, b in enumerate(bv):
                 p = network.params + a * d1 + b * d2
-                out[i, j] = loss_value(network.with_params(p), X, T, loss)
+                out[i, j] = loss_value(network.with_params(p), X, T, loss, penalty)
     out[~np.isfinite(out)] = np.inf
     return out
 

@@ -46,6 +46,7 @@ from numpy.typing import ArrayLike
 from ..backprop import forward, loss_value
 from ..losses import LOSSES
 from ..network import Network, ParamInfo
+from ..regularisation import Penalty, penalty_grid
 from .kernels import ELEMENTWISE, Workspace, activate, chunk_part, fold, matmul, mean_loss
 from .pool import Block, chunks, run_blocks, threads
 from .spec import check_axes, check_data, check_values
@@ -153,23 +154,39 @@ class _Lazy:
 
 def loss_grid(network: Network, inputs: ArrayLike, targets: ArrayLike, loss: str,
               p1: str, p2: str, xs: ArrayLike, ys: ArrayLike, *,
-              workers: int | None = None) -> np.ndarray:
+              workers: int | None = None, penalty: Penalty | None = None) -> np.ndarray:
     """The loss with parameter ``p1`` at each of ``xs`` and ``p2`` at each of ``ys``.
 
     Returns ``loss[i, j]`` (len(xs), len(ys)), the loss at p1 = xs[i], p2 = ys[j] with every
-    other parameter at its current value; non-finite losses are ``+inf``. Vectorised as
-    described in the module documentation; equal to :func:`loss_grid_loop` within 1e-12.
-    ``workers`` is the number of threads (default :func:`~.pool.worker_count`).
+    other parameter at its current value; non-finite losses are ``+inf``. ``inputs`` are
+    the data's inputs (the network's input features are applied to them here). With a
+    ``penalty`` the loss is E = data loss + the weight penalty P at each grid point
+    (:func:`~simulator.engine.regularisation.penalty_grid`), the E that training
+    minimises. Vectorised as described in the module documentation; equal to
+    :func:`loss_grid_loop` within 1e-12. ``workers`` is the number of threads (default
+    :func:`~.pool.worker_count`).
     """
     X, T = check_data(network, inputs, targets, loss)
     p1, p2 = check_axes(network, (p1, p2))
     xv, yv = check_values(xs, "xs"), check_values(ys, "ys")
+    result = _loss_grid(network, X, T, loss, p1, p2, xv, yv, workers)
+    if penalty is not None and penalty.active:
+        with np.errstate(all="ignore"):
+            result += penalty_grid(network, penalty, xv, yv, axes=(p1, p2))
+    result[~np.isfinite(result)] = np.inf
+    return result
+
+
+def _loss_grid(network: Network, X: np.ndarray, T: np.ndarray, loss: str, p1: str, p2: str,
+               xv: np.ndarray, yv: np.ndarray, workers: int | None) -> np.ndarray:
+    """:func:`loss_grid`'s data loss over the network's inputs ``X`` (checked)."""
     info1, info2 = network.info(p1), network.info(p2)
     if info2.layer < info1.layer:  # keep the earlier parameter on the rows
-        return loss_grid(network, X, T, loss, p2, p1, yv, xv, workers=workers).T.copy()
+        return _loss_grid(network, X, T, loss, p2, p1, yv, xv, workers).T.copy()
     if xv.size == 1 or yv.size == 1:  # a grid dimension of 1 would read as "constant"
-        grid = loss_grid(network, X, T, loss, p1, p2, np.repeat(xv, 2) if xv.size == 1 else xv,
-                         np.repeat(yv, 2) if yv.size == 1 else yv, workers=workers)
+        grid = _loss_grid(network, X, T, loss, p1, p2,
+                          np.repeat(xv, 2) if xv.size == 1 else xv,
+                          np.repeat(yv, 2) if yv.size == 1 else yv, workers)
         return grid[:xv.size, :yv.size].copy()
 
     L = len(network.layers)
@@ -449,8 +466,10 @@ def _grid_tail(lazy: _Lazy, plans: list[_LayerPlan], acts: list[str], loss: str,
 # --- the plain per-point loop (the reference the vectorised grid must equal) ---------------
 
 def loss_grid_loop(network: Network, inputs: ArrayLike, targets: ArrayLike, loss: str,
-                   p1: str, p2: str, xs: ArrayLike, ys: ArrayLike) -> np.ndarray:
-    """:func:`loss_grid` the slow, obvious way: one engine forward pass per grid point."""
+                   p1: str, p2: str, xs: ArrayLike, ys: ArrayLike, *,
+                   penalty: Penalty | None = None) -> np.ndarray:
+    """:func:`loss_grid` the slow, obvious way: one engine forward pass (and the engine's
+    loss with its penalty, :func:`~simulator.engine.backprop.loss_value`) per grid point."""
     X, T = check_data(network, inputs, targets, loss)
     i1, i2 = (network.index_of[n] for n in check_axes(network, (p1, p2)))
     xv, yv = check_values(xs, "xs"), check_values(ys, "ys")
@@ -459,6 +478,6 @@ def loss_grid_loop(network: Network, inputs: ArrayLike, targets: ArrayLike, loss
     for i, a in enumerate(xv):
         for j, b in enumerate(yv):
             params[i1], params[i2] = a, b
-            out[i, j] = loss_value(network.with_params(params), X, T, loss)
+            out[i, j] = loss_value(network.with_params(params), X, T, loss, penalty)
     out[~np.isfinite(out)] = np.inf
     return out

@@ -35,11 +35,12 @@ from numpy.typing import ArrayLike
 from ..backprop import loss_value
 from ..network import Network
 from ..optimizers import TrainingConfig
+from ..regularisation import Penalty
 from ..training import CancelFlag
 from .compare import compare_optimizers
 from .directions import loss_grid_directions, project_path, random_directions
 from .grid import loss_grid
-from .spec import check_axes
+from .spec import check_axes, check_data
 
 FrameKind = Literal["axes", "directions"]
 AXES: FrameKind = "axes"
@@ -122,15 +123,17 @@ class Frame:
         return float(grad @ d1), float(grad @ d2)
 
     def grid(self, network: Network, inputs: ArrayLike, targets: ArrayLike, loss: str,
-             xs: ArrayLike, ys: ArrayLike) -> np.ndarray:
-        """The loss over ``xs`` x ``ys`` on the slice through ``network``'s parameters (the
-        engine's vectorised grids)."""
+             xs: ArrayLike, ys: ArrayLike, penalty: Penalty | None = None) -> np.ndarray:
+        """The loss (E, with ``penalty``) over ``xs`` x ``ys`` on the slice through
+        ``network``'s parameters (the engine's vectorised grids); ``inputs`` are the data's
+        inputs."""
         if self.kind == AXES:
             a, b = self.labels
-            return loss_grid(network, inputs, targets, loss, a, b, xs, ys)
+            return loss_grid(network, inputs, targets, loss, a, b, xs, ys, penalty=penalty)
         assert self.directions is not None
         d1, d2 = self.directions
-        return loss_grid_directions(network, inputs, targets, loss, d1, d2, xs, ys)
+        return loss_grid_directions(network, inputs, targets, loss, d1, d2, xs, ys,
+                                    penalty=penalty)
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,7 +172,9 @@ class SliceJob:
 
     Everything here is a snapshot taken on the GUI thread; the job never reads the model.
     ``generation`` numbers the jobs, ``epoch`` the settings they belong to (results of an
-    older epoch are dropped).
+    older epoch are dropped). ``inputs`` are the data's inputs (the network's features are
+    applied in the engine); ``penalty`` is the document's weight penalty, so that the
+    surface and the paths' heights are of the E training minimises.
     """
 
     generation: int
@@ -182,6 +187,7 @@ class SliceJob:
     point_sets: dict[str, PointSet] = field(default_factory=dict)
     coarse_first: bool = False
     cancel: CancelFlag = field(default_factory=CancelFlag)
+    penalty: Penalty | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,10 +267,13 @@ def upsample(zc: np.ndarray, ix: np.ndarray, iy: np.ndarray, nx: int, ny: int) -
     return out
 
 
-def losses_at(network: Network, inputs: np.ndarray, targets: np.ndarray, loss: str,
-              rows: np.ndarray, cancel: CancelFlag | None = None) -> np.ndarray:
-    """The loss at each parameter vector of ``rows`` (T, P): one engine forward pass each.
-    Non-finite losses are ``+inf`` (as in the grids)."""
+def losses_at(network: Network, inputs: ArrayLike, targets: ArrayLike, loss: str,
+              rows: np.ndarray, cancel: CancelFlag | None = None,
+              penalty: Penalty | None = None) -> np.ndarray:
+    """The loss (E, with ``penalty``) at each parameter vector of ``rows`` (T, P): one
+    engine forward pass each; ``inputs`` are the data's inputs. Non-finite losses are
+    ``+inf`` (as in the grids)."""
+    X, T = check_data(network, inputs, targets, loss)
     rows = np.atleast_2d(rows)
     out = np.empty(rows.shape[0])
     scratch = network.copy()
@@ -274,17 +283,18 @@ def losses_at(network: Network, inputs: np.ndarray, targets: np.ndarray, loss: s
                 out[k:] = np.inf  # the caller drops a cancelled job's results
                 break
             scratch.params[:] = row
-            out[k] = loss_value(scratch, inputs, targets, loss)
+            out[k] = loss_value(scratch, X, T, loss, penalty)
     out[~np.isfinite(out)] = np.inf
     return out
 
 
 def slice_heights(spec: SliceSpec, network: Network, inputs: np.ndarray, targets: np.ndarray,
                   loss: str, point_sets: dict[str, PointSet],
-                  cancel: CancelFlag) -> dict[str, PointHeights]:
-    """For each point set: its heights on the slice ``spec`` (the loss at its slice
-    coordinates, every other parameter at the slice's centre). ``network`` gives the
-    structure."""
+                  cancel: CancelFlag, penalty: Penalty | None = None
+                  ) -> dict[str, PointHeights]:
+    """For each point set: its heights on the slice ``spec`` (the loss, E with ``penalty``,
+    at its slice coordinates, every other parameter at the slice's centre). ``network``
+    gives the structure."""
     out: dict[str, PointHeights] = {}
     for name, points in point_sets.items():
         if cancel.is_set():
@@ -292,7 +302,7 @@ def slice_heights(spec: SliceSpec, network: Network, inputs: np.ndarray, targets
         uv = spec.frame.coords(points.params, spec.centre)
         rows = spec.frame.points(uv, spec.centre)
         out[name] = PointHeights(points.keys, losses_at(network, inputs, targets, loss, rows,
-                                                        cancel))
+                                                        cancel, penalty))
     return out
 
 
@@ -307,7 +317,8 @@ def run_job(job: SliceJob, emit: Callable[[SliceResult], None]) -> None:
     computed = 0
 
     def grid(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        return spec.frame.grid(job.network, job.inputs, job.targets, job.loss, xs, ys)
+        return spec.frame.grid(job.network, job.inputs, job.targets, job.loss, xs, ys,
+                               job.penalty)
 
     try:
         if job.coarse_first and (nx > COARSE_SIZE or ny > COARSE_SIZE):
@@ -333,7 +344,7 @@ def run_job(job: SliceJob, emit: Callable[[SliceResult], None]) -> None:
             z[r0:r1] = grid(spec.xs[r0:r1], spec.ys)
             computed += (r1 - r0) * ny
         heights = slice_heights(spec, job.network, job.inputs, job.targets, job.loss,
-                                job.point_sets, job.cancel)
+                                job.point_sets, job.cancel, job.penalty)
         if job.cancel.is_set():
             emit(_cancelled(job, start, computed))
             return
@@ -365,7 +376,7 @@ def run_compare(job: CompareJob) -> CompareResult:
             sets = {name: PointSet(np.arange(rows.shape[0]), rows)
                     for name, rows in paths.items()}
             heights = slice_heights(spec, job.network, job.inputs, job.targets, job.loss,
-                                    sets, job.cancel)
+                                    sets, job.cancel, job.config.penalty)
         return CompareResult(job.epoch, paths, spec, heights, time.perf_counter() - start,
                              cancelled=job.cancel.is_set())
     except Exception as exc:  # reported to the user, never raised in the worker thread

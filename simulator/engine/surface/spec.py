@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..features import network_inputs
 from ..network import Network, NetworkError
 
 DEFAULT_RESOLUTION = 101
@@ -152,16 +153,35 @@ def check_axes(network: Network, axes: Sequence[str]) -> tuple[str, str]:
 
 def check_data(network: Network, inputs: ArrayLike, targets: ArrayLike,
                loss: str) -> tuple[np.ndarray, np.ndarray]:
-    """(inputs, targets) as contiguous float64 arrays that fit ``network`` and ``loss``."""
+    """The network's inputs and the targets as contiguous float64 arrays that fit
+    ``network`` and ``loss``.
+
+    ``inputs`` are the data's inputs (one row per sample, one column per data input); the
+    network's input features, if it has any, are applied here (the one place in the surface
+    package: :func:`~simulator.engine.features.network_inputs`), as the
+    :class:`~simulator.engine.training.Trainer` does, so the surface's loss is the one
+    training sees. Every public function of the package takes the data's inputs and calls
+    this once.
+    """
     try:
         network.check_loss(loss)
     except NetworkError as exc:
         raise SurfaceError(str(exc)) from None
-    X = np.ascontiguousarray(inputs, dtype=np.float64)
-    T = np.ascontiguousarray(targets, dtype=np.float64)
+    raw = np.asarray(inputs, dtype=np.float64)
+    if network.features and raw.ndim == 2 and raw.shape[0] >= 1:
+        try:
+            raw = network_inputs(network, raw)
+        except ValueError as exc:
+            raise SurfaceError(f"the data does not fit the network's input features: "
+                               f"{exc}") from None
+    X = np.ascontiguousarray(raw, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != network.input_size or X.shape[0] < 1:
+        if network.features:  # (the features' own check has passed: not a table, or empty)
+            raise SurfaceError(f"the data's inputs must be a table with a row per sample, "
+                               f"not {np.shape(inputs)}")
         raise SurfaceError(f"the inputs must be a (samples, {network.input_size}) array, "
                            f"not {X.shape}")
+    T = np.ascontiguousarray(targets, dtype=np.float64)
     if T.shape != (X.shape[0], network.output_size):
         raise SurfaceError(f"the targets must be a ({X.shape[0]}, {network.output_size}) "
                            f"array, not {T.shape}")
