@@ -24,6 +24,11 @@ redrawn on every tick, so it keeps each redraw to one cheap paint:
   log-scale box) resumes it;
 - the grid is :class:`Grid`, plain lines at the axes' ticks in colours mixed from the
   background, instead of pyqtgraph's translucent grid, which cost most of each paint.
+
+Iterations are whole numbers: the bottom axis ticks only whole iterations
+(:class:`IterationAxis`), and a single point is shown in a range that starts at iteration 0
+and a loss of 0 (not pyqtgraph's padding around one point, from -0.2). The axes' text
+follows the interface zoom (:meth:`LossPlot.set_zoom`).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import weakref
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QShowEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -141,6 +146,20 @@ class Grid(pg.GraphicsObject):
         return levels
 
 
+#: Tick and axis-name sizes at 100% zoom (points).
+TICK_POINTS, LABEL_POINTS = 9.0, 10.0
+
+
+class IterationAxis(pg.AxisItem):
+    """A bottom axis with ticks at whole iterations only (1, 2, 5, 10, ... apart)."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float
+                    ) -> list[tuple[float, float]]:
+        levels = [(spacing, offset) for spacing, offset
+                  in super().tickSpacing(minVal, maxVal, size) if spacing >= 1]
+        return levels or [(1.0, 0.0)]
+
+
 class _PlotItem(pg.PlotItem):
     """A PlotItem whose view follows the data through :class:`LossPlot` (auto-range off):
     its "A" button resumes following after the user panned or zoomed."""
@@ -178,8 +197,9 @@ class LossPlot(QWidget):
         super().__init__(parent)
         self.model = model
         self._dark = is_dark(self)
+        self._zoom = 1.0
 
-        plot = _PlotItem()
+        plot = _PlotItem(axisItems={"bottom": IterationAxis("bottom")})
         self.plot_widget = pg.PlotWidget(plotItem=plot)
         self.plot_widget.setMinimumSize(200, 120)
         self.plot = plot
@@ -324,6 +344,15 @@ class LossPlot(QWidget):
             return
         self._range = bounds
         x0, x1, y0, y1 = bounds
+        if x1 - x0 < 4:  # one or a few iterations: from 0, with whole steps
+            x0, x1 = 0.0, max(x1, 4.0)
+        if y1 <= y0:  # one loss value (or a flat curve)
+            if self.log_check.isChecked():
+                y0, y1 = y0 - 0.5, y1 + 0.5
+            elif y1 > 0:
+                y0, y1 = 0.0, y1 * 1.15
+            else:
+                y0, y1 = y0 - 1.0, y1 + 1.0
         vb = self.plot.vb
         vb.setRange(xRange=(x0, x1), yRange=(y0, y1))
         # The ViewBox applies a new range to its items only when it is about to paint, and
@@ -454,6 +483,15 @@ class LossPlot(QWidget):
         self.plot.following = True
         self._follow_data()
 
+    def set_zoom(self, factor: float) -> None:
+        """The axes' text at ``factor`` times its size (:class:`~simulator.app.zoom.Zoomable`)."""
+        self._zoom = factor
+        font = QFont()
+        font.setPointSizeF(max(5.0, TICK_POINTS * factor))
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).setStyle(tickFont=font)
+        self._apply_colours()
+
     def set_dark(self, dark: bool) -> None:
         """Colours for a dark (True) or light background."""
         self._dark = dark
@@ -472,8 +510,10 @@ class LossPlot(QWidget):
             plain_axis(axis)
             axis.setPen(pg.mkPen(foreground))
             axis.setTextPen(pg.mkPen(foreground))
-        self.plot.setLabel("bottom", "iteration", color=foreground.name())
-        self.plot.setLabel("left", "loss", color=foreground.name())
+        size = f"{max(5.0, LABEL_POINTS * self._zoom):.1f}pt"
+        self.plot.setLabel("bottom", "iteration", color=foreground.name(),
+                           **{"font-size": size})
+        self.plot.setLabel("left", "loss", color=foreground.name(), **{"font-size": size})
         train, test = self._colours()
         self.train_curve.setPen(pg.mkPen(train, width=2))
         if self._symbols:

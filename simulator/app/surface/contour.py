@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...engine.surface import finite_range
@@ -31,6 +32,8 @@ CONTOUR_LEVELS = 10
 CONTOUR_MAX_POINTS = 101  # contour lines are traced on at most this many points per side
 # (pyqtgraph's isocurve is about 3 ms per level at 101 x 101 and grows with the cells)
 BACKGROUND = "#1c1c1e"
+TICK_POINTS = 9.0  # the tick labels' size at 100% zoom
+LABEL_POINTS = 10.0  # the axis names' size at 100% zoom
 
 
 class ContourView(QWidget):
@@ -88,9 +91,22 @@ class ContourView(QWidget):
         self.point: PointView | None = None
         self.paths: list[PathView] = []
         self._range: tuple[float, float, float, float] | None = None
+        self._zoom = 1.0
         self.view_box.sigRangeChanged.connect(self._orient_arrow)
         self.view_box.sigResized.connect(self._orient_arrow)
         self._set_labels(("", ""))
+
+    def set_zoom(self, factor: float) -> None:
+        """The axes' text at ``factor`` times its size."""
+        self._zoom = factor
+        font = QFont()
+        font.setPointSizeF(max(5.0, TICK_POINTS * factor))
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).setStyle(tickFont=font)
+        self.color_bar.axis.setStyle(tickFont=font)
+        texts = self.point.texts if self.point is not None else (
+            self.grid.labels if self.grid is not None else ("", ""))
+        self._set_labels(texts)
 
     # --- updates ---------------------------------------------------------------------------
 
@@ -191,8 +207,9 @@ class ContourView(QWidget):
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
 
     def _set_labels(self, texts: tuple[str, str]) -> None:
-        self.plot.setLabel("bottom", texts[0])
-        self.plot.setLabel("left", texts[1])
+        size = f"{max(5.0, LABEL_POINTS * self._zoom):.1f}pt"
+        self.plot.setLabel("bottom", texts[0], **{"font-size": size})
+        self.plot.setLabel("left", texts[1], **{"font-size": size})
 
     def _orient_arrow(self, *args: object) -> None:
         """Point the arrow head along the arrow as drawn on screen (the axes' scales may

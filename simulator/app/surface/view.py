@@ -1,9 +1,12 @@
 """SurfaceView: the cost surface over two parameters, in 3D or as contours.
 
-A toolbar (axes, random directions and seed, range, resolution, 3D/contour, reset view,
-compare optimizers) above a stack holding the 3D view (when OpenGL works) and the contour
-view. Where OpenGL is not available (the offscreen platform, a remote desktop without GL)
-the contour view is used, with a short notice saying why.
+A toolbar above a stack holding the 3D view (when OpenGL works) and the contour view: one
+row with the axes, 3D/contour and the optimizer comparison, and a "More" button that opens a
+second row (random directions and seed, range, resolution, steps, reset view), so the
+surface keeps its room beside the canvas on a small screen. Presenter mode hides both rows
+(:meth:`SurfaceView.set_controls_visible`). Its text follows the interface zoom
+(:meth:`SurfaceView.set_zoom`). Where OpenGL is not available (the offscreen platform, a
+remote desktop without GL) the contour view is used, with a short notice saying why.
 
 The toolbar shows and edits the controller's :class:`~.state.SurfaceState`; given the
 window's :class:`~simulator.app.settings.Settings`, the view starts from the saved state and
@@ -159,26 +162,40 @@ class SurfaceView(QWidget):
         self.clear_button.setToolTip("Remove the comparison's paths")
         self.clear_button.setEnabled(False)
 
+        self.more_button = QToolButton()
+        self.more_button.setText("More \u25be")
+        self.more_button.setCheckable(True)
+        self.more_button.setToolTip("Random directions, range, resolution, the comparison's "
+                                    "steps, the camera")
         bar = QGridLayout()
-        bar.setContentsMargins(4, 4, 4, 0)
+        bar.setContentsMargins(4, 2, 4, 0)
         bar.setHorizontalSpacing(6)
+        bar.setVerticalSpacing(2)
         row1 = QHBoxLayout()
+        row1.setSpacing(4)
         row1_widgets: tuple[QWidget, ...] = (QLabel("x"), self.x_combo, QLabel("y"),
-                                             self.y_combo, self.random_check, self.seed_spin)
+                                             self.y_combo)
         for w in row1_widgets:
             row1.addWidget(w)
         row1.addStretch(1)
-        row1.addWidget(self.button_3d)
-        row1.addWidget(self.button_contour)
-        row1.addWidget(self.reset_button)
-        row2 = QHBoxLayout()
-        for w in (self.range_combo, self.span_spin, self.res_spin):
+        for w in (self.button_3d, self.button_contour, self.compare_button, self.more_button):
+            row1.addWidget(w)
+        self.more_row = QWidget()
+        row2 = QHBoxLayout(self.more_row)
+        row2.setContentsMargins(0, 0, 0, 0)
+        row2.setSpacing(4)
+        for w in (self.random_check, self.seed_spin, self.range_combo, self.span_spin,
+                  self.res_spin):
             row2.addWidget(w)
         row2.addStretch(1)
-        for b in (self.compare_button, self.steps_spin, self.clear_button):
+        for b in (self.steps_spin, self.clear_button, self.reset_button):
             row2.addWidget(b)
+        self.more_row.hide()
+        self.more_button.toggled.connect(self.more_row.setVisible)
+        self.controls = QWidget()
+        self.controls.setLayout(bar)
         bar.addLayout(row1, 0, 0)
-        bar.addLayout(row2, 1, 0)
+        bar.addWidget(self.more_row, 1, 0)
 
         self.notice = QLabel()
         self.notice.setWordWrap(True)
@@ -191,7 +208,7 @@ class SurfaceView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(bar)
+        layout.addWidget(self.controls)
         layout.addWidget(self.notice)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.status)
@@ -224,8 +241,8 @@ class SurfaceView(QWidget):
 
         self._show_mode(state.view_mode)
         if self.view3d is None:
-            self.notice.setText(f"3D view unavailable ({self.gl_reason}): showing the "
-                                "contour view.")
+            self.notice.setText("3D view unavailable here: showing the contour view.")
+            self.notice.setToolTip(f"3D view unavailable: {self.gl_reason}")
         self.notice.setVisible(not self.gl_ok)
         self._sync_toolbar()
         self._show_status(c.status)
@@ -259,6 +276,17 @@ class SurfaceView(QWidget):
         the state (and so saved)."""
         self.state.view_mode = mode
         self._show_mode(mode)
+
+    def set_controls_visible(self, visible: bool) -> None:
+        """Show or hide the toolbar (presenter mode hides it: only the surface is shown)."""
+        self.controls.setVisible(visible)
+        self.notice.setVisible(visible and not self.gl_ok)
+
+    def set_zoom(self, factor: float) -> None:
+        """Scale the axes' and labels' text (:class:`~simulator.app.zoom.Zoomable`)."""
+        if self.view3d is not None:
+            self.view3d.set_zoom(factor)
+        self.contour.set_zoom(factor)
 
     def set_throttled(self, throttled: bool) -> None:
         """While the runner runs, redraw at most every REDRAW_INTERVAL_MS ms, the point

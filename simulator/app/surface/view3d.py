@@ -50,6 +50,8 @@ BACKGROUND = "#1c1c1e"
 TEXT = (225, 225, 225)
 CAMERA = {"distance": 40.0, "elevation": 28.0, "azimuth": -118.0}
 MAX_TICKS = 8  # tick labels per axis (created once)
+LABEL_POINTS = 10.5  # the axis names' size at 100% zoom
+TICK_POINTS = 9.5  # the tick labels' size at 100% zoom
 TICK_DIGITS = 3  # significant digits of the tick labels
 MESH_LINES = 11  # lines along the surface in each direction (a shape cue without lighting)
 TICK_LEN = 0.45
@@ -208,14 +210,17 @@ class Surface3DView(QWidget):
         self.drop.setDepthValue(8)
 
         font = QFont()
-        font.setPointSize(10)
+        font.setPointSizeF(LABEL_POINTS)
         small = QFont()
-        small.setPointSize(9)
+        small.setPointSizeF(TICK_POINTS)
+        self._label_items: list[gl.GLTextItem] = []
+        self._tick_items: list[gl.GLTextItem] = []
 
         def text(pos: tuple[float, float, float], f: QFont = small,
                  align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter) -> gl.GLTextItem:
             item = gl.GLTextItem(pos=np.array(pos, dtype=np.float64), text="", color=TEXT,
                                  font=f, alignment=align)
+            (self._label_items if f is font else self._tick_items).append(item)
             self.glview.addItem(item)
             return item
 
@@ -236,6 +241,16 @@ class Surface3DView(QWidget):
         self.tick_marks.setVisible(False)
         self.glview.addItem(self.tick_marks)
         self.reset_view()
+
+    def set_zoom(self, factor: float) -> None:
+        """The axis labels and ticks at ``factor`` times their size."""
+        for items, points in ((self._label_items, LABEL_POINTS),
+                              (self._tick_items, TICK_POINTS)):
+            font = QFont()
+            font.setPointSizeF(max(5.0, points * factor))
+            for item in items:
+                item.setData(font=font)
+        self.glview.update()
 
     # --- the scene -------------------------------------------------------------------------
 
