@@ -120,9 +120,11 @@ class SurfaceView(QWidget):
         self.seed_spin.setToolTip("The seed the two random directions are drawn from")
         self.range_combo = QComboBox()
         self.range_combo.addItems(["Auto range", "Manual span"])
-        self.range_combo.setToolTip("Auto: each axis spans its value +- max(1, 2 |value|) "
-                                    "(+-1 for random directions). Manual: +- the span. The "
-                                    "range follows the point when it leaves.")
+        self.range_combo.setToolTip("Auto: around what moves: the point, where 100 more "
+                                    "steps at the learning rate would take it, the training "
+                                    "path and the compared paths (+-1 for random "
+                                    "directions). Manual: +- the span. The range follows the "
+                                    "point when it leaves.")
         self.span_spin = QDoubleSpinBox()
         self.span_spin.setDecimals(4)
         self.span_spin.setRange(*SPAN_LIMITS)
