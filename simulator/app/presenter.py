@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
@@ -70,6 +70,7 @@ class _Before:
 
     state: QByteArray
     geometry: QByteArray
+    rect: QRect
     window_state: Qt.WindowState
     menu_bar: bool
     status_bar: bool
@@ -105,7 +106,7 @@ class PresenterMode(QObject):
         if self.active:
             return
         w = self._window
-        self._before = _Before(w.saveState(w.state_version), w.saveGeometry(),
+        self._before = _Before(w.saveState(w.state_version), w.saveGeometry(), w.geometry(),
                                w.windowState(), not w.menuBar().isHidden(),
                                not w.statusBar().isHidden(), w.canvas.spotlight())
         w.menuBar().hide()
@@ -152,7 +153,11 @@ class PresenterMode(QObject):
         if w.isFullScreen() and not before.window_state & Qt.WindowState.WindowFullScreen:
             w.showNormal()
         w.setWindowState(before.window_state)
-        w.restoreGeometry(before.geometry)
+        if before.window_state & (Qt.WindowState.WindowMaximized
+                                  | Qt.WindowState.WindowFullScreen):
+            w.restoreGeometry(before.geometry)
+        else:
+            w.setGeometry(before.rect)  # exactly where it was (restoreGeometry may move it)
         w.restoreState(before.state, w.state_version)
         w.menuBar().setVisible(before.menu_bar)
         w.statusBar().setVisible(before.status_bar)

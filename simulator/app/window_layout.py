@@ -28,12 +28,14 @@ from .view_registry import EDIT, LESSON, PLOTS, ViewSpec
 
 COMPACT, WIDE = "compact", "wide"
 #: A window at least this wide gets the wide arrangement.
-WIDE_MIN_WIDTH = 1500
+WIDE_MIN_WIDTH = 1800
 #: Shares of the window: the right side (derivation, plus the editing column when wide),
 #: and the plots' height under the canvas.
 LESSON_SHARE = {COMPACT: 0.42, WIDE: 0.30}
 EDIT_SHARE = 0.19
 PLOTS_SHARE = {COMPACT: 0.37, WIDE: 0.40}
+#: Of the plots side by side (wide), the first one's (the cost surface's) share.
+SURFACE_SHARE = 0.6
 #: In presenter mode (no menus, toolbars or status bar).
 PRESENTER_LESSON_SHARE = 0.38
 PRESENTER_PLOTS_SHARE = 0.30
@@ -102,12 +104,11 @@ def place_new(window: QMainWindow, specs: Sequence[ViewSpec], docks: dict[str, Q
     its group (or where its group goes, when it is the first)."""
     dock = docks[spec.key]
     others = [d for d in _by_group(specs, docks, spec.group) if d is not dock]
+    area = Area.BottomDockWidgetArea if spec.group == PLOTS else Area.RightDockWidgetArea
+    window.addDockWidget(area, dock)
     if others:
         window.tabifyDockWidget(others[0], dock)
         others[0].raise_()
-    else:
-        area = Area.BottomDockWidgetArea if spec.group == PLOTS else Area.RightDockWidgetArea
-        window.addDockWidget(area, dock)
 
 
 def apply_sizes(window: QMainWindow, specs: Sequence[ViewSpec], docks: dict[str, QDockWidget],
@@ -132,6 +133,13 @@ def apply_sizes(window: QMainWindow, specs: Sequence[ViewSpec], docks: dict[str,
     if plots:
         plots_share = PRESENTER_PLOTS_SHARE if presenter else PLOTS_SHARE[kind]
         window.resizeDocks([plots[0]], [int(height * plots_share)], Qt.Orientation.Vertical)
+        if kind == WIDE and len(plots) > 1 and plots[1] not in window.tabifiedDockWidgets(
+                plots[0]):
+            # side by side under the canvas: the cost surface gets the larger part
+            below = max(width * (1 - LESSON_SHARE[WIDE] - EDIT_SHARE), 400)
+            window.resizeDocks(plots[:2], [int(below * SURFACE_SHARE),
+                                           int(below * (1 - SURFACE_SHARE))],
+                               Qt.Orientation.Horizontal)
 
 
 def _tabbed_with(window: QMainWindow, docks: list[QDockWidget]) -> list[QDockWidget]:

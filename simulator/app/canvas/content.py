@@ -28,6 +28,7 @@ writes.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -474,7 +475,9 @@ class SceneContent:
         last = len(net0.sizes) - 1
         stacked = self.level != FULL
         flow = self._flow(net0, sub)
-        self._show_focus(model, flow)
+        # Before the first sub-step, the labels in focus are those the first one uses.
+        self._show_focus(model, flow if sub is not None else self._flow(
+            net0, model.stepper.substeps[0] if model.stepper.substeps else None))
 
         # Neurons: net and out once computed in this iteration.
         terms = error_terms(bp)
@@ -606,8 +609,11 @@ class SceneContent:
                 or self.tiny:
             return
         net = self._network
-        names = [n for n in self.focus_parameters(model, flow)
-                 if n in self.edges]  # biases are nodes: always shown
+        focus = self.focus_parameters(model, flow)
+        names = [n for n in focus if n in self.edges]
+        # Biases are nodes: always shown, but for a neuron's own bias when sparse.
+        biases = [n for n in focus if n in self.bias_nodes and net.info(n).target >= 0] \
+            if self.level == SPARSE else []
         boxes: list[tuple[int, int]] = []
         if self.level == SPARSE:
             wanted = self.focus_neurons(model, flow)
@@ -616,10 +622,10 @@ class SceneContent:
                 if flow is not None else set()
             boxes = sorted(written) + sorted(wanted - written)
             boxes = [b for b in boxes if b[0] > 0]  # inputs have no value box
-        key = (self.level, self.digits, tuple(names), tuple(boxes))
+        key = (self.level, self.digits, tuple(names), tuple(boxes), tuple(biases))
         placed = self._placed.get(key)
         if placed is None:
-            placed = self._place_focus(names, boxes)
+            placed = self._place_focus(names, boxes, biases)
             if len(self._placed) > 64:
                 self._placed.clear()
             self._placed[key] = placed
@@ -627,6 +633,10 @@ class SceneContent:
             shown_boxes = {k for k in placed if len(k) == 2}
             for name, box in self.value_boxes.items():
                 box.setVisible(self._neuron_keys[name] in shown_boxes)
+            for name, node in self.bias_nodes.items():
+                info = net.info(name)
+                if info.target >= 0:  # a shared bias stays
+                    node.setVisible((info.layer + 1, info.target, -1) in placed)
         shown: set[str] = set()
         for name in names:
             info = net.info(name)
@@ -640,11 +650,12 @@ class SceneContent:
             self.param_labels[name].setVisible(False)
         self._focus_shown = shown
 
-    def _place_focus(self, names: list[str], boxes: list[tuple[int, int]]
-                     ) -> dict[tuple[int, ...], Box]:
+    def _place_focus(self, names: list[str], boxes: list[tuple[int, int]],
+                     biases: Sequence[str] = ()) -> dict[tuple[int, ...], Box]:
         """Where the focus labels go ((k, target, source) keys) and which value boxes
-        ((layer, index) keys) are shown: value boxes that something written is in first,
-        then the labels, then the other value boxes, none covering another."""
+        ((layer, index) keys) and bias nodes ((layer, neuron, -1) keys) are shown: the
+        value box that something written is in first, then the labels, then the bias
+        nodes and the other value boxes, none covering another."""
         net = self._network
         layout = self.layout
         assert net is not None and layout is not None
@@ -658,9 +669,7 @@ class SceneContent:
         def try_box(key: tuple[int, int]) -> None:
             box = layout.value_boxes.get(key)
             if box is not None and not any(box.intersects(o, dims.pad / 2)
-                                           for o in taken + [
-                                               b for b in obstacles if b not in
-                                               (layout.neuron_boxes.get(key),)]):
+                                           for o in taken + obstacles):
                 placed[key] = box
                 taken.append(box)
 
@@ -674,6 +683,13 @@ class SceneContent:
             if spot is not None:
                 placed[edge] = spot
                 taken.append(spot)
+        for name in biases:
+            info = net.info(name)
+            box = layout.bias_boxes.get((info.layer + 1, info.target))
+            if box is not None and not any(box.intersects(o, dims.pad / 2)
+                                           for o in taken + obstacles):
+                placed[(info.layer + 1, info.target, -1)] = box
+                taken.append(box)
         for key in boxes[1:]:
             try_box(key)
         return placed
@@ -753,15 +769,27 @@ class SceneContent:
         sub = model.current_substep if model is not None else None
         if net is None or sub is None or sub.stage == "update":
             return default.center()
+        rect = self.focus_rect(model)
+        return rect.center() if rect is not None else default.center()
+
+    def focus_rect(self, model: LabModel | None) -> QRectF | None:
+        """Where what the current sub-step writes is shown: its labels and boxes (or its
+        edges when they have none shown); None before the first sub-step."""
+        net = self._network
+        sub = model.current_substep if model is not None else None
+        if net is None or sub is None:
+            return None
         flow = self._flow(net, sub)
         assert flow is not None
         written = self._items_of(Flow(frozenset(), flow.writes))
-        if not written:
-            return default.center()
-        rect = written[0].sceneBoundingRect()
-        for item in written[1:]:
+        shown = [i for i in written if isinstance(i, ValueLabel) and i.isVisible()]
+        items = shown or written
+        if not items or len(items) > 12:
+            return None
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
             rect = rect.united(item.sceneBoundingRect())
-        return rect.center()
+        return rect
 
     def dimmed(self) -> set[int]:
         """ids of the items the spotlight dims now (for tests)."""

@@ -151,9 +151,11 @@ class NetworkLayout:
         """What a label placed later must not cover: the circles, the input and target
         labels, the bias nodes and (when they have room of their own) the value boxes."""
         boxes = (list(self.neuron_boxes.values()) + list(self.input_labels.values())
-                 + list(self.target_labels.values()) + list(self.bias_boxes.values()))
+                 + list(self.target_labels.values()))
         if self.reserves_values:
-            boxes += list(self.value_boxes.values())
+            boxes += list(self.value_boxes.values()) + list(self.bias_boxes.values())
+        else:  # a bias of one neuron is shown, like its value box, only when in focus
+            boxes += [b for (_layer, target), b in self.bias_boxes.items() if target < 0]
         return boxes
 
     def bounds(self) -> Box:
@@ -227,11 +229,12 @@ def _bare_gap(dims: Dimensions) -> float:
 
 def _spacing(bias_modes: Sequence[str], dims: Dimensions) -> float:
     r, gap = dims.radius, dims.gap
+    if not dims.value_boxes:  # sparse: a neuron's own boxes are shown over its neighbours
+        top = r + (gap + dims.io_label[1] if dims.io_above else 0.0)
+        return top + r + 2 * gap + 2 * dims.pad
     top = r + (gap * 2 + dims.bias_box[1] if "neuron" in bias_modes else 0.0)
     if dims.io_above:
         top += gap + dims.io_label[1]
-    if not dims.value_boxes:
-        return top + r + 2 * gap + 2 * dims.pad
     bottom = r + gap + max(dims.value_box[1], dims.output_value_box[1])
     spacing = max(top + bottom + 4 * dims.pad, dims.spacing_ratio * _base_gap(dims))
     return max(dims.min_spacing, spacing) if dims.label_edges else spacing

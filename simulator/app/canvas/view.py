@@ -144,6 +144,7 @@ class NetworkCanvas(QGraphicsView):
         self._dark = False
         self._ui_zoom = 1.0
         self._auto_fit = True
+        self._overflow = False  # fitted at the minimum size, larger than the view
         self._tiny = False
         self._press: _Press | None = None
         self._space_press: QPointF | None = None
@@ -205,6 +206,11 @@ class NetworkCanvas(QGraphicsView):
         model = self._alive()
         if model is not None:
             self._content.refresh(model)
+            if self._overflow and self._auto_fit:
+                # The whole network does not fit legibly: keep what is computed in view.
+                rect = self._content.focus_rect(model)
+                if rect is not None:
+                    self.ensureVisible(rect, 30, 30)
 
     def _mark_stale(self) -> None:
         self._refresher.request()
@@ -358,7 +364,8 @@ class NetworkCanvas(QGraphicsView):
         need = self.min_text_px() / max(1, self._content.label_px)
         fitted = min(width / rect.width(), height / rect.height())
         self.resetTransform()
-        if fitted >= need * 0.999:
+        self._overflow = fitted < need * 0.999
+        if not self._overflow:
             self.scale(fitted, fitted)
             self.centerOn(rect.center())
         else:  # even the sparsest labelling does not fit: keep the size, show the focus
