@@ -55,7 +55,7 @@ RUNNING_LINES = 30
 #: the panel would take seconds to lay the text out, and nobody reads that far).
 MAX_LINES = 1500
 #: Point size of the derivation text at 100% zoom.
-TEXT_POINT_SIZE = 11.5
+TEXT_POINT_SIZE = 12.0
 #: A derivation taller than the panel is set smaller, down to this share of its size...
 FIT_FLOOR = 0.68
 #: ...and never below this many points.
@@ -227,7 +227,10 @@ class DerivationPanel(QWidget):
         self.digits_spin.valueChanged.connect(self._on_digits_edited)
         digits_label.setBuddy(self.digits_spin)
         header.addWidget(self.digits_spin)
-        layout.addLayout(header)
+        self._header = QWidget()
+        header.setContentsMargins(0, 0, 0, 0)
+        self._header.setLayout(header)
+        layout.addWidget(self._header)
 
         self.banner = QLabel()
         self.banner.setObjectName("divergenceBanner")
@@ -294,6 +297,10 @@ class DerivationPanel(QWidget):
         return self._fits_at(self._text_points)
 
     # --- control -------------------------------------------------------------------------------
+
+    def set_controls_visible(self, visible: bool) -> None:
+        """Show or hide the header (heading, sample, digits); presenter mode hides it."""
+        self._header.setVisible(visible)
 
     def set_zoom(self, factor: float) -> None:
         """Text at ``factor`` times its size (:class:`~simulator.app.zoom.Zoomable`)."""

@@ -15,7 +15,8 @@ clipping to the view keep long runs fast. Non-finite losses are allowed (no
 Redraws are coalesced (:class:`~simulator.app.coalesce.Coalescer`): one per burst of model
 signals, none while the plot is hidden (it catches up when shown); the test-loss point of
 each history change is still taken when the change comes. While training runs the plot is
-redrawn on every tick, so it keeps each redraw to one cheap paint:
+redrawn about 15 times a second (:meth:`LossPlot.set_throttled`, :data:`RUNNING_INTERVAL_MS`),
+and it keeps each redraw to one cheap paint:
 
 - the view range is set here, once per update, from the data's known bounds (kept up to
   date as the history grows, log-scale aware), with pyqtgraph's auto-range off (auto-range
@@ -146,6 +147,9 @@ class Grid(pg.GraphicsObject):
         return levels
 
 
+#: While training runs, at most one redraw every this many ms (about 15 a second: a curve
+#: needs no more, and the canvas and the cost surface share the window's time).
+RUNNING_INTERVAL_MS = 66
 #: Tick and axis-name sizes at 100% zoom (points).
 TICK_POINTS, LABEL_POINTS = 9.0, 10.0
 
@@ -255,7 +259,8 @@ class LossPlot(QWidget):
         self._test_y = np.empty(0)
 
         self._apply_colours()
-        self._redrawer = Coalescer(self._draw, self, is_visible=self.isVisible)
+        self._redrawer = Coalescer(self._draw, self, interval_ms=RUNNING_INTERVAL_MS,
+                                   is_visible=self.isVisible)
         model.historyChanged.connect(self._on_history_changed)
         model.settingsChanged.connect(self._redrawer.request)
         model.diverged.connect(self._on_diverged)
@@ -482,6 +487,15 @@ class LossPlot(QWidget):
         self.plot.disableAutoRange()  # setLogMode turns pyqtgraph's auto-range back on
         self.plot.following = True
         self._follow_data()
+
+    def set_throttled(self, throttled: bool) -> None:
+        """At most :data:`RUNNING_INTERVAL_MS` between redraws while training runs
+        (:class:`~simulator.app.coalesce.Throttleable`); at once otherwise."""
+        self._redrawer.set_throttled(throttled)
+
+    def is_throttled(self) -> bool:
+        """Whether redraws are spaced out."""
+        return self._redrawer.throttled
 
     def set_zoom(self, factor: float) -> None:
         """The axes' text at ``factor`` times its size (:class:`~simulator.app.zoom.Zoomable`)."""

@@ -963,8 +963,14 @@ class MainWindow(QMainWindow):
     # --- files ---------------------------------------------------------------------------------
 
     def _on_file_changed(self) -> None:
-        self.setWindowTitle(f"{self.model.title} \u2014 {APP_NAME}")
-        self.setWindowModified(self.model.modified)
+        # Every iteration of a run says the file changed: tell the window system only
+        # when the title really does (a title change costs a round trip to it).
+        title = f"{self.model.title} \u2014 {APP_NAME}"
+        if title != self.windowTitle():
+            self.setWindowTitle(title)
+        modified = self.model.modified
+        if modified != self.isWindowModified():
+            self.setWindowModified(modified)
 
     def _display_name(self) -> str:
         return self.model.title.replace("[*]", "")

@@ -127,6 +127,8 @@ class PresenterMode(QObject):
         w.apply_zoom()
         w.canvas.set_spotlight(True)
         _show_controls(w, False)
+        for dock in w.docks.values():  # no title bars: the lesson gets their room
+            dock.setTitleBarWidget(QWidget(dock))
         if self.full_screen:
             w.showFullScreen()
         self.changed.emit(True)
@@ -161,6 +163,11 @@ class PresenterMode(QObject):
         w.restoreState(before.state, w.state_version)
         w.menuBar().setVisible(before.menu_bar)
         w.statusBar().setVisible(before.status_bar)
+        for dock in w.docks.values():
+            bar = dock.titleBarWidget()
+            dock.setTitleBarWidget(None)  # type: ignore[arg-type]  # None: the default bar
+            if bar is not None:
+                bar.deleteLater()
         w.apply_zoom()
         w.canvas.set_spotlight(before.spotlight)
         _show_controls(w, True)
@@ -172,7 +179,8 @@ class PresenterMode(QObject):
 
 
 def _show_controls(window: MainWindow, visible: bool) -> None:
-    """Views with a toolbar of their own (the cost surface) hide it in presenter mode."""
+    """Views with controls of their own (the cost surface's toolbar, the derivation's
+    header) hide them in presenter mode."""
     for view in window.views.values():
         method = getattr(view, "set_controls_visible", None)
         if callable(method):

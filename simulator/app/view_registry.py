@@ -110,7 +110,7 @@ def builtin_views() -> list[ViewSpec]:
         ViewSpec("data", "Data", _data, EDIT, "Ctrl+5", throttle=True),
         ViewSpec("surface", "Cost surface", _surface, PLOTS, "Ctrl+3", lazy=True,
                  presenter=True, throttle=True),
-        ViewSpec("loss", "Loss", _loss, PLOTS, "Ctrl+4", presenter=True),
+        ViewSpec("loss", "Loss", _loss, PLOTS, "Ctrl+4", presenter=True, throttle=True),
     ]
 
 

@@ -31,7 +31,7 @@ COMPACT, WIDE = "compact", "wide"
 WIDE_MIN_WIDTH = 1800
 #: Shares of the window: the right side (derivation, plus the editing column when wide),
 #: and the plots' height under the canvas.
-LESSON_SHARE = {COMPACT: 0.42, WIDE: 0.30}
+LESSON_SHARE = {COMPACT: 0.45, WIDE: 0.30}
 EDIT_SHARE = 0.19
 PLOTS_SHARE = {COMPACT: 0.37, WIDE: 0.40}
 #: Of the plots side by side (wide), the first one's (the cost surface's) share.

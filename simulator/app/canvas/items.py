@@ -255,9 +255,7 @@ class ValueLabel(_Base):
         # A margin of background around the box keeps the lines behind it clear of the
         # text (for the eye, and for a camera or OCR reading the projected picture).
         halo = rect.adjusted(-LABEL_HALO, -LABEL_HALO, LABEL_HALO, LABEL_HALO)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_cached_brush(self.theme.background))
-        painter.drawRoundedRect(halo, 6 + LABEL_HALO, 6 + LABEL_HALO)
+        painter.fillRect(halo, _cached_brush(self.theme.background))
         main = self.highlight == MAIN_HIGHLIGHT
         if self.highlight and not self.selected:
             # A tinted box with a border in the glow's colour: the text keeps a plain, calm

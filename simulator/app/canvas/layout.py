@@ -159,8 +159,10 @@ class NetworkLayout:
         return boxes
 
     def bounds(self) -> Box:
-        """The box around everything drawn (the value boxes only when they have room)."""
-        return union(self.obstacles() + list(self.edge_labels.values()))
+        """The box around everything that may be drawn (the value boxes too, even when
+        they have no room of their own and only a few are shown)."""
+        return union(self.obstacles() + list(self.edge_labels.values())
+                     + list(self.value_boxes.values()) + list(self.bias_boxes.values()))
 
 
 def preferred_fraction(target: int, n_targets: int) -> float:

@@ -13,7 +13,7 @@ window's :class:`~simulator.app.settings.Settings`, the view starts from the sav
 saves every change. The view only observes the model (through :class:`SurfaceController`);
 it never changes engine state. Redraws go through a
 :class:`~simulator.app.coalesce.Coalescer`: one per burst of changes, and while training
-runs (:meth:`SurfaceView.set_throttled`, or iterations completing) at most ten a second,
+runs (:meth:`SurfaceView.set_throttled`, or iterations completing) about a dozen a second,
 the current point with the rest; otherwise the point moves at once.
 """
 
@@ -61,7 +61,7 @@ from .state import (
 if TYPE_CHECKING:
     from .view3d import Surface3DView
 
-REDRAW_INTERVAL_MS = 100  # while training: at most ten redraws a second
+REDRAW_INTERVAL_MS = 75  # while training: about a dozen redraws a second, no more
 REDRAW_PARTS = frozenset({"grid", "point", "paths"})
 
 
@@ -295,6 +295,7 @@ class SurfaceView(QWidget):
         with the rest (:class:`~simulator.app.coalesce.Throttleable`)."""
         self._run_throttled = throttled
         self._redraws.set_throttled(self._throttled)
+        self.controller.jobs.set_running(throttled)
 
     def redraw_now(self) -> None:
         """Redraw everything at once (for the first picture, or a screenshot)."""
