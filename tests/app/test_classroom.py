@@ -512,6 +512,20 @@ def test_the_loss_axis_after_one_iteration(qtbot, small):
     assert ticks and all(float(v).is_integer() for v in ticks)
 
 
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
+def test_the_data_table_shows_its_last_column_whole(qtbot, monkeypatch, size):
+    win = open_window(qtbot, monkeypatch, size=size)
+    win.reset_layout()
+    win.show_view("data")
+    _settle(qtbot, 100)
+    table = win.data_panel.train_table
+    header = table.horizontalHeader()
+    last = header.count() - 1
+    right = header.sectionViewportPosition(last) + header.sectionSize(last)
+    assert right <= table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
+
+
 def test_the_speed_menu_says_1_iteration_per_second():
     assert speed_label(1) == "1 iteration/s"
     assert speed_label(20) == "20 iterations/s"
