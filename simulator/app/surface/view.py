@@ -19,6 +19,7 @@ the current point with the rest; otherwise the point moves at once.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
@@ -83,6 +84,7 @@ class SurfaceView(QWidget):
         self._parts: set[str] = set()  # what the next redraw redraws
         self._run_throttled = False  # set_throttled: the runner is running
         self._stale: set[QWidget] = set()  # views that missed updates while hidden
+        self._flushed_at = 0.0
         self._redraws = Coalescer(self._flush, self, interval_ms=REDRAW_INTERVAL_MS,
                                   is_visible=self.isVisible)
 
@@ -297,6 +299,13 @@ class SurfaceView(QWidget):
         self._redraws.set_throttled(self._throttled)
         self.controller.jobs.set_running(throttled)
 
+    def catch_up(self) -> None:
+        """Redraw what is pending now if the running interval has passed (called at the
+        end of each training tick, so that the surface is drawn in the canvas's frame)."""
+        if (self._redraws.pending and self.isVisible()
+                and time.monotonic() - self._flushed_at >= REDRAW_INTERVAL_MS / 1000 * 0.9):
+            self._redraws.force()
+
     def redraw_now(self) -> None:
         """Redraw everything at once (for the first picture, or a screenshot)."""
         self._parts |= REDRAW_PARTS
@@ -371,6 +380,7 @@ class SurfaceView(QWidget):
         self._redraws.request()
 
     def _flush(self) -> None:
+        self._flushed_at = time.monotonic()
         if self.controller.closed:
             self._parts.clear()
             return
