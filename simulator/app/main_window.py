@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.setAcceptDrops(True)
         self.setWindowIcon(QApplication.windowIcon())
-        self.presenter = PresenterMode(self)
+        self.presenter = PresenterMode(self, self)
 
         self._build_central()
         self._build_docks()

@@ -14,17 +14,35 @@ cover over the whole window; the same key, Esc or a click takes it away.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QWidget
 
 from . import window_layout
-from .view_registry import LESSON, PLOTS
+from .canvas import NetworkCanvas
+from .view_registry import LESSON, PLOTS, ViewSpec
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+
+class PresenterWindow(Protocol):
+    """What presenter mode needs of the main window (besides being a QMainWindow)."""
+
+    state_version: int
+    canvas: NetworkCanvas
+    view_specs: list[ViewSpec]
+    docks: dict[str, QDockWidget]
+    views: dict[str, QWidget]
+    blackout: Blackout
+
+    def toolbars(self) -> list[QToolBar]:
+        """The window's toolbars."""
+
+    def layout_kind(self) -> str:
+        """The default arrangement applied ("compact" or "wide")."""
+
+    def apply_zoom(self) -> None:
+        """Tell every view the effective zoom (presenter mode's large type included)."""
 
 
 class Blackout(QWidget):
@@ -83,9 +101,10 @@ class PresenterMode(QObject):
 
     changed = Signal(bool)
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, host: PresenterWindow) -> None:
         super().__init__(window)
         self._window = window
+        self._host = host
         self._before: _Before | None = None
         self.full_screen = True  # False: keep the window's size (screenshots)
 
@@ -105,29 +124,29 @@ class PresenterMode(QObject):
         """Switch to presenter mode (nothing happens when it is on already)."""
         if self.active:
             return
-        w = self._window
-        self._before = _Before(w.saveState(w.state_version), w.saveGeometry(), w.geometry(),
+        w, h = self._window, self._host
+        self._before = _Before(w.saveState(h.state_version), w.saveGeometry(), w.geometry(),
                                w.windowState(), not w.menuBar().isHidden(),
-                               not w.statusBar().isHidden(), w.canvas.spotlight())
+                               not w.statusBar().isHidden(), h.canvas.spotlight())
         w.menuBar().hide()
         w.statusBar().hide()
-        for bar in w.toolbars():
+        for bar in h.toolbars():
             bar.hide()
-        kept = [s for s in w.view_specs if s.presenter]
-        open_now = {s.key for s in kept if w.docks[s.key].toggleViewAction().isChecked()}
+        kept = [s for s in h.view_specs if s.presenter]
+        open_now = {s.key for s in kept if h.docks[s.key].toggleViewAction().isChecked()}
         if not any(s.group == PLOTS and s.key in open_now for s in kept):
             # a plot must be on screen: the first one (the cost surface)
             open_now |= {s.key for s in kept if s.group == PLOTS}
-        for spec in w.view_specs:
-            dock = w.docks[spec.key]
+        for spec in h.view_specs:
+            dock = h.docks[spec.key]
             show = spec.presenter and (spec.group == LESSON or spec.key in open_now)
             if show:
                 dock.setFloating(False)
             dock.setVisible(show)
-        w.apply_zoom()
-        w.canvas.set_spotlight(True)
-        _show_controls(w, False)
-        for dock in w.docks.values():  # no title bars: the lesson gets their room
+        h.apply_zoom()
+        h.canvas.set_spotlight(True)
+        _show_controls(h, False)
+        for dock in h.docks.values():  # no title bars: the lesson gets their room
             dock.setTitleBarWidget(QWidget(dock))
         if self.full_screen:
             w.showFullScreen()
@@ -136,12 +155,12 @@ class PresenterMode(QObject):
         # Again once the window has its full-screen size and the new fonts are laid out.
         QTimer.singleShot(0, self._apply_sizes)
         QTimer.singleShot(120, self._apply_sizes)
-        w.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
+        h.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _apply_sizes(self) -> None:
         if self.active:
-            w = self._window
-            window_layout.apply_sizes(w, w.view_specs, w.docks, w.layout_kind(),
+            h = self._host
+            window_layout.apply_sizes(self._window, h.view_specs, h.docks, h.layout_kind(),
                                       presenter=True)
 
     def leave(self) -> None:
@@ -149,9 +168,9 @@ class PresenterMode(QObject):
         before = self._before
         if before is None:
             return
-        w = self._window
+        w, h = self._window, self._host
         self._before = None
-        w.blackout.hide()
+        h.blackout.hide()
         if w.isFullScreen() and not before.window_state & Qt.WindowState.WindowFullScreen:
             w.showNormal()
         w.setWindowState(before.window_state)
@@ -160,17 +179,17 @@ class PresenterMode(QObject):
             w.restoreGeometry(before.geometry)
         else:
             w.setGeometry(before.rect)  # exactly where it was (restoreGeometry may move it)
-        w.restoreState(before.state, w.state_version)
+        w.restoreState(before.state, h.state_version)
         w.menuBar().setVisible(before.menu_bar)
         w.statusBar().setVisible(before.status_bar)
-        for dock in w.docks.values():
+        for dock in h.docks.values():
             bar = dock.titleBarWidget()
             dock.setTitleBarWidget(None)  # type: ignore[arg-type]  # None: the default bar
             if bar is not None:
                 bar.deleteLater()
-        w.apply_zoom()
-        w.canvas.set_spotlight(before.spotlight)
-        _show_controls(w, True)
+        h.apply_zoom()
+        h.canvas.set_spotlight(before.spotlight)
+        _show_controls(h, True)
         self.changed.emit(False)
 
     def saved_state(self) -> QByteArray | None:
@@ -178,7 +197,7 @@ class PresenterMode(QObject):
         return self._before.state if self._before is not None else None
 
 
-def _show_controls(window: MainWindow, visible: bool) -> None:
+def _show_controls(window: PresenterWindow, visible: bool) -> None:
     """Views with controls of their own (the cost surface's toolbar, the derivation's
     header) hide them in presenter mode."""
     for view in window.views.values():

@@ -573,8 +573,7 @@ class SceneContent:
             names.append(hover)
         elif net is not None and hover in self._neuron_keys:
             names += self._edges_of(*self._neuron_keys[hover])
-        seen: set[str] = set()
-        return [n for n in names if not (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
+        return list(dict.fromkeys(names))  # each once, in order
 
     def _edges_of(self, layer: int, index: int) -> list[str]:
         """The weights into and out of neuron (layer, index)."""
@@ -617,9 +616,8 @@ class SceneContent:
         boxes: list[tuple[int, int]] = []
         if self.level == SPARSE:
             wanted = self.focus_neurons(model, flow)
-            written = flow.neurons() & {w for w in wanted if flow is not None
-                                        and NeuronValue(*w) in flow.writes} \
-                if flow is not None else set()
+            written = {(e.layer, e.neuron) for e in flow.writes
+                       if isinstance(e, NeuronValue)} & wanted if flow is not None else set()
             boxes = sorted(written) + sorted(wanted - written)
             boxes = [b for b in boxes if b[0] > 0]  # inputs have no value box
         key = (self.level, self.digits, tuple(names), tuple(boxes), tuple(biases))
