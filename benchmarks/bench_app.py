@@ -339,9 +339,13 @@ def circle_document():
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each run")
+    parser.add_argument("--size", default=f"{WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}",
+                        help="the window's size, WxH (a compact window shows the loss plot "
+                             "beside the surface instead of behind it)")
     parser.add_argument("--no-breakdown", dest="breakdown", action="store_false",
                         help="skip the diagnostic pass (engine, slots and paint times)")
     args = parser.parse_args(argv)
+    size = tuple(int(v) for v in args.size.lower().split("x"))
 
     ensure_pyopengl_platform()
     settings_dir = tempfile.mkdtemp(prefix="bench-app-settings-")
@@ -369,10 +373,14 @@ def main(argv: list[str] | None = None) -> int:
         model = LabModel(doc)
         window = MainWindow(model, persist=False)
         window.set_confirm_on_close(False)
-        window.resize(*WINDOW_SIZE)
+        window.resize(*size)
         window.show()
         window.reset_layout()  # the wide arrangement: surface and loss side by side
         wait(app, 0.5)
+        if window.layout_kind() != "wide":  # compact: the loss beside the surface too
+            window.splitDockWidget(window.docks["surface"], window.docks["loss"],
+                                   Qt.Orientation.Horizontal)
+            wait(app, 0.3)
         window.show_view("surface")
         window.show_view("loss")
         wait_for_surface(app, window)
