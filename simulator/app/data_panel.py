@@ -63,6 +63,7 @@ from ..engine.document import Document
 from ..engine.numbers import format_number, parse_number
 from .coalesce import Coalescer
 from .model import LabModel
+from .visibility import in_view
 from .widgets import (
     OKABE_ITO,
     HintLabel,
@@ -413,7 +414,8 @@ class DataPanel(QWidget):
         self._shown_kind = ""
         self._followed_row = -1
         self._follower = Coalescer(self._scroll_to_current_row, self,
-                                   interval_ms=FOLLOW_THROTTLE_MS, is_visible=self.isVisible)
+                                   interval_ms=FOLLOW_THROTTLE_MS,
+                                   is_visible=lambda: in_view(self))
 
         # --- choosing a data set
         source_box = QGroupBox("Data set")

@@ -46,6 +46,7 @@ from . import theme
 from .coalesce import Coalescer
 from .model import LabModel
 from .selection import NeuronSel, ParameterSel, Selection
+from .visibility import in_view
 
 #: Milliseconds between renders while the runner is running.
 THROTTLE_MS = 250
@@ -426,8 +427,14 @@ class DerivationPanel(QWidget):
     # --- rendering -----------------------------------------------------------------------------
 
     def _can_be_seen(self) -> bool:
-        # In a closed dock or a hidden tab: render when shown (showEvent flushes).
-        return self.window() is self or self.isVisibleTo(self.window())
+        # In a closed dock or behind another tab: render when shown (showEvent, or the
+        # main window when the tab comes to the front, flushes).
+        return self.window() is self or (self.isVisibleTo(self.window()) and in_view(self))
+
+    def flush(self) -> None:
+        """Render a pending change now, if the panel can be seen (normally the event loop
+        does it)."""
+        self._coalescer.flush()
 
     def _render(self) -> None:
         self._sync_sample()

@@ -56,6 +56,7 @@ from ..engine.numbers import format_number
 from ..engine.stepper import Stepper
 from .coalesce import Coalescer
 from .model import LabModel
+from .visibility import in_view
 from .widgets import OKABE_ITO, is_dark, plain_axis
 
 #: Curve colours (Okabe-Ito) per theme: (train, test).
@@ -261,8 +262,9 @@ class LossPlot(QWidget):
         self._test_y = np.empty(0)
 
         self._apply_colours()
+        # Not while behind another tab (a tab's dock stays "visible" to Qt, off screen).
         self._redrawer = Coalescer(self._draw, self, interval_ms=RUNNING_INTERVAL_MS,
-                                   is_visible=self.isVisible)
+                                   is_visible=lambda: in_view(self))
         model.historyChanged.connect(self._on_history_changed)
         model.settingsChanged.connect(self._redrawer.request)
         model.diverged.connect(self._on_diverged)

@@ -333,7 +333,16 @@ class MainWindow(QMainWindow):
             dock = self._dock(spec.key, spec.title, self._adopt(spec, spec.make(
                 self.model, self.settings)))
         self.docks[spec.key] = dock
+        dock.visibilityChanged.connect(functools.partial(self._on_dock_shown, spec.key))
         return dock
+
+    def _on_dock_shown(self, key: str, visible: bool) -> None:
+        # A tab brought to the front gets no show event (it was "visible" off screen all
+        # along): its view catches up on what it skipped.
+        view = self.views.get(key)
+        flush = getattr(view, "flush", None)
+        if visible and callable(flush):
+            QTimer.singleShot(0, flush)
 
     def _adopt(self, spec: ViewSpec, view: QWidget) -> QWidget:
         """Keep ``view`` and tell it about the theme, runs and the zoom from now on."""

@@ -124,6 +124,26 @@ def test_the_editing_panels_are_tabs_behind_the_derivation(small):
     assert on_screen(small.derivation_panel) and not on_screen(small.inspector)
 
 
+def test_a_panel_behind_a_tab_waits_and_catches_up_when_shown(qtbot, small):
+    model, inspector = small.model, small.inspector
+    model.select("w5")
+    _settle(qtbot)
+    assert not on_screen(inspector)  # behind the derivation's tab
+    model.set_parameter("w5", 0.5)
+    _settle(qtbot, 100)
+    assert inspector._refresher.pending  # no work for a page nobody sees
+    small.show_view("inspector")
+    qtbot.waitUntil(lambda: not inspector._refresher.pending)
+    assert inspector._page.value.text() == "0.5"
+    # the loss plot behind the cost surface's tab, likewise
+    model.finish_iteration()
+    _settle(qtbot, 100)
+    assert small.loss_plot._redrawer.pending
+    small.show_view("loss")
+    qtbot.waitUntil(lambda: not small.loss_plot._redrawer.pending)
+    assert len(small.loss_plot.train_data()[0]) == 1
+
+
 def test_a_large_screen_gets_columns_and_the_plots_side_by_side(qtbot, monkeypatch):
     win = open_window(qtbot, monkeypatch, size=(1920, 1080))
     win.reset_layout()
