@@ -1,7 +1,14 @@
-"""Make docs/surface-3d.png and docs/surface-contour.png (the README shows them).
+"""Make the pictures the README shows: the window (docs/window-*.png, docs/classroom-*.png)
+and the cost surface (docs/surface-3d.png, docs/surface-contour.png).
 
-    .venv/bin/python docs/make_screenshots.py            # both (3D under xvfb-run if needed)
+    .venv/bin/python docs/make_screenshots.py            # all (under xvfb-run if needed)
     .venv/bin/python docs/make_screenshots.py --view contour --out docs/surface-contour.png
+    .venv/bin/python docs/make_screenshots.py --windows  # only the window pictures
+
+The window pictures are the app's own ``--screenshot`` (what is on screen, the 3D view
+included), each in its own Xvfb whose screen is the picture's size, as a projector would be:
+1024x768 in the normal layout and in presenter mode, in the middle of the backward pass
+(dE/dw1), and 1600x1000 at the start, mid-backward and after training.
 
 The 3D one needs OpenGL: it runs under the current X display, or under
 ``xvfb-run -a -s "-screen 0 1600x1000x24"`` with ``QT_QPA_PLATFORM=xcb`` (Mesa's llvmpipe).
@@ -93,14 +100,42 @@ def shoot(view_mode: str, out: Path) -> None:
     view.close()
 
 
+#: (file, screen and window size, extra arguments) of the window pictures.
+WINDOW_SHOTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("classroom-1024x768.png", "1024x768", ("--steps", "12")),
+    ("classroom-presenter-1024x768.png", "1024x768", ("--steps", "12", "--presenter")),
+    ("window-start.png", "1600x1000", ()),
+    ("window-backward.png", "1600x1000", ("--steps", "12")),
+    ("window-trained.png", "1600x1000", ("--train", "2000", "--steps", "17")),
+)
+
+
+def shoot_windows() -> None:
+    """The window pictures, each under its own Xvfb screen of the picture's size."""
+    if not shutil.which("xvfb-run"):
+        raise SystemExit("xvfb-run is needed for the window pictures")
+    example = str(ROOT / "resources" / "examples" / "reference.json")
+    for name, size, extra in WINDOW_SHOTS:
+        out = ROOT / "docs" / name
+        env = dict(os.environ, QT_QPA_PLATFORM="xcb")
+        subprocess.run(["xvfb-run", "-a", "-s", f"-screen 0 {size}x24", sys.executable, "-m",
+                        "simulator", example, "--screenshot", str(out), "--size", size,
+                        *extra], check=True, env=env, cwd=ROOT)
+        print(f"wrote {out} ({size})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--view", choices=("3d", "contour"))
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--windows", action="store_true", help="only the window pictures")
     args = parser.parse_args()
     if args.view:
         out = args.out or ROOT / "docs" / f"surface-{args.view}.png"
         shoot(args.view, out)
+        return 0
+    shoot_windows()
+    if args.windows:
         return 0
     me = [sys.executable, str(Path(__file__).resolve())]
     env = dict(os.environ)

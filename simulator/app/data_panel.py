@@ -64,6 +64,7 @@ from ..engine.numbers import format_number, parse_number
 from .coalesce import Coalescer
 from .learned.data_tools import DataTools
 from .model import LabModel
+from .visibility import in_view
 from .widgets import (
     OKABE_ITO,
     HintLabel,
@@ -414,7 +415,8 @@ class DataPanel(QWidget):
         self._shown_kind = ""
         self._followed_row = -1
         self._follower = Coalescer(self._scroll_to_current_row, self,
-                                   interval_ms=FOLLOW_THROTTLE_MS, is_visible=self.isVisible)
+                                   interval_ms=FOLLOW_THROTTLE_MS,
+                                   is_visible=lambda: in_view(self))
 
         # --- choosing a data set
         source_box = QGroupBox("Data set")

@@ -13,14 +13,21 @@ while the runner is running, and not at all while the panel is hidden). The tree
 kept, so a change of digits or theme renders it again without rebuilding it.
 :meth:`plain_text` renders pending changes first, so it always returns what the model says
 now.
+
+The whole derivation stays in view: the text follows the interface zoom
+(:meth:`DerivationPanel.set_zoom`), and when a derivation is taller than the panel the text
+is made smaller, down to :data:`FIT_FLOOR` of its size (never below :data:`MIN_FIT_POINTS`),
+before a scroll bar appears. Long lines wrap only between the terms of a sum or after an
+"=" (:class:`HtmlRenderer`).
 """
 
 from __future__ import annotations
 
 import html
+import re
 
-from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetricsF, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -33,12 +40,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.explanation import Equation, Explanation, Num, Text
-from ..engine.explanation_render import Line, Renderer, render_text
+from ..engine.explanation_render import Line, Renderer, count_lines, render_text
 from ..engine.limits import DEFAULT_DIGITS
 from . import theme
 from .coalesce import Coalescer
 from .model import LabModel
 from .selection import NeuronSel, ParameterSel, Selection
+from .visibility import in_view
 
 #: Milliseconds between renders while the runner is running.
 THROTTLE_MS = 250
@@ -47,11 +55,17 @@ RUNNING_LINES = 30
 #: Lines rendered at most (a big network's update has a line per parameter: beyond this
 #: the panel would take seconds to lay the text out, and nobody reads that far).
 MAX_LINES = 1500
-#: Point size of the derivation text (large enough for a projector).
+#: Point size of the derivation text at 100% zoom.
 TEXT_POINT_SIZE = 12.0
+#: A derivation taller than the panel is set smaller, down to this share of its size...
+FIT_FLOOR = 0.68
+#: ...and never below this many points.
+MIN_FIT_POINTS = 8.5
+#: Derivations longer than this many lines are not fitted (they scroll).
+FIT_MAX_LINES = 80
 #: Left margin of an equation line, per level of nesting (pixels); a wrapped line
 #: continues one step further in (a hanging indent).
-INDENT_PX = 24
+INDENT_PX = 16
 
 INTRO = Explanation("Ready to step", (
     Text("Press Space (Step) to compute the first value of the forward pass."),
@@ -61,6 +75,7 @@ INTRO = Explanation("Ready to step", (
 
 _NBSP = "\u00a0"
 _WORD_JOINER = "\u2060"  # no line break here (after the "/" of dE/dw5)
+_TAG = re.compile(r"<[^>]*>")
 
 
 class HtmlRenderer(Renderer):
@@ -78,6 +93,9 @@ class HtmlRenderer(Renderer):
         self.result_color = result
         self.sans = html.escape(sans)
         self.preface = ""  # a muted paragraph before the title
+        # (level, characters) of the longest piece of each equation line that must not be
+        # broken: the panel sets the text small enough for each to fit on its line.
+        self.unbreakable: list[tuple[int, int]] = []
 
     def escape(self, text: str) -> str:
         return html.escape(text, quote=False)
@@ -110,7 +128,9 @@ class HtmlRenderer(Renderer):
         if eq.note:
             body += f" ({self.escape(eq.note)})"
         left = INDENT_PX * (level + 1)
-        style = (f"white-space:pre-wrap; margin-top:2px; margin-bottom:2px; "
+        shown = html.unescape(_TAG.sub("", body)).replace(_WORD_JOINER, "")
+        self.unbreakable.append((level, max(len(piece) for piece in shown.split(" "))))
+        style = (f"white-space:pre-wrap; margin-top:1px; margin-bottom:1px; "
                  f"margin-left:{left}px; text-indent:-{INDENT_PX}px;")
         if level:
             style += f" color:{self.muted};"
@@ -125,7 +145,8 @@ class HtmlRenderer(Renderer):
             parts.append(f"<p style='font-family:\"{self.sans}\"; color:{self.muted};'>"
                          f"{self.preface}</p>")
         parts.append(f"<p style='font-family:\"{self.sans}\"; font-size:large; "
-                     f"font-weight:bold;'>{self.escape(explanation.title)}</p>")
+                     f"font-weight:bold; margin-top:0px; margin-bottom:4px;'>"
+                     f"{self.escape(explanation.title)}</p>")
         parts += [line.text for line in lines]
         parts.append("</div>")
         return "".join(parts)
@@ -158,10 +179,16 @@ class DerivationPanel(QWidget):
         self._cached: tuple[Explanation, str, str] = (INTRO, "", "Current step")
         self._coalescer = Coalescer(self._render, self, interval_ms=THROTTLE_MS,
                                     is_visible=self._can_be_seen)
+        self._zoom = 1.0
+        self._text_points = TEXT_POINT_SIZE
+        self._unbreakable: list[tuple[int, int]] = []
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.timeout.connect(self.fit_text)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.setSpacing(4)
+        layout.setContentsMargins(4, 4, 4, 2)
+        layout.setSpacing(2)
 
         header = QHBoxLayout()
         header.setSpacing(6)
@@ -201,7 +228,10 @@ class DerivationPanel(QWidget):
         self.digits_spin.valueChanged.connect(self._on_digits_edited)
         digits_label.setBuddy(self.digits_spin)
         header.addWidget(self.digits_spin)
-        layout.addLayout(header)
+        self._header = QWidget()
+        header.setContentsMargins(0, 0, 0, 0)
+        self._header.setLayout(header)
+        layout.addWidget(self._header)
 
         self.banner = QLabel()
         self.banner.setObjectName("divergenceBanner")
@@ -215,6 +245,9 @@ class DerivationPanel(QWidget):
         self.browser.setOpenLinks(False)
         self.browser.setFont(theme.monospace_font(TEXT_POINT_SIZE))
         self.browser.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.browser.setMinimumWidth(120)
+        self.browser.document().setDocumentMargin(2)
+        self.browser.viewport().installEventFilter(self)
         layout.addWidget(self.browser, 1)
 
         self._apply_banner_style()
@@ -249,7 +282,83 @@ class DerivationPanel(QWidget):
         """The divergence message shown in the banner ("" when there is none)."""
         return self.banner.text() if not self.banner.isHidden() else ""
 
+    def text_point_size(self) -> float:
+        """The derivation text's point size now (after fitting it to the panel)."""
+        return self._text_points
+
+    def zoomed_point_size(self) -> float:
+        """The text's point size at the zoom, before fitting."""
+        return TEXT_POINT_SIZE * self._zoom
+
+    def fits(self) -> bool:
+        """Whether the whole derivation is in view (no scroll bar needed) with every line
+        broken only where the renderer allows (between terms, after "=")."""
+        self._coalescer.force()
+        self.fit_text()
+        return self._fits_at(self._text_points)
+
     # --- control -------------------------------------------------------------------------------
+
+    def set_controls_visible(self, visible: bool) -> None:
+        """Show or hide the header (heading, sample, digits); presenter mode hides it."""
+        self._header.setVisible(visible)
+
+    def set_zoom(self, factor: float) -> None:
+        """Text at ``factor`` times its size (:class:`~simulator.app.zoom.Zoomable`)."""
+        self._zoom = factor
+        heading = self._heading.font()
+        heading.setPointSizeF(max(5.0, self.font().pointSizeF() * 1.1))
+        self._heading.setFont(heading)
+        self.fit_text()
+
+    def fit_text(self) -> None:
+        """Set the text at the zoom's size, or smaller (to :data:`FIT_FLOOR` of it) when
+        that is what it takes for the whole derivation to be in view."""
+        self._fit_timer.stop()
+        size = self.zoomed_point_size()
+        floor = max(MIN_FIT_POINTS, size * FIT_FLOOR)
+        if count_lines(self._shown) > FIT_MAX_LINES or not self.isVisible() or floor >= size:
+            self._set_points(size)
+            return
+        if self._fits_at(size):
+            return
+        if not self._fits_at(floor):
+            self._set_points(floor)
+            return
+        low, high = floor, size  # fits at low, not at high
+        for _ in range(5):
+            middle = (low + high) / 2
+            if self._fits_at(middle):
+                low = middle
+            else:
+                high = middle
+        self._set_points(low)
+
+    def _set_points(self, points: float) -> None:
+        if abs(points - self._text_points) > 1e-3 or \
+                abs(self.browser.font().pointSizeF() - points) > 1e-3:
+            self._text_points = points
+            self.browser.setFont(theme.monospace_font(points))
+
+    def _fits_at(self, points: float) -> bool:
+        """Whether at ``points`` the derivation is no taller than the panel and no piece
+        that must stay whole is wider than its line."""
+        self._set_points(points)
+        # The room without a scroll bar (one shown now goes away once the text fits).
+        area = self.browser.contentsRect()
+        doc = self.browser.document()
+        room = area.width() - 2 * doc.documentMargin() - 2
+        advance = QFontMetricsF(self.browser.font()).horizontalAdvance("0")
+        for level, chars in self._unbreakable:
+            if INDENT_PX * (level + 1) + chars * advance > room:
+                return False
+        doc.setTextWidth(area.width())
+        return doc.size().height() <= area.height()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.browser.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_timer.start(0)
+        return False
 
     def is_throttled(self) -> bool:
         """Whether updates are spaced out (the main window says so while running)."""
@@ -318,8 +427,14 @@ class DerivationPanel(QWidget):
     # --- rendering -----------------------------------------------------------------------------
 
     def _can_be_seen(self) -> bool:
-        # In a closed dock or a hidden tab: render when shown (showEvent flushes).
-        return self.window() is self or self.isVisibleTo(self.window())
+        # In a closed dock or behind another tab: render when shown (showEvent, or the
+        # main window when the tab comes to the front, flushes).
+        return self.window() is self or (self.isVisibleTo(self.window()) and in_view(self))
+
+    def flush(self) -> None:
+        """Render a pending change now, if the panel can be seen (normally the event loop
+        does it)."""
+        self._coalescer.flush()
 
     def _render(self) -> None:
         self._sync_sample()
@@ -335,12 +450,15 @@ class DerivationPanel(QWidget):
             limit, rest = RUNNING_LINES, "pause to see them all"
         else:
             limit, rest = MAX_LINES, "click a parameter to see its own derivation and update"
-        html_text = self._renderer(showing).render(explanation, limit, rest)
+        renderer = self._renderer(showing)
+        html_text = renderer.render(explanation, limit, rest)
+        self._unbreakable = renderer.unbreakable
         if html_text != self._html:
             self._html = html_text
             bar = self.browser.verticalScrollBar()
             keep = bar.value() if showing else 0
             self.browser.setHtml(html_text)
+            self.fit_text()
             bar.setValue(keep)
 
     def _content(self) -> tuple[Explanation, str, str]:
@@ -398,6 +516,7 @@ class DerivationPanel(QWidget):
         super().showEvent(event)
         if self._coalescer.pending:
             self._coalescer.request()
+        self._fit_timer.start(0)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:

@@ -53,6 +53,7 @@ from .coalesce import Coalescer
 from .learned.inputs_box import FeaturesBox
 from .model import LabModel
 from .selection import NeuronSel, ParameterSel, Selection
+from .visibility import in_view
 from .widgets import (
     SETTING_DIGITS,
     HintLabel,
@@ -152,8 +153,9 @@ class Inspector(QWidget):
         self.wheel_guard = WheelGuard(self)
         self._page: _Page | None = None
         self._page_key: tuple[object, ...] | None = None
+        # Not while behind another tab (a tab's dock stays "visible" to Qt, off screen).
         self._refresher = Coalescer(self._refresh_page, self, interval_ms=THROTTLE_MS,
-                                    is_visible=self.isVisible)
+                                    is_visible=lambda: in_view(self))
 
         self.title = QLabel()
         font = self.title.font()

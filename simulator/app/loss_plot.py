@@ -19,7 +19,8 @@ clipping to the view keep long runs fast. Non-finite losses are allowed (no
 Redraws are coalesced (:class:`~simulator.app.coalesce.Coalescer`): one per burst of model
 signals, none while the plot is hidden (it catches up when shown); the test-loss point of
 each history change is still taken when the change comes. While training runs the plot is
-redrawn on every tick, so it keeps each redraw to one cheap paint:
+redrawn about 15 times a second (:meth:`LossPlot.set_throttled`, :data:`RUNNING_INTERVAL_MS`),
+and it keeps each redraw to one cheap paint:
 
 - the view range is set here, once per update, from the data's known bounds (kept up to
   date as the history grows, log-scale aware), with pyqtgraph's auto-range off (auto-range
@@ -28,16 +29,22 @@ redrawn on every tick, so it keeps each redraw to one cheap paint:
   log-scale box) resumes it;
 - the grid is :class:`Grid`, plain lines at the axes' ticks in colours mixed from the
   background, instead of pyqtgraph's translucent grid, which cost most of each paint.
+
+Iterations are whole numbers: the bottom axis ticks only whole iterations
+(:class:`IterationAxis`), and a single point is shown in a range that starts at iteration 0
+and a loss of 0 (not pyqtgraph's padding around one point, from -0.2). The axes' text
+follows the interface zoom (:meth:`LossPlot.set_zoom`).
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QShowEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -53,6 +60,7 @@ from ..engine.stepper import Stepper
 from .coalesce import Coalescer
 from .learned.early_stopping import EarlyStoppingBar
 from .model import LabModel
+from .visibility import in_view
 from .widgets import OKABE_ITO, is_dark, plain_axis
 
 #: Curve colours (Okabe-Ito) per theme: (train, test).
@@ -145,6 +153,23 @@ class Grid(pg.GraphicsObject):
         return levels
 
 
+#: While training runs, at most one redraw every this many ms (about 15 a second: a curve
+#: needs no more, and the canvas and the cost surface share the window's time).
+RUNNING_INTERVAL_MS = 66
+#: Tick and axis-name sizes at 100% zoom (points).
+TICK_POINTS, LABEL_POINTS = 9.0, 10.0
+
+
+class IterationAxis(pg.AxisItem):
+    """A bottom axis with ticks at whole iterations only (1, 2, 5, 10, ... apart)."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float
+                    ) -> list[tuple[float, float]]:
+        levels = [(spacing, offset) for spacing, offset
+                  in super().tickSpacing(minVal, maxVal, size) if spacing >= 1]
+        return levels or [(1.0, 0.0)]
+
+
 class _PlotItem(pg.PlotItem):
     """A PlotItem whose view follows the data through :class:`LossPlot` (auto-range off):
     its "A" button resumes following after the user panned or zoomed."""
@@ -182,8 +207,10 @@ class LossPlot(QWidget):
         super().__init__(parent)
         self.model = model
         self._dark = is_dark(self)
+        self._zoom = 1.0
+        self._drawn_at = 0.0
 
-        plot = _PlotItem()
+        plot = _PlotItem(axisItems={"bottom": IterationAxis("bottom")})
         self.plot_widget = pg.PlotWidget(plotItem=plot)
         self.plot_widget.setMinimumSize(200, 120)
         self.plot = plot
@@ -245,7 +272,9 @@ class LossPlot(QWidget):
         self._test_y = np.empty(0)
 
         self._apply_colours()
-        self._redrawer = Coalescer(self._draw, self, is_visible=self.isVisible)
+        # Not while behind another tab (a tab's dock stays "visible" to Qt, off screen).
+        self._redrawer = Coalescer(self._draw, self, interval_ms=RUNNING_INTERVAL_MS,
+                                   is_visible=lambda: in_view(self))
         model.historyChanged.connect(self._on_history_changed)
         model.settingsChanged.connect(self._redrawer.request)
         model.diverged.connect(self._on_diverged)
@@ -294,7 +323,16 @@ class LossPlot(QWidget):
         self._redrawer.cancel()
         self._draw()
 
+    def catch_up(self) -> None:
+        """Draw a pending change now if the running interval has passed (the main window
+        calls this at the end of each training tick, so that the plot is drawn in the same
+        frame as the canvas: one composition of the window instead of two)."""
+        if (self._redrawer.pending and self.isVisible()
+                and time.monotonic() - self._drawn_at >= RUNNING_INTERVAL_MS / 1000 * 0.9):
+            self._redrawer.force()
+
     def _draw(self) -> None:
+        self._drawn_at = time.monotonic()
         self._update_train()
         self._update_test()
         self._update_label()
@@ -340,6 +378,15 @@ class LossPlot(QWidget):
             return
         self._range = bounds
         x0, x1, y0, y1 = bounds
+        if x1 - x0 < 4:  # one or a few iterations: from 0, with whole steps
+            x0, x1 = 0.0, max(x1, 4.0)
+        if y1 <= y0:  # one loss value (or a flat curve)
+            if self.log_check.isChecked():
+                y0, y1 = y0 - 0.5, y1 + 0.5
+            elif y1 > 0:
+                y0, y1 = 0.0, y1 * 1.15
+            else:
+                y0, y1 = y0 - 1.0, y1 + 1.0
         vb = self.plot.vb
         vb.setRange(xRange=(x0, x1), yRange=(y0, y1))
         # The ViewBox applies a new range to its items only when it is about to paint, and
@@ -491,6 +538,24 @@ class LossPlot(QWidget):
         self._update_best()
         self._follow_data()
 
+    def set_throttled(self, throttled: bool) -> None:
+        """At most :data:`RUNNING_INTERVAL_MS` between redraws while training runs
+        (:class:`~simulator.app.coalesce.Throttleable`); at once otherwise."""
+        self._redrawer.set_throttled(throttled)
+
+    def is_throttled(self) -> bool:
+        """Whether redraws are spaced out."""
+        return self._redrawer.throttled
+
+    def set_zoom(self, factor: float) -> None:
+        """The axes' text at ``factor`` times its size (:class:`~simulator.app.zoom.Zoomable`)."""
+        self._zoom = factor
+        font = QFont()
+        font.setPointSizeF(max(5.0, TICK_POINTS * factor))
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).setStyle(tickFont=font)
+        self._apply_colours()
+
     def set_dark(self, dark: bool) -> None:
         """Colours for a dark (True) or light background."""
         self._dark = dark
@@ -509,8 +574,10 @@ class LossPlot(QWidget):
             plain_axis(axis)
             axis.setPen(pg.mkPen(foreground))
             axis.setTextPen(pg.mkPen(foreground))
-        self.plot.setLabel("bottom", "iteration", color=foreground.name())
-        self.plot.setLabel("left", "loss", color=foreground.name())
+        size = f"{max(5.0, LABEL_POINTS * self._zoom):.1f}pt"
+        self.plot.setLabel("bottom", "iteration", color=foreground.name(),
+                           **{"font-size": size})
+        self.plot.setLabel("left", "loss", color=foreground.name(), **{"font-size": size})
         train, test = self._colours()
         self.train_curve.setPen(pg.mkPen(train, width=2))
         if self._symbols:

@@ -1,10 +1,16 @@
-"""Start the desktop app: ``python -m simulator [FILE] [--screenshot OUT.png] [--steps N]
-[--self-test] [--dark]``.
+"""Start the desktop app: ``python -m simulator [FILE] [--screenshot OUT.png] [--size WxH]
+[--presenter] [--dark] [--train N] [--steps N] [--self-test]``.
 
 - ``FILE``: a network to open (default: the reference example, ready to step).
-- ``--screenshot OUT.png``: open the window at a fixed size, run ``--train`` whole
-  iterations, take ``--steps`` sub-steps, save a picture of the whole window and exit
-  (works with QT_QPA_PLATFORM=offscreen).
+- ``--screenshot OUT.png``: open the window at ``--size`` (default 1600x1000), run
+  ``--train`` whole iterations, take ``--steps`` sub-steps, save a picture of what is on
+  screen and exit. The picture includes the OpenGL views (their framebuffers are painted
+  over the window's picture: ``QWidget.grab`` alone leaves out what the 3D view paints with
+  QPainter, its axis labels). Works with QT_QPA_PLATFORM=offscreen (the cost surface then
+  shows its contour fallback) and under Xvfb.
+- ``--size WxH``: the window's size (also without ``--screenshot``).
+- ``--presenter``: start in presenter mode (full screen; with ``--screenshot`` at a
+  ``--size`` other than the screen's, the window keeps that size).
 - ``--self-test``: run the installed app's self-test and exit with its status.
 - ``--dark``: start with the dark theme.
 
@@ -24,9 +30,13 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .gl_platform import ensure_pyopengl_platform, qt_platform
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPixmap
+    from PySide6.QtWidgets import QWidget
 
 SCREENSHOT_SIZE = (1600, 1000)
 LOG_NAME = "backprop-lab.log"
@@ -53,6 +63,21 @@ def _non_negative(text: str) -> int:
     return value
 
 
+#: The largest window side --size accepts.
+MAX_SIDE = 10000
+
+
+def _size(text: str) -> tuple[int, int]:
+    parts = text.lower().replace("\u00d7", "x").split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"not a size like 1024x768: '{text}'")
+    width, height = (int(p) for p in parts)
+    if not (320 <= width <= MAX_SIDE and 240 <= height <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(f"the size must be from 320x240 to "
+                                         f"{MAX_SIDE}x{MAX_SIDE}, not {width}x{height}")
+    return width, height
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The app's argument parser."""
     parser = _Parser(prog="backprop-lab",
@@ -66,6 +91,11 @@ def make_parser() -> argparse.ArgumentParser:
                         help="first run N whole training iterations")
     parser.add_argument("--steps", type=_non_negative, default=0, metavar="N",
                         help="take N sub-steps (after --train) before the screenshot")
+    parser.add_argument("--size", type=_size, metavar="WxH",
+                        help="the window's size, e.g. 1024x768 (--screenshot: 1600x1000 "
+                             "unless given)")
+    parser.add_argument("--presenter", action="store_true",
+                        help="start in presenter mode (full screen, large type)")
     parser.add_argument("--self-test", action="store_true",
                         help="check the installation and exit")
     parser.add_argument("--dark", action="store_true", help="use the dark theme")
@@ -174,6 +204,45 @@ def screenshot_size(app: Any) -> tuple[int, int]:
     return min(width, size.width()), min(height, size.height())
 
 
+def grab_window(window: QWidget) -> QPixmap:
+    """A picture of ``window`` as it is on screen, OpenGL views included: the window's own
+    picture, with each visible OpenGL widget's framebuffer painted over its place."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+    from PySide6.QtOpenGLWidgets import QOpenGLWidget
+
+    picture = window.grab()
+    painter = QPainter(picture)
+    for gl in window.findChildren(QOpenGLWidget):
+        if not gl.isVisible() or gl.width() <= 0 or gl.height() <= 0:
+            continue
+        frame = gl.grabFramebuffer()
+        if frame.isNull():
+            continue
+        frame.setDevicePixelRatio(picture.devicePixelRatio())
+        painter.drawImage(gl.mapTo(window, QPoint(0, 0)), frame)
+    painter.end()
+    return picture
+
+
+def _wait_for_surface(app: object, window: object, seconds: float) -> None:
+    """Until the cost surface (if it is shown) has drawn its grid, or ``seconds`` pass."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    assert isinstance(app, QApplication)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        view = getattr(window, "views", {}).get("surface")
+        controller = getattr(view, "controller", None)
+        if view is None or not view.isVisible() or controller is None or (
+                controller.drawn is not None and not controller.busy
+                and not view.redraw_pending):
+            return
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.01)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -255,16 +324,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if screenshot:
         window.set_confirm_on_close(False)
-        window.resize(*screenshot_size(app))
+        size = args.size or screenshot_size(app)
+        window.resize(*size)
         window.show()
         _settle(app, 0.3)
+        if args.presenter:
+            screen = window.screen().geometry()
+            window.presenter.full_screen = (screen.width(), screen.height()) == tuple(size)
+            window.toggle_presenter()
+            _settle(app, 0.3)
         if args.train:
             model.run_iterations(args.train)
         for _ in range(args.steps):
             if not model.step():
                 break
         _settle(app, 0.4)
-        picture = window.grab()
+        _wait_for_surface(app, window, 30.0)
+        _settle(app, 0.3)
+        picture = grab_window(window)
         out = Path(screenshot)
         ok = not picture.isNull() and picture.save(str(out), "PNG")
         window.close()
@@ -275,7 +352,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         return 0
 
-    window.show()
+    if args.size:
+        window.resize(*args.size)
+        window.show()
+    elif window.width() >= window.default_size()[0] and window.screen() is not None and \
+            window.width() >= window.screen().availableGeometry().width():
+        window.showMaximized()  # a small screen (a 1024x768 projector): all of it
+    else:
+        window.show()
+    if args.presenter:
+        window.toggle_presenter()
     freeze_startup_objects()
     if path is not None:
         window.settings.add_recent(str(path))

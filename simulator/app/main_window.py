@@ -1,5 +1,12 @@
 """The main window: the canvas in the centre, docks around it, menus, toolbars, status bar.
 
+Views are registered in one place, :mod:`simulator.app.view_registry` (a
+:class:`~simulator.app.view_registry.ViewSpec` each: how to make it, its title, its group in
+the default layouts, its key); :meth:`MainWindow.add_view` adds one later. The default
+arrangement fits a 1024x768 projector and uses a large screen well
+(:mod:`simulator.app.window_layout`); presenter mode (F5) is :mod:`simulator.app.presenter`;
+one zoom scales every text (:mod:`simulator.app.zoom`, Ctrl+= / Ctrl+- / Ctrl+0).
+
 The window owns no engine state. Stepping and running call the model (or the
 :class:`~simulator.app.runner.Runner`); every view applies its edits with ``model.edit``
 (the runner pauses when the document changes), and the window's status line is the one
@@ -23,7 +30,9 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QFont,
     QIcon,
+    QKeySequence,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -55,27 +64,33 @@ from ..engine.document import Document, DocumentError
 from ..engine.initializers import INITIALIZER_NAMES
 from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from ..engine.network import BIAS_MODES
-from . import shortcuts, theme
+from . import shortcuts, theme, window_layout
 from .canvas import NetworkCanvas
 from .coalesce import Themeable, Throttleable
 from .data_panel import DataPanel
 from .derivation_panel import DerivationPanel
 from .function import FunctionLab
-from .gl_platform import ensure_pyopengl_platform
 from .inspector import Inspector
 from .learned.views import LearnedViews
 from .loss_plot import LossPlot
 from .model import LabModel
+from .presenter import Blackout, PresenterMode
 from .runner import Runner
 from .settings import MAX_RECENT, MemoryStore, Settings
 from .speeds import SPEEDS, speed_from_name, speed_label, speed_name
 from .stage_strip import StageStrip
 from .toolbar import TrainingSettingsBar, draw_icon, make_speed_combo
+from .view_registry import CANVAS_SHORTCUT, EDIT, PLOTS, ViewSpec, builtin_views
 from .widgets import LiveLabel, error_label
+from .zoom import DEFAULT_ZOOM, PRESENTER_FACTOR, Zoomable, clamp_zoom, next_zoom, zoom_percent
 
 APP_NAME = "Backprop Lab"
-#: Bumped whenever the docks or toolbars change, so an old saved layout is not restored.
-STATE_VERSION = 2
+#: Bumped whenever the docks or toolbars change, so an old saved layout is not restored
+#: (2: the classroom layout, or the learned views' docks on a development build; 3: both,
+#: with the panels registered in view_registry).
+STATE_VERSION = 3
+#: The window's size when nothing is saved (smaller on a smaller screen).
+DEFAULT_SIZE = (1400, 900)
 #: Epochs with at most this many batches run at once; longer ones run through the runner.
 SYNC_EPOCH_BATCHES = 2000
 FILE_FILTER = "Backprop Lab documents (*.json);;All files (*)"
@@ -228,13 +243,21 @@ class MainWindow(QMainWindow):
         self._layout_applied = False
         self.settings = Settings() if persist else Settings(MemoryStore())
         self.runner = Runner(self.model, self)
+        self.state_version = STATE_VERSION
         self.views: dict[str, QWidget] = {}
-        # The views the window tells about the theme and about a run (typed by protocol).
+        self.docks: dict[str, QDockWidget] = {}
+        self.view_specs: list[ViewSpec] = []
+        # The views the window tells about the theme, a run and the zoom (by protocol).
         self._themeable: list[Themeable] = []
         self._throttleable: list[Throttleable] = []
+        self._zoomable: list[Zoomable] = []
+        self._zoom = DEFAULT_ZOOM
+        self._base_font = QFont(self.font())
+        self._layout_kind = ""
         self.setDockNestingEnabled(True)
         self.setAcceptDrops(True)
         self.setWindowIcon(QApplication.windowIcon())
+        self.presenter = PresenterMode(self, self)
 
         self._build_central()
         self._build_docks()
@@ -243,9 +266,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._connect()
+        self.blackout = Blackout(self)
 
-        self.resize(1400, 900)
-        self._default_state = self.saveState(STATE_VERSION)
+        self.resize(*self.default_size())
         if persist:
             self._restore_settings()
         else:
@@ -268,6 +291,7 @@ class MainWindow(QMainWindow):
         self.canvas = canvas
         self.views["canvas"] = canvas
         self._themeable.append(canvas)
+        self._zoomable += [canvas, self.stage_strip]
         layout.addWidget(canvas, 1)
         self.setCentralWidget(central)
 
@@ -281,71 +305,118 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self.derivation_panel = DerivationPanel(self.model)
-        self.views["derivation"] = self.derivation_panel
-        self.derivation_dock = self._dock("derivation", "Derivation", self.derivation_panel)
-        self.inspector = Inspector(self.model)
-        self.data_panel = DataPanel(self.model)
-        self.loss_plot = LossPlot(self.model)
-        self.docks: dict[str, QDockWidget] = {"derivation": self.derivation_dock}
-        for key, title, view in (("inspector", "Inspector", self.inspector),
-                                 ("data", "Data", self.data_panel),
-                                 ("loss", "Loss", self.loss_plot)):
-            self.views[key] = view
-            self.docks[key] = self._dock(key, title, view)
-        # The panels that only need to keep up roughly update a few times a second while
-        # running (and not at all while hidden); the canvas and the loss plot every tick.
-        self._throttleable += [self.derivation_panel, self.inspector, self.data_panel]
-        self._themeable += [self.data_panel, self.loss_plot]
-        # What the network learned (issue 12): the decision boundary beside the loss plot,
-        # the training health beside the inspector, pictures and warnings on the canvas.
+        # What the network learned (issue 12): its two panels register like the built-in
+        # views; its overlays (neuron pictures, health marks) draw on the canvas.
         self.learned = LearnedViews(self.model, self.canvas, self)
-        learned: tuple[tuple[str, str, QWidget], ...] = (
-            ("boundary", "What it learned", self.learned.boundary),
-            ("health", "Training health", self.learned.health))
-        for key, title, widget in learned:
-            self.views[key] = widget
-            self.docks[key] = self._dock(key, title, widget)
-        self.learned.set_docks(self.docks["boundary"], self.docks["health"])
-        self._throttleable += self.learned.throttleable
-        self._themeable += self.learned.themeable
+        learned = self.learned
+        specs = [*builtin_views(),
+                 ViewSpec("boundary", "What it learned", lambda _m, _s: learned.boundary,
+                          PLOTS, "Ctrl+7", throttle=True),
+                 ViewSpec("health", "Training health", lambda _m, _s: learned.health,
+                          EDIT, "Ctrl+8", throttle=True)]
+        for spec in specs:
+            self._register(spec)
+        learned.set_docks(self.docks["boundary"], self.docks["health"])
+        self._throttleable += [learned.thumbnails, learned.health_marks]
+        self._themeable.append(learned.thumbnails)
+        derivation, inspector = self.views["derivation"], self.views["inspector"]
+        data, loss = self.views["data"], self.views["loss"]
+        assert isinstance(derivation, DerivationPanel) and isinstance(inspector, Inspector)
+        assert isinstance(data, DataPanel) and isinstance(loss, LossPlot)
+        self.derivation_panel = derivation
+        self.inspector = inspector
+        self.data_panel = data
+        self.loss_plot = loss
+        self.derivation_dock = self.docks["derivation"]
+        self._arrange(window_layout.layout_kind(self.default_size()[0]))
 
-        # The 3D surface needs OpenGL: it is created the first time its dock is shown.
-        holder = QWidget()
-        holder.setObjectName("surfaceHolder")
-        self._surface_layout = QVBoxLayout(holder)
-        self._surface_layout.setContentsMargins(0, 0, 0, 0)
-        self.docks["surface"] = self._dock("surface", "Cost surface", holder)
-        self.docks["surface"].visibilityChanged.connect(self._on_surface_visibility)
+    def _register(self, spec: ViewSpec) -> QDockWidget:
+        """Make the dock (and, unless it is lazy, the view) of ``spec``."""
+        if spec.key in self.docks:
+            raise ValueError(f"there is a view '{spec.key}' already")
+        self.view_specs.append(spec)
+        if spec.lazy:
+            holder = QWidget()
+            holder.setObjectName(f"{spec.key}Holder")
+            holder_layout = QVBoxLayout(holder)
+            holder_layout.setContentsMargins(0, 0, 0, 0)
+            dock = self._dock(spec.key, spec.title, holder)
+            dock.visibilityChanged.connect(
+                lambda visible, s=spec, lay=holder_layout: self._on_lazy_visibility(
+                    s, lay, visible))
+        else:
+            dock = self._dock(spec.key, spec.title, self._adopt(spec, spec.make(
+                self.model, self.settings)))
+        self.docks[spec.key] = dock
+        dock.visibilityChanged.connect(functools.partial(self._on_dock_shown, spec.key))
+        return dock
 
-        d = self.docks
-        # The side docks run the full height; the bottom area sits under the canvas only.
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["derivation"])
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["inspector"])
-        self.splitDockWidget(d["derivation"], d["inspector"], Qt.Orientation.Vertical)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["data"])
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["loss"])
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["surface"])
-        self.tabifyDockWidget(d["loss"], d["surface"])
-        # (Tabs of one group only: a second group tabified before the window shows keeps a
-        # stray tab bar on screen with Qt 6.12.)
-        self.tabifyDockWidget(d["loss"], d["health"])
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["boundary"])
-        d["loss"].raise_()
+    def _on_dock_shown(self, key: str, visible: bool) -> None:
+        # A tab brought to the front gets no show event (it was "visible" off screen all
+        # along): its view catches up on what it skipped.
+        view = self.views.get(key)
+        flush = getattr(view, "flush", None)
+        if visible and callable(flush):
+            QTimer.singleShot(0, flush)
 
-    def _on_surface_visibility(self, visible: bool) -> None:
-        if not visible or "surface" in self.views:
+    def _adopt(self, spec: ViewSpec, view: QWidget) -> QWidget:
+        """Keep ``view`` and tell it about the theme, runs and the zoom from now on."""
+        self.views[spec.key] = view
+        if callable(getattr(view, "set_dark", None)):
+            self._themeable.append(view)  # type: ignore[arg-type]
+            if self.is_dark_now():
+                view.set_dark(True)  # type: ignore[attr-defined]
+        if spec.throttle and callable(getattr(view, "set_throttled", None)):
+            self._throttleable.append(view)  # type: ignore[arg-type]
+        if isinstance(view, Zoomable):
+            self._zoomable.append(view)
+            view.set_zoom(self.effective_zoom())
+        controls = getattr(view, "set_controls_visible", None)
+        if callable(controls) and self.presenter.active:
+            controls(False)
+        return view
+
+    def _on_lazy_visibility(self, spec: ViewSpec, layout: QVBoxLayout, visible: bool) -> None:
+        if not visible or spec.key in self.views:
             return
-        ensure_pyopengl_platform()
-        from .surface import SurfaceView  # imported late: it may bring in OpenGL
+        view = self._adopt(spec, spec.make(self.model, self.settings))
+        layout.addWidget(view)
 
-        view = SurfaceView(self.model, settings=self.settings)  # starts from, and saves, its state
-        self.views["surface"] = view
-        self._surface_layout.addWidget(view)
+    def add_view(self, spec: ViewSpec) -> QDockWidget:
+        """Add a view after the window was built (the built-in ones are in
+        :func:`~simulator.app.view_registry.builtin_views`): its dock goes with its group,
+        the View menu lists it and ``spec.shortcut`` shows it."""
+        dock = self._register(spec)
+        window_layout.place_new(self, self.view_specs, self.docks, spec)
+        self.panels_menu.addAction(dock.toggleViewAction())
+        self._add_show_action(spec)
+        return dock
+
+    def is_dark_now(self) -> bool:
+        """Whether the dark theme is on (before the theme actions exist too)."""
+        action = getattr(self, "dark_action", None)
+        return bool(action is not None and action.isChecked())
+
+    def _arrange(self, kind: str) -> None:
+        self._layout_kind = kind
+        window_layout.arrange(self, self.view_specs, self.docks, kind)
+
+    def layout_kind(self) -> str:
+        """"compact" or "wide": the default arrangement last applied."""
+        return self._layout_kind
+
+    def default_size(self) -> tuple[int, int]:
+        """:data:`DEFAULT_SIZE`, or the screen's available size when that is smaller."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return DEFAULT_SIZE
+        available = screen.availableGeometry()
+        return (min(DEFAULT_SIZE[0], available.width()),
+                min(DEFAULT_SIZE[1], available.height()))
+
+    def toolbars(self) -> list[QToolBar]:
+        """The window's toolbars."""
+        return [self.steps_toolbar, self.settings_bar]
 
     def _action(self, text: str, slot: Callable[[], object], key: str | None = None,
                 icon: QStyle.StandardPixmap | None = None, tip: str = "") -> QAction:
@@ -396,12 +467,29 @@ class MainWindow(QMainWindow):
         self.run_action = a("&Run", self.toggle_run, "run", None,
                             "Train continuously (R to pause)")
         self.run_action.setCheckable(True)
-        self.stop_action = a("Pause / clear selection", self.escape, "stop", None,
-                             "Pause a run, or clear the selection")
+        self.stop_action = a("Pause, clear the selection, leave presenter mode", self.escape,
+                             "stop", None, "Pause a run, or clear the selection, or leave "
+                             "presenter mode")
         self.reset_action = a("Reset &training", self.reset_training, "reset", None,
                               "Back to the parameters before any training")
 
-        self.zoom_fit_action = a("&Zoom to fit", self.zoom_to_fit, "zoom_fit")
+        self.zoom_fit_action = a("&Fit network", self.zoom_to_fit, "zoom_fit", None,
+                                 "Fit the whole network into the canvas")
+        self.zoom_in_action = a("Zoom &in", self.zoom_in, "zoom_in", None,
+                                "Make every text larger")
+        self.zoom_out_action = a("Zoom &out", self.zoom_out, "zoom_out", None,
+                                 "Make every text smaller")
+        self.zoom_reset_action = a("&Actual size", lambda: self.set_zoom(DEFAULT_ZOOM),
+                                   "zoom_reset", None, "Every text at its normal size")
+        self.presenter_action = a("&Presenter mode", self.toggle_presenter, "presenter", None,
+                                  "Full screen, large type, only the lesson (Esc leaves)")
+        self.presenter_action.setCheckable(True)
+        self.blackout_action = a("&Black screen", self.toggle_blackout, "black", None,
+                                 "Black out the screen (the same key brings it back)")
+        self.spotlight_action = a("&Spotlight", lambda: self.canvas.set_spotlight(
+            self.spotlight_action.isChecked()), "spotlight", None,
+            "Dim everything the current sub-step neither reads nor writes")
+        self.spotlight_action.setCheckable(True)
         self.reset_layout_action = a("Reset &layout", self.reset_layout)
         self.dark_action = a("&Dark theme", lambda: self.set_dark(self.dark_action.isChecked()),
                              "dark")
@@ -414,7 +502,27 @@ class MainWindow(QMainWindow):
         self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, "shortcuts")
         self.about_action = a("&About Backprop Lab", self.show_about)
 
+        self.show_actions: dict[str, QAction] = {}
+        canvas = a("Go to the &canvas", self.focus_canvas, None, None,
+                   "Put the keyboard focus on the network")
+        canvas.setShortcut(QKeySequence(CANVAS_SHORTCUT))
+        self.show_actions["canvas"] = canvas
+        for spec in self.view_specs:
+            self._add_show_action(spec)
+
         self._apply_icons()
+
+    def _add_show_action(self, spec: ViewSpec) -> QAction:
+        action = self._action(f"Show {spec.title.lower()}",
+                              functools.partial(self.show_view, spec.key), None, None,
+                              f"Show the {spec.title.lower()} and go to it")
+        if spec.shortcut:
+            action.setShortcut(QKeySequence(spec.shortcut))
+        self.show_actions[spec.key] = action
+        menu = getattr(self, "go_menu", None)
+        if menu is not None:
+            menu.addAction(action)
+        return action
 
     def _apply_icons(self) -> None:
         """Draw the training icons in the palette's text colour (light and dark themes)."""
@@ -508,10 +616,22 @@ class MainWindow(QMainWindow):
         train_menu.addAction(self.function_lab.nudge_action)
 
         view_menu = mb.addMenu("&View")
-        for key in ("derivation", "inspector", "data", "loss", "surface", "boundary", "health"):
-            view_menu.addAction(self.docks[key].toggleViewAction())
+        view_menu.addAction(self.presenter_action)
+        view_menu.addAction(self.blackout_action)
+        view_menu.addAction(self.spotlight_action)
+        view_menu.addSeparator()
+        self.panels_menu = view_menu.addMenu("P&anels")
+        for spec in self.view_specs:
+            self.panels_menu.addAction(self.docks[spec.key].toggleViewAction())
         view_menu.addAction(self.function_lab.action)
         view_menu.addAction(self.learned.thumbnails_action)
+        self.go_menu = view_menu.addMenu("&Go to")
+        for action in self.show_actions.values():
+            self.go_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.zoom_in_action)
+        view_menu.addAction(self.zoom_out_action)
+        view_menu.addAction(self.zoom_reset_action)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         self.light_action = theme_menu.addAction("&Light")
@@ -566,13 +686,17 @@ class MainWindow(QMainWindow):
         m.editRefused.connect(self._on_edit_refused)
         m.stepChanged.connect(self._update_step_actions)
         self.runner.runningChanged.connect(self._on_running_changed)
+        self.runner.progress.connect(self._on_tick)
         self.runner.progress.connect(self._on_progress)
         self.runner.stopped.connect(self._on_run_stopped)
         self.canvas.messageRequested.connect(self.show_message)
-        self._return_keeper = shortcuts.ReturnKeeper(self)
+        # Enter or Esc in a field gives the focus back to the canvas; Space, Page Down and
+        # Page Up step wherever the focus is, except while typing (shortcuts.KeyboardFlow).
+        self._keyboard = shortcuts.KeyboardFlow(self, self.focus_canvas)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            app.focusChanged.connect(self._return_keeper.on_focus_changed)
+            app.focusChanged.connect(self._keyboard.on_focus_changed)
+        self.presenter.changed.connect(self._on_presenter_changed)
         self._update_step_actions()
 
     # --- settings and layout -------------------------------------------------------------------
@@ -581,6 +705,7 @@ class MainWindow(QMainWindow):
         s = self.settings
         self.model.set_digits(s.digits)
         self._set_speed_name(s.speed)
+        self.set_zoom(s.zoom)
         geometry = s.geometry
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -596,39 +721,120 @@ class MainWindow(QMainWindow):
         if not self._persist:
             return
         s = self.settings
-        s.geometry = self.saveGeometry()
-        s.window_state = self.saveState(STATE_VERSION)
+        state = self.presenter.saved_state()  # presenter mode is never saved
+        if state is None:
+            s.geometry = self.saveGeometry()
+            s.window_state = self.saveState(STATE_VERSION)
+        else:
+            s.window_state = state
         s.digits = self.model.digits
         s.speed = speed_name(self.runner.speed)
+        s.zoom = self._zoom
         s.sync()
 
     def _apply_default_sizes(self) -> None:
-        d = self.docks
-        width = max(self.width(), 800)
-        height = max(self.height(), 600)
-        self.resizeDocks([d["derivation"], d["data"]], [int(width * 0.33), int(width * 0.2)],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([d["derivation"], d["inspector"]],
-                         [int(height * 0.55), int(height * 0.45)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["loss"]], [int(height * 0.26)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["boundary"]], [int(height * 0.3)], Qt.Orientation.Horizontal)
+        window_layout.apply_sizes(self, self.view_specs, self.docks, self._layout_kind,
+                                  presenter=self.presenter.active)
 
     def reset_layout(self) -> None:
-        """Put the docks and toolbars back where they start."""
-        self.restoreState(self._default_state, STATE_VERSION)
-        for dock in self.docks.values():
-            dock.setFloating(False)
-            dock.show()
-        self.docks["loss"].raise_()
+        """Put the docks and toolbars back where they start, arranged for the window's
+        size (compact, or wide on a large screen)."""
+        if self.presenter.active:
+            self.presenter.leave()
+        for bar in self.toolbars():
+            bar.show()
+        self._arrange(window_layout.layout_kind(self.width()))
         self._apply_default_sizes()
+        QTimer.singleShot(0, self._apply_default_sizes)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._layout_applied:
             self._layout_applied = True
+            kind = window_layout.layout_kind(self.width())
+            if kind != self._layout_kind:
+                self._arrange(kind)
             # Dock sizes need the window's real size: apply them once it is laid out.
             QTimer.singleShot(0, self._apply_default_sizes)
             self._apply_default_sizes()
+            # Space steps at once: the keyboard starts on the network, not on whichever
+            # panel's field comes first in the focus chain.
+            self.focus_canvas()
+
+    # --- zoom, presenter mode, going to a view -------------------------------------------------
+
+    def _on_presenter_changed(self, active: bool) -> None:
+        self.presenter_action.setChecked(active)
+        self.spotlight_action.setChecked(self.canvas.spotlight())
+
+    def zoom(self) -> float:
+        """The interface zoom (1.0 is 100%), as saved (presenter mode enlarges it)."""
+        return self._zoom
+
+    def effective_zoom(self) -> float:
+        """The zoom every text is drawn at: :meth:`zoom`, larger in presenter mode."""
+        return self._zoom * (PRESENTER_FACTOR if self.presenter.active else 1.0)
+
+    def set_zoom(self, factor: float) -> None:
+        """Scale every text of the window (Ctrl+= / Ctrl+- / Ctrl+0); remembered."""
+        self._zoom = clamp_zoom(factor)
+        self.apply_zoom()
+        if self._persist:
+            self.settings.zoom = self._zoom
+
+    def apply_zoom(self) -> None:
+        """Tell the window's font and every Zoomable view the effective zoom."""
+        factor = self.effective_zoom()
+        font = QFont(self._base_font)
+        if self._base_font.pointSizeF() > 0:
+            font.setPointSizeF(self._base_font.pointSizeF() * factor)
+        elif self._base_font.pixelSize() > 0:
+            font.setPixelSize(max(6, round(self._base_font.pixelSize() * factor)))
+        self.setFont(font)
+        for view in self._zoomable:
+            # The canvas keeps the user's zoom in presenter mode: it is fitted to its room
+            # as large as its labels allow (presenter's large type would only cost labels).
+            view.set_zoom(self._zoom if view is self.canvas else factor)
+        self.zoom_reset_action.setText(f"&Actual size (now {zoom_percent(factor)})")
+
+    def zoom_in(self) -> None:
+        """One zoom level up."""
+        self.set_zoom(next_zoom(self._zoom, up=True))
+        self.show_message(f"Zoom {zoom_percent(self._zoom)}", 2000)
+
+    def zoom_out(self) -> None:
+        """One zoom level down."""
+        self.set_zoom(next_zoom(self._zoom, up=False))
+        self.show_message(f"Zoom {zoom_percent(self._zoom)}", 2000)
+
+    def toggle_presenter(self) -> None:
+        """View > Presenter mode (F5): enter or leave."""
+        self.presenter.toggle()
+        self.presenter_action.setChecked(self.presenter.active)
+        self.spotlight_action.setChecked(self.canvas.spotlight())
+
+    def toggle_blackout(self) -> None:
+        """B or ".": black the screen out, or bring it back."""
+        if self.blackout.isVisible():
+            self.blackout.hide()
+        else:
+            self.blackout.cover()
+
+    def focus_canvas(self) -> None:
+        """Ctrl+1: the keyboard focus on the network (where Space steps)."""
+        self.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_view(self, key: str) -> None:
+        """Show the view ``key`` (its dock opened and in front) and give it the focus."""
+        if key == "canvas":
+            self.focus_canvas()
+            return
+        dock = self.docks[key]
+        dock.show()
+        dock.raise_()
+        view = self.views.get(key)
+        if view is not None:
+            view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # --- theme and digits ----------------------------------------------------------------------
 
@@ -718,11 +924,16 @@ class MainWindow(QMainWindow):
         self.run_action.setChecked(self.runner.running)
 
     def escape(self) -> None:
-        """Esc: pause a run, else clear the selection."""
-        if self.runner.running:
+        """Esc: bring back a blacked-out screen, else pause a run, else clear the
+        selection, else leave presenter mode."""
+        if self.blackout.isVisible():
+            self.blackout.hide()
+        elif self.runner.running:
             self.runner.pause()
         elif self.model.selection is not None:
             self.model.select(None)
+        elif self.presenter.active:
+            self.toggle_presenter()
 
     def reset_training(self) -> None:
         """Back to the document's parameters with no step taken."""
@@ -762,6 +973,16 @@ class MainWindow(QMainWindow):
             self.run_progress.setRange(0, target)
             self.run_progress.setValue(0)
 
+    def _on_tick(self, _done: int, _target: int) -> None:
+        # Everything a training tick changed is drawn in one frame: the canvas now, and
+        # the spaced-out views whose turn it is (each frame composes the whole window,
+        # which is costly on a software-rendered OpenGL display).
+        self.canvas.flush()
+        for view in self.views.values():
+            catch_up = getattr(view, "catch_up", None)
+            if callable(catch_up):
+                catch_up()
+
     def _on_progress(self, done: int, target: int) -> None:
         rate = self.runner.rate()
         rate_text = f" ({rate:,.0f} it/s)" if rate else ""
@@ -786,8 +1007,14 @@ class MainWindow(QMainWindow):
     # --- files ---------------------------------------------------------------------------------
 
     def _on_file_changed(self) -> None:
-        self.setWindowTitle(f"{self.model.title} \u2014 {APP_NAME}")
-        self.setWindowModified(self.model.modified)
+        # Every iteration of a run says the file changed: tell the window system only
+        # when the title really does (a title change costs a round trip to it).
+        title = f"{self.model.title} \u2014 {APP_NAME}"
+        if title != self.windowTitle():
+            self.setWindowTitle(title)
+        modified = self.model.modified
+        if modified != self.isWindowModified():
+            self.setWindowModified(modified)
 
     def _display_name(self) -> str:
         return self.model.title.replace("[*]", "")
@@ -983,9 +1210,12 @@ class MainWindow(QMainWindow):
             ("File", [self.new_action, self.open_action, self.save_action,
                       self.save_as_action, self.quit_action]),
             ("Edit", [self.undo_action, self.redo_action]),
-            ("View", [self.zoom_fit_action, self.dark_action, self.more_digits_action,
-                      self.fewer_digits_action, self.shortcuts_action,
-                      self.function_lab.action]),
+            ("Presenting", [self.presenter_action, self.blackout_action,
+                            self.spotlight_action]),
+            ("Views", [*self.show_actions.values(), self.function_lab.action]),
+            ("View", [self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action,
+                      self.zoom_fit_action, self.dark_action, self.more_digits_action,
+                      self.fewer_digits_action, self.shortcuts_action]),
         ]
 
     def show_shortcuts(self) -> None:
@@ -1019,7 +1249,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             with contextlib.suppress(RuntimeError, TypeError):
-                app.focusChanged.disconnect(self._return_keeper.on_focus_changed)
+                app.focusChanged.disconnect(self._keyboard.on_focus_changed)
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -9,6 +9,7 @@ Stored keys (nothing pickled; the window layout is the QByteArray Qt's ``saveSta
   to :data:`~simulator.engine.limits.MAX_DIGITS`).
 - ``recent_files``: JSON list of paths, most recent first (at most :data:`MAX_RECENT`).
 - ``run/speed``: the run speed, one of :data:`simulator.app.speeds.SPEED_NAMES`.
+- ``view/zoom``: the interface zoom (1.0 is 100%; :mod:`simulator.app.zoom`).
 - ``window/geometry``, ``window/state``: the main window's geometry and dock layout.
 - ``surface/state``: JSON object, the cost-surface view's settings (axes, random
   directions, seed, span, resolution, view...) with their own ``version``
@@ -19,6 +20,13 @@ Stored keys (nothing pickled; the window layout is the QByteArray Qt's ``saveSta
 Every reader validates what it finds and falls back to the default, so a hand-edited or
 corrupt store cannot stop the app from starting. :func:`migrate` runs on every open: it
 drops keys this version does not know and values from other versions it cannot read.
+
+Versions: 1 had the docks of the first window (Data on the left, the derivation and the
+inspector stacked on the right, the cost surface a tab behind the loss, 1167 px wide at
+least). 2 is the classroom window (it fits 1024x768: the derivation beside the canvas,
+the cost surface under it, the editing panels as tabs) and adds ``view/zoom``. Migrating
+from 1 keeps the plain values and drops the window's geometry and dock layout, so an old
+layout never brings the cramped window back.
 """
 
 from __future__ import annotations
@@ -30,15 +38,18 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from .speeds import DEFAULT_SPEED_NAME, SPEED_NAMES
+from .zoom import DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 MAX_RECENT = 8
 THEMES: tuple[str, ...] = ("light", "dark")
 
 KNOWN_KEYS: frozenset[str] = frozenset({
-    "settings_version", "theme", "digits", "recent_files", "run/speed",
+    "settings_version", "theme", "digits", "recent_files", "run/speed", "view/zoom",
     "window/geometry", "window/state", "surface/state",
 })
+#: Keys that describe the window's arrangement: dropped when the version changes.
+LAYOUT_KEYS: tuple[str, ...] = ("window/geometry", "window/state")
 
 
 def _as_int(value: Any) -> int | None:
@@ -61,8 +72,10 @@ def migrate(store: QSettings | MemoryStore) -> None:
         if key not in KNOWN_KEYS:
             store.remove(key)
     if version != SETTINGS_VERSION:
-        store.remove("window/geometry")
-        store.remove("window/state")
+        # Another version's docks: its layout is not restored (version 1's did not fit a
+        # 1024x768 projector); every plain value below is kept if it still validates.
+        for key in LAYOUT_KEYS:
+            store.remove(key)
     # Drop values that do not validate, so that they are not carried forward.
     if store.contains("theme") and str(store.value("theme")) not in THEMES:
         store.remove("theme")
@@ -72,6 +85,8 @@ def migrate(store: QSettings | MemoryStore) -> None:
         store.remove("digits")
     if store.contains("run/speed") and str(store.value("run/speed")) not in SPEED_NAMES:
         store.remove("run/speed")
+    if store.contains("view/zoom") and _parse_zoom(store.value("view/zoom")) is None:
+        store.remove("view/zoom")
     if store.contains("recent_files") and _parse_recent(store.value("recent_files")) is None:
         store.remove("recent_files")
     if store.contains("surface/state") and _parse_object(store.value("surface/state")) is None:
@@ -80,6 +95,15 @@ def migrate(store: QSettings | MemoryStore) -> None:
         if store.contains(key) and not isinstance(store.value(key), (QByteArray, bytes)):
             store.remove(key)
     store.setValue("settings_version", SETTINGS_VERSION)
+
+
+def _parse_zoom(value: Any) -> float | None:
+    """A stored zoom factor, or None when it is not one this version accepts."""
+    try:
+        zoom = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return zoom if MIN_ZOOM <= zoom <= MAX_ZOOM else None
 
 
 def _parse_recent(value: Any) -> list[str] | None:
@@ -182,6 +206,16 @@ class Settings:
             raise ValueError(f"unknown speed '{value}'")
         self._store.setValue("run/speed", value)
 
+    @property
+    def zoom(self) -> float:
+        """The interface zoom (1.0 is 100%)."""
+        value = _parse_zoom(self._store.value("view/zoom", DEFAULT_ZOOM))
+        return DEFAULT_ZOOM if value is None else value
+
+    @zoom.setter
+    def zoom(self, value: float) -> None:
+        self._store.setValue("view/zoom", float(min(MAX_ZOOM, max(MIN_ZOOM, value))))
+
     # --- recent files --------------------------------------------------------------------------
 
     @property
@@ -248,6 +282,7 @@ class Settings:
 
 
 __all__ = [
+    "LAYOUT_KEYS",
     "MAX_RECENT",
     "SETTINGS_VERSION",
     "THEMES",

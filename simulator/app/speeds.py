@@ -27,11 +27,11 @@ def speed_from_name(name: str) -> int | None:
 
 
 def speed_label(speed: int | None, short: bool = False) -> str:
-    """How a speed is offered: "Fast", "20 iterations/s" (menu) or "20 it/s" (``short``,
-    toolbar)."""
+    """How a speed is offered: "Fast", "20 iterations/s", "1 iteration/s" (menu) or
+    "20 it/s" (``short``, toolbar)."""
     if speed is None:
         return "Fast"
-    return f"{speed} it/s" if short else f"{speed} iterations/s"
+    return f"{speed} it/s" if short else f"{speed} iteration{'s' if speed != 1 else ''}/s"
 
 
 #: The names of :data:`SPEEDS`, in order.

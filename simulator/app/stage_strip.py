@@ -9,13 +9,17 @@ of a run (not throttled: the strip is always in view).
 The title, the position and the loss change on every tick of a training run, so they are
 :class:`~simulator.app.widgets.LiveLabel` s: a new text repaints them without a new layout
 of the window (a QLabel's growing text made the main window move its docks mid-run).
+
+When the strip is too narrow for everything on one line (beside the derivation on a
+1024x768 screen), the title and the position move to a second line, so the title is never
+cut ("Ba..."). The strip's text follows the interface zoom (:meth:`StageStrip.set_zoom`).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..engine.numbers import format_number
 from ..engine.stepper import STAGES
@@ -26,6 +30,8 @@ from .widgets import LiveLabel
 
 STAGE_LABELS: dict[str, str] = {"forward": "Forward", "error": "Error",
                                 "backward": "Backward", "update": "Update"}
+#: The strip's text, relative to the application's font.
+FONT_SCALE = 1.1
 
 
 class StageStrip(QWidget):
@@ -36,45 +42,47 @@ class StageStrip(QWidget):
         self._model = model
         self._stage: str | None = None
         self._done: frozenset[str] = frozenset()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.setSpacing(4)
+        self._two_rows = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 3, 8, 3)
+        outer.setSpacing(2)
+        self._row1 = QHBoxLayout()
+        self._row1.setSpacing(4)
+        self._row2 = QHBoxLayout()
+        self._row2.setSpacing(4)
+        outer.addLayout(self._row1)
+        outer.addLayout(self._row2)
         self._chips: dict[str, QLabel] = {}
         for i, stage in enumerate(STAGES):
             if i:
                 arrow = QLabel("\u2192")
                 arrow.setObjectName("stageArrow")
-                layout.addWidget(arrow)
+                self._row1.addWidget(arrow)
             chip = QLabel(STAGE_LABELS[stage])
             chip.setObjectName(f"stage_{stage}")
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self._chips[stage] = chip
-            layout.addWidget(chip)
-        layout.addSpacing(16)
+            self._row1.addWidget(chip)
+        self._row1.addSpacing(16)
         bold = QFont()
         bold.setBold(True)  # only the weight: the size follows the strip's font
         self._title = LiveLabel()
         self._title.setObjectName("stageTitle")
         self._title.setFont(bold)
         self._title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        # The title gives way (elided) before the stages and the position do.
-        layout.addWidget(self._title, 1)
         # The position is never elided, and it keeps room for 5-digit iterations and
         # 4-digit epochs (see _update_reserve): were it to grow with the count, the main
         # window would move its docks each time a run's count gains a digit.
         self._info = LiveLabel(elide=False)
         self._info.setObjectName("stageInfo")
-        layout.addWidget(self._info)
-        layout.addSpacing(12)
         self._loss = LiveLabel(alignment=Qt.AlignmentFlag.AlignRight
                                | Qt.AlignmentFlag.AlignVCenter, minimum_width=110)
         self._loss.setObjectName("stageLoss")
         self._loss.setFont(bold)
-        layout.addWidget(self._loss)
+        self._place_texts(two_rows=False)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        font = self.font()
-        font.setPointSizeF(font.pointSizeF() * 1.1)
-        self.setFont(font)
+        self._base_point_size = QApplication.font().pointSizeF()
+        self.set_zoom(1.0)
 
         self._updater = Coalescer(self._on_step_changed, self)
         for signal in (model.stepChanged, model.structureChanged, model.settingsChanged,
@@ -86,11 +94,78 @@ class StageStrip(QWidget):
         self._update_reserve()
         self._on_step_changed()
 
+    def _place_texts(self, two_rows: bool) -> None:
+        """The title and the position after the stages (one line) or on a line of their own
+        under them (two lines); the loss ends the first line."""
+        for widget in (self._title, self._info, self._loss):
+            self._row1.removeWidget(widget)
+            self._row2.removeWidget(widget)
+        while self._row2.count():
+            self._row2.takeAt(0)  # spacers
+        if two_rows:
+            self._row1.addStretch(1)
+            self._row1.addWidget(self._loss)
+            self._row2.addWidget(self._title, 1)
+            self._row2.addWidget(self._info)
+        else:
+            # The title gives way (elided) before the stages and the position do.
+            for k in range(self._row1.count() - 1, -1, -1):
+                item = self._row1.itemAt(k)
+                if item is not None and item.spacerItem() is not None \
+                        and item.expandingDirections():
+                    self._row1.takeAt(k)
+            self._row1.addWidget(self._title, 1)
+            self._row1.addWidget(self._info)
+            self._row1.addSpacing(12)
+            self._row1.addWidget(self._loss)
+        self._two_rows = two_rows
+        self._title.setVisible(True)
+        self.updateGeometry()
+
+    def _one_row_width(self) -> int:
+        """The width everything needs on one line, the longest title of the network's
+        sub-steps included."""
+        metrics = QFontMetrics(self._title.font())
+        titles = {s.title for s in self._model.stepper.substeps} | {"Ready: press Space"}
+        title = max(metrics.horizontalAdvance(t) for t in titles)
+        chips = sum(c.sizeHint().width() + 4 for c in self._chips.values()) + 3 * 24 + 16
+        info = self._info.minimumSizeHint().width()
+        margins = self.contentsMargins()
+        return chips + title + 8 + info + 12 + self._loss.minimumSizeHint().width() + 16 \
+            + margins.left() + margins.right()
+
+    def set_zoom(self, factor: float) -> None:
+        """Text at ``factor`` times its normal size (:class:`~simulator.app.zoom.Zoomable`)."""
+        font = self.font()
+        font.setPointSizeF(max(5.0, self._base_point_size * FONT_SCALE * factor))
+        self.setFont(font)
+        self._apply_styles()
+        self._check_rows(self.width())
+
+    def _check_rows(self, width: int) -> None:
+        two = width < self._one_row_width()
+        if two != self._two_rows:
+            self._place_texts(two)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._check_rows(event.size().width())
+
+    def is_two_rows(self) -> bool:
+        """Whether the title and position are on a second line."""
+        return self._two_rows
+
     def sizeHint(self) -> QSize:
         # As wide as it must be, not as its texts would like: a size hint that grew with
         # the title or the loss would make the main window move its docks mid-run. The
-        # texts share what the window gives (the title is elided first).
+        # texts share what the window gives (on two lines when it is narrow).
         return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        row1 = sum(c.sizeHint().width() + 4 for c in self._chips.values()) + 3 * 24 + 16 \
+            + self._loss.minimumSizeHint().width() + 40
+        return QSize(min(hint.width(), row1), hint.height())
 
     # --- reading (for tests and the status bar) ------------------------------------------------
 
@@ -149,6 +224,7 @@ class StageStrip(QWidget):
         n = len(model.stepper.substeps)
         epoch = ", epoch 8888" if model.trainer.batches_per_epoch > 1 else ""
         self._info.set_reserve(f"Iteration 88888{epoch}, sub-step {n}/{n}")
+        self._check_rows(self.width())
 
     def _loss_label(self) -> str:
         model = self._model

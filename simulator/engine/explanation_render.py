@@ -12,19 +12,52 @@ the derivation panel's HTML is in :mod:`simulator.app.derivation_panel`.
 
 With ``blanks`` a renderer writes a worksheet: every computed number becomes
 :data:`BLANK` and the given ones stay (see :data:`~simulator.engine.explanation.GIVEN`).
+
+Numbers that show the change: an equation whose result is the new value of a quantity
+that also appears in its numbers (the update ``w2 = 0.15 - 0.01 * 0.00029977 = ...``; the
+tree marks it by the result's quantity ``"new w2"``, see
+:mod:`~simulator.engine.explanation`) writes the old and the new value with as many
+digits as it takes for them to read differently (:func:`change_digits`): at 5 digits
+``... = 0.149997``, never ``... = 0.15``, so the student sees the parameter move. Every
+other number keeps the renderer's digits.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .explanation import Equation, Explanation, Num, Op, Sym, Text, Token
+from .explanation import Equation, Explanation, Num, Op, Sym, Text, Token, tokens_numbers
 from .limits import DEFAULT_DIGITS
 from .numbers import format_number
 
 #: What a worksheet writes where a computed number goes.
 BLANK = "________"
+#: The most significant digits :func:`change_digits` goes to (a float64 has 17).
+MAX_CHANGE_DIGITS = 17
+#: The quantity of a value after the update step is this prefix and the symbol.
+NEW_PREFIX = "new "
+
+
+def change_digits(old: float, new: float, digits: int) -> int:
+    """The fewest significant digits, at least ``digits``, at which ``old`` and ``new``
+    read differently (``digits`` when they are equal, not finite, or already differ)."""
+    old, new = float(old), float(new)
+    if old == new or not (math.isfinite(old) and math.isfinite(new)):
+        return digits
+    d = max(1, int(digits))
+    while d < MAX_CHANGE_DIGITS and format_number(old, d) == format_number(new, d):
+        d += 1
+    return d
+
+
+def _changed_quantity(eq: Equation) -> str | None:
+    """The quantity whose new value ``eq``'s result is ("w2" for a result "new w2")."""
+    result = eq.result
+    if result is None or not result.quantity.startswith(NEW_PREFIX):
+        return None
+    return result.quantity[len(NEW_PREFIX):]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +75,9 @@ class Renderer:
     def __init__(self, digits: int = DEFAULT_DIGITS, *, blanks: bool = False) -> None:
         self.digits = digits
         self.blanks = blanks
+        # Numbers written with more digits than ``digits`` (by id), while their equation is
+        # rendered: an old value and its new one that would otherwise read the same.
+        self._wider: dict[int, int] = {}
 
     # --- the walk (the same for every format) -----------------------------------------------
 
@@ -72,6 +108,30 @@ class Renderer:
         return out
 
     def _equation(self, eq: Equation, level: int, out: list[Line], limit: int | None) -> None:
+        wider = self._change_widening(eq)
+        if wider:
+            self._wider.update(wider)
+        try:
+            self._write_equation(eq, level, out, limit)
+        finally:
+            for key in wider:
+                self._wider.pop(key, None)
+
+    def _change_widening(self, eq: Equation) -> dict[int, int]:
+        """{id(num): digits} for an update whose old and new values would read the same at
+        the renderer's digits (see :func:`change_digits`); empty otherwise."""
+        quantity = _changed_quantity(eq)
+        if quantity is None or eq.result is None:
+            return {}
+        olds = [n for n in tokens_numbers(eq.numbers) if n.quantity == quantity]
+        new = eq.result.value
+        d = max((change_digits(n.value, new, self.digits) for n in olds), default=self.digits)
+        if d == self.digits:
+            return {}
+        return {id(n): d for n in [*olds, eq.result]}
+
+    def _write_equation(self, eq: Equation, level: int, out: list[Line],
+                        limit: int | None) -> None:
         lhs = self.sym(eq.lhs.name)
         if eq.qualifier:
             lhs += " " + self.escape(eq.qualifier)
@@ -116,14 +176,16 @@ class Renderer:
     def _number(self, num: Num, parens: bool) -> str:
         if self.blanks and not num.given:
             return self.blank(num)
-        text = format_number(num.value, self.digits)
+        text = format_number(num.value, self._wider.get(id(num), self.digits))
         return self.number(num, text, parens and text.startswith("-"))
 
     def result(self, num: Num) -> str:
         """An equation's result (never in parentheses)."""
         if self.blanks and not num.given:
             return self.blank(num)
-        return self.number(num, format_number(num.value, self.digits), False)
+        return self.number(num, format_number(num.value, self._wider.get(id(num),
+                                                                           self.digits)),
+                           False)
 
     # --- hooks (plain text here) -------------------------------------------------------------
 
@@ -225,5 +287,6 @@ def text_lines(explanation: Explanation, digits: int = DEFAULT_DIGITS) -> list[s
     return [line.text for line in TextRenderer(digits).lines(explanation)]
 
 
-__all__ = ["BLANK", "Line", "MarkdownRenderer", "Renderer", "TextRenderer", "count_lines",
-           "render_markdown", "render_text", "text_lines"]
+__all__ = ["BLANK", "MAX_CHANGE_DIGITS", "NEW_PREFIX", "Line", "MarkdownRenderer", "Renderer",
+           "TextRenderer", "change_digits", "count_lines", "render_markdown", "render_text",
+           "text_lines"]

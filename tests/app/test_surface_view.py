@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from simulator.app.model import LabModel
 from simulator.app.surface import VIEW_CONTOUR, SurfaceView, gl_available
+from simulator.app.surface.controller import LOOKAHEAD_STEPS
 from simulator.engine import document as doc_io
 from simulator.engine import edits
 from simulator.engine import surface as engine_surface
@@ -134,10 +135,15 @@ def test_default_axes_of_the_reference_are_w5_and_w6(view, model):
     assert view.y_combo.currentText() == "w6"
     grid = c.grid_view()
     assert grid is not None and grid.labels == ("w5", "w6")
-    # automatic range: value +- max(1, 2|value|), 101 x 101 by default
+    # automatic range around what moves: the point and where 100 more steps at the
+    # learning rate would take it (with a margin); 101 x 101 by default
     assert grid.z.shape == (101, 101)
-    assert (grid.xs[0], grid.xs[-1]) == pytest.approx(engine_surface.auto_range(0.18))
-    assert (grid.ys[0], grid.ys[-1]) == pytest.approx(engine_surface.auto_range(0.06))
+    grad, lr = model.backward.grad, model.config.learning_rate
+    for name, axis in (("w5", grid.xs), ("w6", grid.ys)):
+        now = value(model, name)
+        ahead = now - LOOKAHEAD_STEPS * lr * grad[index(model, name)]
+        assert axis[0] < min(now, ahead) and max(now, ahead) < axis[-1]
+        assert axis[-1] - axis[0] < 3 * abs(ahead - now)  # no wider than that needs
     assert "w5 = 0.18" in view.contour.plot.getAxis("bottom").labelText
 
 
@@ -148,8 +154,10 @@ def test_the_grid_is_the_engines_loss_over_the_slice(view, model):
     np.testing.assert_allclose(grid.z, expected, rtol=0, atol=1e-12)
 
 
-def test_the_marker_sits_at_the_engines_values_and_moves_at_once(view, model):
+def test_the_marker_sits_at_the_engines_values_and_moves_at_once(qtbot, view, model):
     c = view.controller
+    view.range_combo.setCurrentIndex(1)  # a manual span: +-1 around the values
+    wait_settled(qtbot, view)
     assert marker_xy(view) == (value(model, "w5"), value(model, "w6"))
     point = c.point_view()
     assert point.z == loss_value(model.network, *data(model))
@@ -185,13 +193,43 @@ def test_the_gradient_arrow_points_down_the_slope(view, model):
 def test_moving_an_axis_parameter_out_of_the_range_recentres(qtbot, view, model):
     c = view.controller
     jobs = c.jobs.jobs_started
-    edit_value(model, "w5", 5.0)  # the range was 0.18 +- 1
+    edit_value(model, "w5", 5.0)  # far outside the automatic range
     wait_settled(qtbot, view)
     assert c.jobs.jobs_started > jobs
     grid = c.grid_view()
     assert grid.xs[0] <= 5.0 <= grid.xs[-1]
-    assert (grid.xs[0], grid.xs[-1]) == pytest.approx(engine_surface.auto_range(5.0))
-    assert (grid.ys[0], grid.ys[-1]) == pytest.approx(engine_surface.auto_range(0.06))
+    assert grid.ys[0] <= 0.06 <= grid.ys[-1]
+    # a manual span: value +- span, recentred on the axis that left it
+    view.range_combo.setCurrentIndex(1)
+    wait_settled(qtbot, view)
+    edit_value(model, "w5", 9.0)
+    wait_settled(qtbot, view)
+    grid = c.grid_view()
+    assert (grid.xs[0], grid.xs[-1]) == pytest.approx(engine_surface.auto_range(9.0, 1.0))
+
+
+def test_at_the_default_learning_rate_every_path_is_visible_after_30_iterations(qtbot, view,
+                                                                                model):
+    c = view.controller
+    assert model.config.learning_rate == 0.01
+    c.start_compare(30)
+    qtbot.waitUntil(lambda: bool(c.compare_paths) and not c.compare_running, timeout=30000)
+    for _ in range(30):
+        model.finish_iteration()
+    qtbot.waitUntil(lambda: not c.busy and c.drawn is not None
+                    and c.drawn.spec.centre.tolist() == model.params.tolist(), timeout=30000)
+    wait_settled(qtbot, view)
+    grid = c.grid_view()
+    width, height = grid.xs[-1] - grid.xs[0], grid.ys[-1] - grid.ys[0]
+    paths = {p.key: p.points for p in c.path_views()}
+    assert set(paths) >= {"path", "gd", "sgd", "momentum", "adam"}
+    for key, points in paths.items():
+        assert (grid.xs[0] <= points[:, 0]).all() and (points[:, 0] <= grid.xs[-1]).all(), key
+        assert (grid.ys[0] <= points[:, 1]).all() and (points[:, 1] <= grid.ys[-1]).all(), key
+        # long enough to be seen: at least 4% of the range along one axis (the old +-1
+        # range showed the training path as 1%: a dot)
+        spread = max(np.ptp(points[:, 0]) / width, np.ptp(points[:, 1]) / height)
+        assert spread > 0.04, (key, spread)
 
 
 def test_stepping_whole_iterations_extends_the_path_with_the_engines_params(qtbot, view,

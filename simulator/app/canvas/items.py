@@ -32,7 +32,16 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ..selection import InputSel, NeuronSel, ParameterSel, Selection, TargetSel
-from .style import GLOW_WIDTH, LABEL_PAD_X, LABEL_PAD_Y, MAX_EDGE_WIDTH, Theme, edge_pen
+from .style import (
+    GLOW_WIDTH,
+    LABEL_GLOW_WIDTH,
+    LABEL_HALO,
+    LABEL_PAD_X,
+    LABEL_PAD_Y,
+    MAX_EDGE_WIDTH,
+    Theme,
+    edge_pen,
+)
 
 #: Highlight levels: none, on the path of the computation, the element being computed.
 NO_HIGHLIGHT, PATH_HIGHLIGHT, MAIN_HIGHLIGHT = 0, 1, 2
@@ -243,12 +252,20 @@ class ValueLabel(_Base):
               widget: QWidget | None = None) -> None:
         rect = self._box
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.highlight:
-            painter.setPen(self._glow_pen())
-            painter.setBrush(_NO_BRUSH)
-            painter.drawRoundedRect(rect, 6, 6)
-        painter.setPen(self._border())
-        painter.setBrush(self._fill())
+        # A margin of background around the box keeps the lines behind it clear of the
+        # text (for the eye, and for a camera or OCR reading the projected picture).
+        halo = rect.adjusted(-LABEL_HALO, -LABEL_HALO, LABEL_HALO, LABEL_HALO)
+        painter.fillRect(halo, _cached_brush(self.theme.background))
+        main = self.highlight == MAIN_HIGHLIGHT
+        if self.highlight and not self.selected:
+            # A tinted box with a border in the glow's colour: the text keeps a plain, calm
+            # background (a wide glow against the letters makes them harder to read).
+            border = _cached_pen(self.theme.glow_border, LABEL_GLOW_WIDTH if main
+                                 else LABEL_GLOW_WIDTH * 0.6)
+        else:
+            border = self._border()
+        painter.setPen(border)
+        painter.setBrush(_cached_brush(self.theme.highlight_fill) if main else self._fill())
         painter.drawRoundedRect(rect, 6, 6)
         painter.setFont(self._font)
         line_h = self._line_h
@@ -291,7 +308,7 @@ class BiasItem(ValueLabel):
     def _border(self) -> QPen:
         if self.selected:
             return _cached_pen(self.theme.selection, 3.5)
-        return _cached_pen(self.theme.node_border, 2.0)
+        return _cached_pen(self.theme.label_border, 2.0)
 
 
 class NeuronItem(_Base):
@@ -489,7 +506,10 @@ class EdgeGlow(QGraphicsItem):
 
 
 class LegendItem(QGraphicsItem):
-    """The key under the network: what colour, dashes, width and the glow mean."""
+    """The key under the network: what colour, dashes, width and the glow mean, in two
+    columns of two entries (narrow enough to sit under a small network)."""
+
+    COLUMNS = 2
 
     def __init__(self, font: QFont, theme: Theme) -> None:
         super().__init__()
@@ -523,7 +543,8 @@ class LegendItem(QGraphicsItem):
         widest = max(self._metrics.horizontalAdvance(t) for _, t in
                      self._entries() + [("", "width ~ |dE/dw|"), ("", "dE/dw > 0")])
         entry = sw + 8 + widest + 24
-        return QRectF(0, 0, 4 * entry, self._metrics.height() + 8)
+        rows = -(-4 // self.COLUMNS)
+        return QRectF(0, 0, self.COLUMNS * entry, rows * (self._metrics.height() + 8))
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -531,10 +552,11 @@ class LegendItem(QGraphicsItem):
         painter.setFont(self._font)
         h = self._metrics.height()
         sw = self._swatch()
-        entry = self.boundingRect().width() / 4
-        y = 4 + h / 2
+        entry = self.boundingRect().width() / self.COLUMNS
         for n, (kind, text) in enumerate(self._entries()):
-            x = n * entry
+            x = (n % self.COLUMNS) * entry
+            top = (n // self.COLUMNS) * (h + 8)
+            y = top + 4 + h / 2
             if kind == "pos":
                 painter.setPen(edge_pen(1.0, 4.0, self.theme))
                 painter.drawLine(QPointF(x, y), QPointF(x + sw, y))
@@ -551,5 +573,5 @@ class LegendItem(QGraphicsItem):
                                     Qt.PenCapStyle.RoundCap))
                 painter.drawLine(QPointF(x + 5, y), QPointF(x + sw - 5, y))
             painter.setPen(self.theme.text)
-            painter.drawText(QRectF(x + sw + 8, 4, entry - sw - 8, h),
+            painter.drawText(QRectF(x + sw + 8, top + 4, entry - sw - 8, h),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)

@@ -9,20 +9,24 @@ Sizes are in scene units; at the fitted zoom on a projector one unit is about on
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPen
 
-#: Neuron circle radius.
+#: Neuron circle radius (at 100% zoom).
 NEURON_RADIUS = 40.0
 #: Pixel sizes of the fonts (large enough to read from the back of a classroom).
 LABEL_FONT_PX = 17
 NAME_FONT_PX = 24
 VALUE_FONT_PX = 16
 LEGEND_FONT_PX = 15
+CAPTION_FONT_PX = 14  # the activation's name inside a neuron
+#: The smallest on-screen size (pixels, at 100% interface zoom) of a value on the canvas:
+#: the canvas shows fewer labels rather than smaller ones.
+MIN_TEXT_PX = 14.0
 #: Padding inside label boxes.
-LABEL_PAD_X = 7.0
+LABEL_PAD_X = 8.0
 LABEL_PAD_Y = 3.0
 #: Edge widths: weights map |w| to 1.5 + WEIGHT_WIDTH_SCALE * |w|, clamped to MAX_EDGE_WIDTH;
 #: gradients map |g| / max|g| to 1.5 .. MAX_EDGE_WIDTH.
@@ -31,6 +35,10 @@ MAX_EDGE_WIDTH = 9.0
 WEIGHT_WIDTH_SCALE = 3.5
 #: Width of the yellow highlight glow around the element being computed.
 GLOW_WIDTH = 16.0
+#: Width of the highlighted border of a label (its box is tinted too).
+LABEL_GLOW_WIDTH = 3.0
+#: The margin of background colour around a label's box (lines stop short of it).
+LABEL_HALO = 3.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,9 @@ class Theme:
     glow: QColor
     soft_glow: QColor
     selection: QColor
+    faded_alpha: int = 70  # alpha of an edge not yet reached by the backward pass
+    highlight_fill: QColor = field(default_factory=lambda: QColor("#FFF4C8"))  # being computed
+    glow_border: QColor = field(default_factory=lambda: QColor("#E0A000"))  # and its border
 
 
 LIGHT = Theme(
@@ -91,6 +102,9 @@ DARK = Theme(
     glow=QColor(255, 214, 0, 200),
     soft_glow=QColor(255, 214, 0, 120),
     selection=QColor("#FF66CC"),
+    faded_alpha=150,  # thin faded lines must not vanish into the dark background
+    highlight_fill=QColor("#4A4222"),
+    glow_border=QColor("#F0C020"),
 )
 
 
@@ -130,7 +144,7 @@ def edge_pen(value: float, width: float, theme: Theme, faded: bool = False) -> Q
     """The pen of an edge showing ``value``: colour and line style by sign."""
     color = sign_color(value, theme)
     if faded:
-        color.setAlpha(70)
+        color.setAlpha(theme.faded_alpha)
     pen = QPen(color, width)
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     if math.isfinite(value) and value < 0:

@@ -18,9 +18,18 @@ Mouse and keys:
   Esc cancels);
 - drag a weight or bias label left/right to scrub it (0.01 per pixel, Shift: 0.001);
   Alt+wheel over it nudges it by 0.01 (Shift: 0.001);
-- Ctrl+wheel, Ctrl+= and Ctrl+- zoom, Ctrl+0 fits the network to the window; drag empty
-  space to pan;
+- Ctrl+wheel zooms, F (View > Fit network) fits the network to the window again; drag
+  empty space to pan; hover an edge or a neuron to see its values;
 - right-click for structural edits (neurons, layers, activation, bias, freezing).
+
+Legible at any size: fitted to the window, values are never drawn smaller than
+:data:`~.style.MIN_TEXT_PX` pixels times the interface zoom (:meth:`NetworkCanvas.set_zoom`,
+which also scales the fonts). The canvas picks the densest labelling level
+(:data:`~.content.LEVELS`) that fits at that size: every edge labelled on one line, on two
+lines, only the edges the current sub-step reads and writes (and the selection, and the
+element under the mouse), and finally only their value boxes too. When even that does not
+fit, the view keeps the minimum size and centres the current element (drag to pan). A
+manual zoom below the minimum hides the labels rather than shrinking them.
 """
 
 from __future__ import annotations
@@ -78,7 +87,7 @@ from ...engine.numbers import format_number
 from ..coalesce import Coalescer
 from ..selection import Selection
 from . import style
-from .content import SceneContent
+from .content import LEVELS, SPARSE, SceneContent
 from .editor import EDIT_DIGITS, InlineEditor
 from .items import BiasItem, EdgeItem, NeuronItem, Ref, ValueLabel
 from .menus import build_menu
@@ -133,7 +142,10 @@ class NetworkCanvas(QGraphicsView):
         self.setScene(self._scene)
         self._content = SceneContent(self._scene, style.LIGHT)
         self._dark = False
+        self._ui_zoom = 1.0
         self._auto_fit = True
+        self._overflow = False  # fitted at the minimum size, larger than the view
+        self._tiny = False
         self._press: _Press | None = None
         self._space_press: QPointF | None = None
         self._editor: InlineEditor | None = None
@@ -194,6 +206,11 @@ class NetworkCanvas(QGraphicsView):
         model = self._alive()
         if model is not None:
             self._content.refresh(model)
+            if self._overflow and self._auto_fit:
+                # The whole network does not fit legibly: keep what is computed in view.
+                rect = self._content.focus_rect(model)
+                if rect is not None:
+                    self.ensureVisible(rect, 30, 30)
 
     def _mark_stale(self) -> None:
         self._refresher.request()
@@ -258,17 +275,103 @@ class NetworkCanvas(QGraphicsView):
         """Whether the dark palette is in use."""
         return self._dark
 
+    def set_zoom(self, factor: float) -> None:
+        """The interface zoom: fonts and the minimum on-screen text size scale with it
+        (:class:`~simulator.app.zoom.Zoomable`)."""
+        if factor == self._ui_zoom:
+            return
+        self._ui_zoom = float(factor)
+        self._close_editor()
+        self._refresher.cancel()
+        self._content.set_zoom(self._ui_zoom, self._alive())
+        self._content.apply_selection(self._model.selection if self._model else None)
+        self._update_scene_rect()
+        self.fit() if self._auto_fit else self._check_legibility()
+
+    def zoom(self) -> float:
+        """The interface zoom the canvas follows."""
+        return self._ui_zoom
+
+    def set_spotlight(self, on: bool) -> None:
+        """Dim everything the current sub-step neither reads nor writes (presenter mode)."""
+        self.flush()
+        self._content.set_spotlight(on, self._alive())
+
+    def spotlight(self) -> bool:
+        """Whether the spotlight is on."""
+        return self._content.spotlight
+
+    # --- legibility ------------------------------------------------------------------------
+
+    def min_text_px(self) -> float:
+        """The smallest on-screen size of a value: MIN_TEXT_PX times the zoom."""
+        return style.MIN_TEXT_PX * self._ui_zoom
+
+    def label_screen_px(self) -> float:
+        """The value labels' size on screen now (font pixels times the view's scale)."""
+        return self._content.label_px * self.zoom_factor()
+
+    def level(self) -> str:
+        """The labelling level shown (see :data:`~.content.LEVELS`)."""
+        self.flush()
+        return self._content.level
+
+    def _view_size(self) -> tuple[float, float]:
+        vp = self.viewport()
+        return float(vp.width()), float(vp.height())
+
+    def _choose_level(self) -> None:
+        """The densest labelling level whose fitted picture keeps values legible."""
+        width, height = self._view_size()
+        if width <= 1 or height <= 1:
+            return
+        content = self._content
+        content.set_view_size(width, height)
+        need = self.min_text_px() / max(1, content.label_px) * 0.999
+
+        def legible(level: str, legend: bool) -> bool:
+            rect = content.fit_rect(level, legend)
+            return not rect.isEmpty() and min(width / rect.width(),
+                                              height / rect.height()) >= need
+
+        chosen = next((level for level in LEVELS if legible(level, False)), SPARSE)
+        # The legend only where it costs no label (and at the densest level that fits).
+        content.set_legend(legible(chosen, True))
+        if content.set_level(chosen, self._alive()):
+            self._content.apply_selection(self._model.selection if self._model else None)
+            self._update_scene_rect()
+
+    def _check_legibility(self) -> None:
+        """Hide the labels while a manual zoom would draw them below the minimum size."""
+        tiny = self.label_screen_px() < self.min_text_px() * 0.999
+        if tiny != self._tiny:
+            self._tiny = tiny
+            self._content.set_tiny(tiny, self._alive())
+
     # --- zoom ----------------------------------------------------------------------------
 
     def fit(self) -> None:
-        """Fit the whole network into the window, keeping its aspect (Ctrl+0)."""
+        """Fit the whole network into the window, keeping its aspect, at the densest
+        labelling that stays legible (View > Fit network, F)."""
         self._auto_fit = True
         self._close_editor()
         self.flush()
-        rect = self._content.content_rect()
-        if rect.isEmpty() or self.viewport().width() <= 0:
+        self._choose_level()
+        rect = self._content.fit_rect()
+        width, height = self._view_size()
+        if rect.isEmpty() or width <= 1 or height <= 1:
             return
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        need = self.min_text_px() / max(1, self._content.label_px)
+        fitted = min(width / rect.width(), height / rect.height())
+        self.resetTransform()
+        self._overflow = fitted < need * 0.999
+        if not self._overflow:
+            self.scale(fitted, fitted)
+            self.centerOn(rect.center())
+        else:  # even the sparsest labelling does not fit: keep the size, show the focus
+            self.scale(need, need)
+            self.centerOn(self._content.focus_point(self._alive(), rect))
+        self._check_legibility()
 
     def zoom_to_fit(self) -> None:
         """Same as :meth:`fit` (the main window's View > Zoom to fit calls this)."""
@@ -298,6 +401,7 @@ class NetworkCanvas(QGraphicsView):
             self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.scale(target / current, target / current)
         self.setTransformationAnchor(old)
+        self._check_legibility()
 
     # --- model signals -------------------------------------------------------------------
 
@@ -313,12 +417,15 @@ class NetworkCanvas(QGraphicsView):
         self._refresher.cancel()  # rebuild fills every item from the model
         self._content.rebuild(model)
         self._content.apply_selection(model.selection)
+        self._tiny = False
         self._update_scene_rect()
         if self._auto_fit:
             self.fit()
+        else:
+            self._check_legibility()
 
     def _update_scene_rect(self) -> None:
-        rect = self._content.content_rect()
+        rect = self._content.fit_rect()
         # Room around the network so that it can be panned a little even when fitted.
         margin_x, margin_y = rect.width() * 0.5, rect.height() * 0.5
         self._scene.setSceneRect(rect.adjusted(-margin_x, -margin_y, margin_x, margin_y))
@@ -344,6 +451,8 @@ class NetworkCanvas(QGraphicsView):
             self._update_scene_rect()
             if self._auto_fit:
                 self.fit()
+            else:
+                self._check_legibility()
         else:
             self._mark_stale()
 
@@ -419,11 +528,16 @@ class NetworkCanvas(QGraphicsView):
         value = self.current_value(ref)
         if value is None:
             return None
+        scene_box = label.scene_box()
         if not label.isVisible():
-            self._report(f"{ref.name} has no label here: zoom in or use the inspector")
-            return None
-        self.ensureVisible(label.scene_box(), 20, 20)
-        box = self.mapFromScene(label.scene_box()).boundingRect()
+            edge = self._content.edges.get(ref.name)
+            if self._tiny or edge is None:
+                self._report(f"{ref.name} has no label here: zoom in or use the inspector")
+                return None
+            # Not labelled at this level: the editor opens on the middle of the edge.
+            scene_box.moveCenter(edge.line().center())
+        self.ensureVisible(scene_box, 20, 20)
+        box = self.mapFromScene(scene_box).boundingRect()
         scale = self.zoom_factor()
         font = label.font
         font.setPixelSize(int(min(34, max(13, font.pixelSize() * scale))))
@@ -527,6 +641,8 @@ class NetworkCanvas(QGraphicsView):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         press = self._press
         if press is None:
+            if event.buttons() == Qt.MouseButton.NoButton:
+                self._hover_at(event.position().toPoint())
             super().mouseMoveEvent(event)
             return
         pos = event.position()
@@ -569,6 +685,20 @@ class NetworkCanvas(QGraphicsView):
                 and (event.position() - space).manhattanLength()
                 < QApplication.startDragDistance()):
             self._model.select(None)
+
+    def _hover_at(self, pos: QPoint) -> None:
+        """Show the labels of the edge or neuron under the mouse (sparse levels)."""
+        item = self._item_at(pos)
+        name = ""
+        if item is not None and item.ref.kind in ("weight", "bias", "neuron", "values"):
+            name = item.ref.name
+        model = self._alive()
+        if self._content.set_hover(name, model) and self._tiny:
+            self._content.set_tiny(True, model)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._content.set_hover("", self._alive())
+        super().leaveEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         item = self._item_at(event.position().toPoint())
@@ -617,6 +747,8 @@ class NetworkCanvas(QGraphicsView):
         self.set_value(ref, round(current + amount, 6), merge_key=("nudge", ref.name, nudge_id))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Ctrl+= / Ctrl+- / Ctrl+0 are the whole interface's zoom (the main window's);
+        # the canvas alone zooms with Ctrl+wheel. A view without the window still has them.
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             key = event.key()
             if key in (Qt.Key.Key_Equal, Qt.Key.Key_Plus):

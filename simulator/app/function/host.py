@@ -5,7 +5,7 @@ it, and the nudge probe of the network's parameters.
 window's central widget is into a stack beside the Function view (made the first time it is
 shown), and offers
 
-- ``action``: View > Function lab (F4, also Ctrl+4), checkable, switching between the
+- ``action``: View > Function lab (F4), checkable, switching between the
   network and the lab (which takes the whole window: the network's docks and toolbars are
   hidden while it is shown, and given back as they were, also when the window closes);
 - ``nudge_action``: Train > Nudge probe... (the selected weight or bias, else w1);
@@ -33,7 +33,7 @@ from .nudge import NetworkNudgeDialog, open_network_nudge
 from .view import FunctionView
 
 #: The keys of View > Function lab.
-KEYS = ("F4", "Ctrl+4")
+KEYS = ("F4",)  # Ctrl+1 ... Ctrl+8 go to the window's views
 
 
 class FunctionLab(QObject):

@@ -13,9 +13,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...engine.surface import finite_range
+from ..widgets import plain_axis
 from .display import PATH_NOTE, GridView, PathView, PointView
 from .style import (
     ARROW_COLOUR,
@@ -31,6 +33,9 @@ CONTOUR_LEVELS = 10
 CONTOUR_MAX_POINTS = 101  # contour lines are traced on at most this many points per side
 # (pyqtgraph's isocurve is about 3 ms per level at 101 x 101 and grows with the cells)
 BACKGROUND = "#1c1c1e"
+TICK_POINTS = 9.0  # the tick labels' size at 100% zoom
+LABEL_COLOUR = "#e1e1e1"  # the axis names, on the dark background
+LABEL_POINTS = 10.0  # the axis names' size at 100% zoom
 
 
 class ContourView(QWidget):
@@ -55,6 +60,8 @@ class ContourView(QWidget):
         self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colormap(),
                                          interactive=False, width=14)
         self.color_bar.axis.enableAutoSIPrefix(False)
+        for name in ("left", "bottom"):  # "w5 = 0.18 (x0.001)" would confuse a student
+            plain_axis(self.plot.getAxis(name))
         self.color_bar.setImageItem(self.image, insert_in=self.plot)
         self.contours = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((255, 255, 255, 110),
                                                                        width=1))
@@ -89,9 +96,22 @@ class ContourView(QWidget):
         self.contour_points = CONTOUR_MAX_POINTS  # a view that redraws per keystroke: fewer
         self.paths: list[PathView] = []
         self._range: tuple[float, float, float, float] | None = None
+        self._zoom = 1.0
         self.view_box.sigRangeChanged.connect(self._orient_arrow)
         self.view_box.sigResized.connect(self._orient_arrow)
         self._set_labels(("", ""))
+
+    def set_zoom(self, factor: float) -> None:
+        """The axes' text at ``factor`` times its size."""
+        self._zoom = factor
+        font = QFont()
+        font.setPointSizeF(max(5.0, TICK_POINTS * factor))
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).setStyle(tickFont=font)
+        self.color_bar.axis.setStyle(tickFont=font)
+        texts = self.point.texts if self.point is not None else (
+            self.grid.labels if self.grid is not None else ("", ""))
+        self._set_labels(texts)
 
     # --- updates ---------------------------------------------------------------------------
 
@@ -192,8 +212,10 @@ class ContourView(QWidget):
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
 
     def _set_labels(self, texts: tuple[str, str]) -> None:
-        self.plot.setLabel("bottom", texts[0])
-        self.plot.setLabel("left", texts[1])
+        style = {"font-size": f"{max(5.0, LABEL_POINTS * self._zoom):.1f}pt",
+                 "color": LABEL_COLOUR}
+        self.plot.setLabel("bottom", texts[0], **style)
+        self.plot.setLabel("left", texts[1], **style)
 
     def _orient_arrow(self, *args: object) -> None:
         """Point the arrow head along the arrow as drawn on screen (the axes' scales may

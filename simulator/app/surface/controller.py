@@ -21,6 +21,13 @@ change of the parameters, the data, the loss or the structure changes the slice 
 recomputed. In random-directions mode the plane passes through the current parameters, so
 every change of them recomputes it.
 
+The automatic range is chosen around what moves: the current point, where
+:data:`LOOKAHEAD_STEPS` more steps of gradient descent at the current learning rate would
+take it, the training path so far and every compared optimizer's path, with a margin
+(:meth:`SurfaceController.auto_ranges`). At a small learning rate that is a small piece of
+the surface, so that the path is drawn large enough to see; the range is kept while all
+of it stays inside and is not far too wide (after a reset), and chosen again otherwise.
+
 Views read :meth:`grid_view`, :meth:`point_view` and :meth:`path_views` when told by
 ``surfaceChanged``, ``pointChanged``, ``pathChanged`` and ``compareChanged``.
 """
@@ -63,6 +70,14 @@ MAX_PATH_POINTS = 500  # a longer path is drawn through this many evenly spread 
 ARROW_FRACTION = 0.18  # the gradient arrow's length, as a share of the range
 ARROW_SAMPLES = 16
 LABEL_DIGITS = 4  # significant digits of the current values in the axis labels
+#: The automatic range takes in where this many more gradient-descent steps would go...
+LOOKAHEAD_STEPS = 100
+#: ...with this much room around what it takes in (a share of its extent)...
+AUTO_MARGIN = 0.18
+#: ...and at least this half-width (a share of max(1, |value|)) when nothing moves.
+MIN_HALF_WIDTH = 0.01
+#: A kept range is chosen again when it is this many times wider than needed.
+TOO_WIDE = 4.0
 
 #: The fields whose change makes a new frame (a new seed only in random-directions mode).
 FRAME_FIELDS = frozenset({"axes", "random"})
@@ -406,19 +421,21 @@ class SurfaceController(QObject):
             self.jobs.request()
             return
         u, v = self.frame.coords(params, spec.centre)[0]
-        if not (spec.xs[0] <= u <= spec.xs[-1] and spec.ys[0] <= v <= spec.ys[-1]):
+        left = not (spec.xs[0] <= u <= spec.xs[-1] and spec.ys[0] <= v <= spec.ys[-1])
+        if left or not self._paths_inside():  # or the paths outgrew the automatic range
             self.jobs.request()
 
     def _ranges_for(self, params: np.ndarray) -> tuple[Range, Range]:
-        """The grid's ranges for a job at ``params``: kept while the point stays inside,
-        recentred (per axis) when it leaves. Automatic ranges also take in the training path
-        and the comparison's paths, so that they are drawn whole."""
+        """The grid's ranges for a job at ``params``. A manual span: value +- span, kept while
+        the point stays inside, recentred (per axis) when it leaves. Automatic: around what
+        moves (:meth:`auto_ranges`), kept while it fits. Random directions: +-1 (or the
+        span), widened to take in the paths."""
         frame = self.frame
         assert frame is not None
         span = self.state.span
-        covered = self._path_extent(params) if span is None else None
         if frame.kind == DIRECTIONS:
             s = engine_surface.DEFAULT_DIRECTION_SPAN if span is None else span
+            covered = self._path_extent(params) if span is None else None
             if covered is not None:
                 (a0, a1), (b0, b1) = covered
                 s = max(s, abs(a0), abs(a1), abs(b0), abs(b1))
@@ -426,21 +443,52 @@ class SurfaceController(QObject):
         assert frame.indices is not None
         point = (float(params[frame.indices[0]]), float(params[frame.indices[1]]))
         old = self._ranges
+        if span is None:
+            ideal = self.auto_ranges(params)
+            if old is not None and all(_fits(old[k], ideal[k]) for k in range(2)):
+                return old
+            return ideal
         ranges = []
         for k in range(2):
             value = point[k]
             if old is not None and old[k][0] <= value <= old[k][1]:
                 ranges.append(old[k])
                 continue
-            lo, hi = engine_surface.auto_range(value, span)
-            if covered is not None:
-                lo, hi = min(lo, covered[k][0]), max(hi, covered[k][1])
-            ranges.append((lo, hi))
+            ranges.append(engine_surface.auto_range(value, span))
         return ranges[0], ranges[1]
 
-    def _path_extent(self, params: np.ndarray) -> tuple[Range, Range] | None:
-        """The extent (with a 5% margin) of the training path and the comparison's paths on
-        a slice through ``params`` (None when there are no finite points)."""
+    def auto_ranges(self, params: np.ndarray | None = None) -> tuple[Range, Range]:
+        """The automatic range of each axis (parameter frames): what it must show is the
+        current value, where :data:`LOOKAHEAD_STEPS` more gradient-descent steps at the
+        current learning rate would take it, the training path and the compared paths;
+        the range is that, with :data:`AUTO_MARGIN` of its extent on each side (at least
+        :data:`MIN_HALF_WIDTH` of max(1, |value|) either way)."""
+        frame = self.frame
+        assert frame is not None and frame.indices is not None
+        params = self.model.params if params is None else params
+        values = [float(params[i]) for i in frame.indices]
+        shown: list[list[float]] = [[v] for v in values]
+        point = self._point
+        rate = float(self.model.config.learning_rate)
+        if point is not None and all(math.isfinite(g) for g in point.gradient):
+            for k in range(2):
+                shown[k].append(values[k] - LOOKAHEAD_STEPS * rate * point.gradient[k])
+        extent = self._path_extent(params, margin=0.0)
+        if extent is not None:
+            for k in range(2):
+                shown[k] += list(extent[k])
+        ranges = []
+        for k in range(2):
+            lo, hi = min(shown[k]), max(shown[k])
+            pad = max(AUTO_MARGIN * (hi - lo), MIN_HALF_WIDTH * max(1.0, abs(values[k])))
+            ranges.append((lo - pad, hi + pad))
+        return ranges[0], ranges[1]
+
+    def _path_extent(self, params: np.ndarray, margin: float = 0.05
+                     ) -> tuple[Range, Range] | None:
+        """The extent (with a ``margin`` share of it on each side) of the training path and
+        the comparison's paths on a slice through ``params`` (None when there are no finite
+        points)."""
         frame = self.frame
         assert frame is not None
         rows = list(self.path.params) + [r for rows in self._compare.values() for r in rows]
@@ -451,7 +499,7 @@ class SurfaceController(QObject):
         if uv.size == 0:
             return None
         lo, hi = uv.min(axis=0), uv.max(axis=0)
-        pad = 0.05 * np.maximum(hi - lo, 1e-12)
+        pad = margin * np.maximum(hi - lo, 1e-12)
         return ((float(lo[0] - pad[0]), float(hi[0] + pad[0])),
                 (float(lo[1] - pad[1]), float(hi[1] + pad[1])))
 
@@ -460,6 +508,10 @@ class SurfaceController(QObject):
         spec = self._last_spec
         if self.state.span is not None or spec is None or self.frame is None:
             return True
+        if self.frame.kind != DIRECTIONS:
+            ideal = self.auto_ranges(spec.centre)
+            return _fits(((spec.xs[0], spec.xs[-1])), ideal[0]) and _fits(
+                (spec.ys[0], spec.ys[-1]), ideal[1])
         extent = self._path_extent(spec.centre)
         if extent is None:
             return True
@@ -653,6 +705,13 @@ class SurfaceController(QObject):
     def closed(self) -> bool:
         """Whether :meth:`shutdown` has run."""
         return self._closed
+
+
+def _fits(kept: Range, needed: Range) -> bool:
+    """Whether a kept range still does: it holds the needed one and is not
+    :data:`TOO_WIDE` times wider."""
+    return (kept[0] <= needed[0] and needed[1] <= kept[1]
+            and (kept[1] - kept[0]) <= TOO_WIDE * (needed[1] - needed[0]))
 
 
 def _param_key(info: ParamInfo) -> tuple[object, ...]:

@@ -35,6 +35,10 @@ from ...engine.training import CancelFlag
 DEBOUNCE_MS = 40  # a burst of changes closer together than this makes one computation
 MAX_WAIT_MS = 250  # ... but a continuous stream (training, a long drag) still gets one this often
 MIN_INTERVAL_S = 0.25  # at most about four background recomputes a second while values change
+#: While the runner runs, at most one recompute a second: the grid's work shares the
+#: interpreter with the window, which must keep answering (the point and the paths move on
+#: every redraw all the same).
+RUNNING_MIN_INTERVAL_S = 1.0
 
 
 class JobTicket(NamedTuple):
@@ -91,6 +95,7 @@ class GridJobs(QObject):
         self._running = False
         self._closed = False
         self._seconds_per_point: float | None = None
+        self.min_interval_s = MIN_INTERVAL_S
         self.jobs_started = 0  # for tests and the benchmark
         self._relay = _Relay(self)
         self._relay.result.connect(self._on_result)
@@ -110,6 +115,10 @@ class GridJobs(QObject):
         if self._seconds_per_point is None:
             return True
         return self._seconds_per_point * points > engine_slices.COARSE_ABOVE_SECONDS
+
+    def set_running(self, running: bool) -> None:
+        """While training runs, recompute at most every :data:`RUNNING_MIN_INTERVAL_S`."""
+        self.min_interval_s = RUNNING_MIN_INTERVAL_S if running else MIN_INTERVAL_S
 
     def restart(self) -> None:
         """The settings changed: a new epoch. The running job is cancelled and the results
@@ -146,7 +155,7 @@ class GridJobs(QObject):
     def _on_timer(self) -> None:
         if self._closed or not self._dirty or self._running:
             return  # a running job's end submits the pending request
-        wait = MIN_INTERVAL_S - (time.monotonic() - self._last_submit)
+        wait = self.min_interval_s - (time.monotonic() - self._last_submit)
         if not self._urgent and wait > 0:
             self._timer.start(int(wait * 1000) + 1)
             return

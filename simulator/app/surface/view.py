@@ -1,21 +1,25 @@
 """SurfaceView: the cost surface over two parameters, in 3D or as contours.
 
-A toolbar (axes, random directions and seed, range, resolution, 3D/contour, reset view,
-compare optimizers) above a stack holding the 3D view (when OpenGL works) and the contour
-view. Where OpenGL is not available (the offscreen platform, a remote desktop without GL)
-the contour view is used, with a short notice saying why.
+A toolbar above a stack holding the 3D view (when OpenGL works) and the contour view: one
+row with the axes, 3D/contour and the optimizer comparison, and a "More" button that opens a
+second row (random directions and seed, range, resolution, steps, reset view), so the
+surface keeps its room beside the canvas on a small screen. Presenter mode hides both rows
+(:meth:`SurfaceView.set_controls_visible`). Its text follows the interface zoom
+(:meth:`SurfaceView.set_zoom`). Where OpenGL is not available (the offscreen platform, a
+remote desktop without GL) the contour view is used, with a short notice saying why.
 
 The toolbar shows and edits the controller's :class:`~.state.SurfaceState`; given the
 window's :class:`~simulator.app.settings.Settings`, the view starts from the saved state and
 saves every change. The view only observes the model (through :class:`SurfaceController`);
 it never changes engine state. Redraws go through a
 :class:`~simulator.app.coalesce.Coalescer`: one per burst of changes, and while training
-runs (:meth:`SurfaceView.set_throttled`, or iterations completing) at most ten a second,
+runs (:meth:`SurfaceView.set_throttled`, or iterations completing) about a dozen a second,
 the current point with the rest; otherwise the point moves at once.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
@@ -58,7 +62,7 @@ from .state import (
 if TYPE_CHECKING:
     from .view3d import Surface3DView
 
-REDRAW_INTERVAL_MS = 100  # while training: at most ten redraws a second
+REDRAW_INTERVAL_MS = 75  # while training: about a dozen redraws a second, no more
 REDRAW_PARTS = frozenset({"grid", "point", "paths"})
 
 
@@ -80,6 +84,7 @@ class SurfaceView(QWidget):
         self._parts: set[str] = set()  # what the next redraw redraws
         self._run_throttled = False  # set_throttled: the runner is running
         self._stale: set[QWidget] = set()  # views that missed updates while hidden
+        self._flushed_at = 0.0
         self._redraws = Coalescer(self._flush, self, interval_ms=REDRAW_INTERVAL_MS,
                                   is_visible=self.isVisible)
 
@@ -117,9 +122,11 @@ class SurfaceView(QWidget):
         self.seed_spin.setToolTip("The seed the two random directions are drawn from")
         self.range_combo = QComboBox()
         self.range_combo.addItems(["Auto range", "Manual span"])
-        self.range_combo.setToolTip("Auto: each axis spans its value +- max(1, 2 |value|) "
-                                    "(+-1 for random directions). Manual: +- the span. The "
-                                    "range follows the point when it leaves.")
+        self.range_combo.setToolTip("Auto: around what moves: the point, where 100 more "
+                                    "steps at the learning rate would take it, the training "
+                                    "path and the compared paths (+-1 for random "
+                                    "directions). Manual: +- the span. The range follows the "
+                                    "point when it leaves.")
         self.span_spin = QDoubleSpinBox()
         self.span_spin.setDecimals(4)
         self.span_spin.setRange(*SPAN_LIMITS)
@@ -159,26 +166,40 @@ class SurfaceView(QWidget):
         self.clear_button.setToolTip("Remove the comparison's paths")
         self.clear_button.setEnabled(False)
 
+        self.more_button = QToolButton()
+        self.more_button.setText("More \u25be")
+        self.more_button.setCheckable(True)
+        self.more_button.setToolTip("Random directions, range, resolution, the comparison's "
+                                    "steps, the camera")
         bar = QGridLayout()
-        bar.setContentsMargins(4, 4, 4, 0)
+        bar.setContentsMargins(4, 2, 4, 0)
         bar.setHorizontalSpacing(6)
+        bar.setVerticalSpacing(2)
         row1 = QHBoxLayout()
+        row1.setSpacing(4)
         row1_widgets: tuple[QWidget, ...] = (QLabel("x"), self.x_combo, QLabel("y"),
-                                             self.y_combo, self.random_check, self.seed_spin)
+                                             self.y_combo)
         for w in row1_widgets:
             row1.addWidget(w)
         row1.addStretch(1)
-        row1.addWidget(self.button_3d)
-        row1.addWidget(self.button_contour)
-        row1.addWidget(self.reset_button)
-        row2 = QHBoxLayout()
-        for w in (self.range_combo, self.span_spin, self.res_spin):
+        for w in (self.button_3d, self.button_contour, self.compare_button, self.more_button):
+            row1.addWidget(w)
+        self.more_row = QWidget()
+        row2 = QHBoxLayout(self.more_row)
+        row2.setContentsMargins(0, 0, 0, 0)
+        row2.setSpacing(4)
+        for w in (self.random_check, self.seed_spin, self.range_combo, self.span_spin,
+                  self.res_spin):
             row2.addWidget(w)
         row2.addStretch(1)
-        for b in (self.compare_button, self.steps_spin, self.clear_button):
+        for b in (self.steps_spin, self.clear_button, self.reset_button):
             row2.addWidget(b)
+        self.more_row.hide()
+        self.more_button.toggled.connect(self.more_row.setVisible)
+        self.controls = QWidget()
+        self.controls.setLayout(bar)
         bar.addLayout(row1, 0, 0)
-        bar.addLayout(row2, 1, 0)
+        bar.addWidget(self.more_row, 1, 0)
 
         self.notice = QLabel()
         self.notice.setWordWrap(True)
@@ -191,7 +212,7 @@ class SurfaceView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(bar)
+        layout.addWidget(self.controls)
         layout.addWidget(self.notice)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.status)
@@ -224,8 +245,8 @@ class SurfaceView(QWidget):
 
         self._show_mode(state.view_mode)
         if self.view3d is None:
-            self.notice.setText(f"3D view unavailable ({self.gl_reason}): showing the "
-                                "contour view.")
+            self.notice.setText("3D view unavailable here: showing the contour view.")
+            self.notice.setToolTip(f"3D view unavailable: {self.gl_reason}")
         self.notice.setVisible(not self.gl_ok)
         self._sync_toolbar()
         self._show_status(c.status)
@@ -260,11 +281,30 @@ class SurfaceView(QWidget):
         self.state.view_mode = mode
         self._show_mode(mode)
 
+    def set_controls_visible(self, visible: bool) -> None:
+        """Show or hide the toolbar (presenter mode hides it: only the surface is shown)."""
+        self.controls.setVisible(visible)
+        self.notice.setVisible(visible and not self.gl_ok)
+
+    def set_zoom(self, factor: float) -> None:
+        """Scale the axes' and labels' text (:class:`~simulator.app.zoom.Zoomable`)."""
+        if self.view3d is not None:
+            self.view3d.set_zoom(factor)
+        self.contour.set_zoom(factor)
+
     def set_throttled(self, throttled: bool) -> None:
         """While the runner runs, redraw at most every REDRAW_INTERVAL_MS ms, the point
         with the rest (:class:`~simulator.app.coalesce.Throttleable`)."""
         self._run_throttled = throttled
         self._redraws.set_throttled(self._throttled)
+        self.controller.jobs.set_running(throttled)
+
+    def catch_up(self) -> None:
+        """Redraw what is pending now if the running interval has passed (called at the
+        end of each training tick, so that the surface is drawn in the canvas's frame)."""
+        if (self._redraws.pending and self.isVisible()
+                and time.monotonic() - self._flushed_at >= REDRAW_INTERVAL_MS / 1000 * 0.9):
+            self._redraws.force()
 
     def redraw_now(self) -> None:
         """Redraw everything at once (for the first picture, or a screenshot)."""
@@ -340,6 +380,7 @@ class SurfaceView(QWidget):
         self._redraws.request()
 
     def _flush(self) -> None:
+        self._flushed_at = time.monotonic()
         if self.controller.closed:
             self._parts.clear()
             return

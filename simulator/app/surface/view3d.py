@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QColor, QFont, QPalette, QVector3D
+from PySide6.QtGui import QColor, QFont, QPalette, QResizeEvent, QVector3D
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from .gl import ensure_pyopengl_platform
@@ -49,7 +49,10 @@ OFF_TOP = 1.08  # where non-finite heights are drawn (as a share of HEIGHT)
 BACKGROUND = "#1c1c1e"
 TEXT = (225, 225, 225)
 CAMERA = {"distance": 40.0, "elevation": 28.0, "azimuth": -118.0}
+CAMERA_ASPECT = 2.2  # the view's width / height the camera's distance is for
 MAX_TICKS = 8  # tick labels per axis (created once)
+LABEL_POINTS = 10.5  # the axis names' size at 100% zoom
+TICK_POINTS = 9.5  # the tick labels' size at 100% zoom
 TICK_DIGITS = 3  # significant digits of the tick labels
 MESH_LINES = 11  # lines along the surface in each direction (a shape cue without lighting)
 TICK_LEN = 0.45
@@ -208,14 +211,17 @@ class Surface3DView(QWidget):
         self.drop.setDepthValue(8)
 
         font = QFont()
-        font.setPointSize(10)
+        font.setPointSizeF(LABEL_POINTS)
         small = QFont()
-        small.setPointSize(9)
+        small.setPointSizeF(TICK_POINTS)
+        self._label_items: list[gl.GLTextItem] = []
+        self._tick_items: list[gl.GLTextItem] = []
 
         def text(pos: tuple[float, float, float], f: QFont = small,
                  align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter) -> gl.GLTextItem:
             item = gl.GLTextItem(pos=np.array(pos, dtype=np.float64), text="", color=TEXT,
                                  font=f, alignment=align)
+            (self._label_items if f is font else self._tick_items).append(item)
             self.glview.addItem(item)
             return item
 
@@ -235,7 +241,18 @@ class Surface3DView(QWidget):
                                             glOptions="translucent")
         self.tick_marks.setVisible(False)
         self.glview.addItem(self.tick_marks)
+        self._camera = (0.0, 0.0, 0.0)
         self.reset_view()
+
+    def set_zoom(self, factor: float) -> None:
+        """The axis labels and ticks at ``factor`` times their size."""
+        for items, points in ((self._label_items, LABEL_POINTS),
+                              (self._tick_items, TICK_POINTS)):
+            font = QFont()
+            font.setPointSizeF(max(5.0, points * factor))
+            for item in items:
+                item.setData(font=font)
+        self.glview.update()
 
     # --- the scene -------------------------------------------------------------------------
 
@@ -253,8 +270,23 @@ class Surface3DView(QWidget):
         return np.array(segs, dtype=np.float32)
 
     def reset_view(self) -> None:
-        """Put the camera back where it started."""
-        self.glview.setCameraPosition(pos=QVector3D(0.0, 0.0, HEIGHT * 0.3), **CAMERA)
+        """Put the camera back where it started (farther away in a wide, short view, so
+        that the whole box is in the picture: the field of view is horizontal)."""
+        camera = dict(CAMERA)
+        width, height = self.glview.width(), self.glview.height()
+        if width > 0 and height > 0:
+            camera["distance"] = CAMERA["distance"] * max(1.0, (width / height) / CAMERA_ASPECT)
+        self.glview.setCameraPosition(pos=QVector3D(0.0, 0.0, HEIGHT * 0.3), **camera)
+        self._camera = self._camera_now()
+
+    def _camera_now(self) -> tuple[float, float, float]:
+        opts = self.glview.opts
+        return float(opts["distance"]), float(opts["elevation"]), float(opts["azimuth"])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._camera == self._camera_now():  # not moved by hand: fit the new shape
+            self.reset_view()
 
     def set_grid(self, grid: GridView | None) -> None:
         """Draw a new slice: only heights and colours when the resolution is unchanged."""
