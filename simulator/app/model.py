@@ -209,13 +209,17 @@ class LabModel(QObject):
         doc = doc_io.load(path)
         self.set_document(doc, Path(path))
 
-    def set_document(self, doc: Document, path: Path | None = None) -> None:
-        """Replace the document (not undoable: New and Open clear the undo stack)."""
+    def set_document(self, doc: Document, path: Path | None = None, *,
+                     modified: bool = False) -> None:
+        """Replace the document (not undoable: New and Open clear the undo stack). With
+        ``modified`` it counts as unsaved until it is saved (a restored autosave)."""
         self._document = doc
         self._stepper = self._make_stepper(doc)
         self.path = path
         self.undo_stack.clear()
         self.undo_stack.setClean()
+        if modified:
+            self.undo_stack.resetClean()  # no state of the stack is the saved one
         self._saved_params = doc.network.params.copy()
         self.divergence_message = ""
         self.selection = None
