@@ -69,8 +69,9 @@ INFO_FORMAT = "backprop-lab-recovery"
 INFO_VERSION = 1
 #: The largest info file read (it holds a name, a path and a time).
 MAX_INFO_BYTES = 64_000
-#: How many encoded pieces the worker writes between two looks at a cancel request.
-_CANCEL_EVERY = 2048
+#: Encoded pieces joined at a time (about 100 kB of text; the cancel request is looked at
+#: between two batches).
+_BATCH = 16_384
 
 _DOCUMENT_SUFFIX = ".json"
 _INFO_SUFFIX = ".info.json"
@@ -131,9 +132,10 @@ class RecoverySlot:
         self.document_path = folder / f"{key}{_DOCUMENT_SUFFIX}"
         self.info_path = folder / f"{key}{_INFO_SUFFIX}"
 
-    def write(self, text: str, info: dict[str, Any]) -> None:
-        """Write the document and then its info, each atomically (raises OSError)."""
-        files.atomic_write(self.document_path, text.encode("utf-8"))
+    def write(self, data: bytes, info: dict[str, Any]) -> None:
+        """Write the document's bytes and then its info, each atomically (raises
+        OSError)."""
+        files.atomic_write(self.document_path, data)
         files.atomic_write(self.info_path, json.dumps(info).encode("utf-8"))
 
     def clear(self) -> None:
@@ -258,19 +260,24 @@ class _Snapshot:
     original: str | None
 
 
-def document_text(doc: Document, cancel: threading.Event | None = None) -> str:
-    """``doc.to_json()``, built piece by piece with the pure-Python encoder so that a
-    worker thread lets the window's thread run in between (``json.dumps`` runs in C and
-    holds the interpreter for the whole document). Raises :class:`_Cancelled` soon
-    after ``cancel`` is set."""
+def encode_document(doc: Document, cancel: threading.Event | None = None) -> bytes:
+    """``doc.to_json()`` encoded in UTF-8, built piece by piece with the pure-Python
+    encoder so that a worker thread lets the window's thread run in between (``json.dumps``
+    runs in C and holds the interpreter for the whole document; so would one join of its
+    millions of pieces). Raises :class:`_Cancelled` soon after ``cancel`` is set."""
     encoder = json.JSONEncoder(indent=1, allow_nan=False)
-    parts: list[str] = []
-    for count, part in enumerate(encoder.iterencode(doc.to_dict())):
-        parts.append(part)
-        if cancel is not None and count % _CANCEL_EVERY == 0 and cancel.is_set():
-            raise _Cancelled
-    parts.append("\n")
-    return "".join(parts)
+    chunks: list[bytes] = []
+    batch: list[str] = []
+    for part in encoder.iterencode(doc.to_dict()):
+        batch.append(part)
+        if len(batch) == _BATCH:
+            chunks.append("".join(batch).encode("utf-8"))
+            batch.clear()
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled
+    batch.append("\n")
+    chunks.append("".join(batch).encode("utf-8"))
+    return b"".join(chunks)
 
 
 class _Relay(QObject):
@@ -384,10 +391,10 @@ class Autosaver(QObject):
             else:
                 doc = snapshot.document.with_changes(
                     network=snapshot.document.network.with_params(snapshot.params))
-                text = document_text(doc, self._cancel)
+                data = encode_document(doc, self._cancel)
                 info = {"format": INFO_FORMAT, "version": INFO_VERSION, "name": snapshot.name,
                         "file": snapshot.original, "saved": time.time(), "pid": os.getpid()}
-                self.slot.write(text, info)
+                self.slot.write(data, info)
                 result = ("saved", snapshot.generation, time.perf_counter() - started)
         except _Cancelled:
             result = ("cancelled", None, 0.0)
@@ -498,7 +505,7 @@ __all__ = [
     "RecoveryEntry",
     "RecoverySlot",
     "RecoveryStore",
-    "document_text",
+    "encode_document",
     "recovery_folder",
     "tidy_folders",
     "tidy_in_background",

@@ -26,7 +26,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from simulator.app import autosave as autosave_module
-from simulator.app.autosave import Autosaver, RecoveryStore, document_text, recovery_folder
+from simulator.app.autosave import Autosaver, RecoveryStore, encode_document, recovery_folder
 from simulator.app.main_window import MainWindow
 from simulator.app.model import LabModel
 from simulator.app.recovery import (
@@ -89,13 +89,14 @@ def slot_files(folder: Path) -> list[str]:
 def test_the_worker_writes_what_save_writes(model):
     """The piece-by-piece encoder gives the same text as File > Save, bit for bit."""
     doc = model.current_document()
-    assert document_text(doc) == doc.to_json()
+    assert encode_document(doc) == doc.to_json().encode("utf-8")
     rng = np.random.default_rng(1)
-    data = Dataset(rng.normal(size=(50, 2)) * 1e11, rng.uniform(size=(50, 2)),
+    n = 3000  # several batches of pieces
+    data = Dataset(rng.normal(size=(n, 2)) * 1e11, rng.uniform(size=(n, 2)),
                    input_names=("a \u00e9", "\U0001f600"), target_names=("t 1", "t2"))
     doc = edits.set_name(edits.set_data(doc, data, {"kind": "csv", "path": "/x/\u2603.csv",
                                                     "seed": limits.MAX_SEED}), "N\u00e4me")
-    assert document_text(doc) == doc.to_json()
+    assert encode_document(doc) == doc.to_json().encode("utf-8")
 
 
 def test_an_edit_is_autosaved_after_a_delay_in_a_worker_thread(qtbot, model, saver, folder,
@@ -103,9 +104,9 @@ def test_an_edit_is_autosaved_after_a_delay_in_a_worker_thread(qtbot, model, sav
     writers: list[str] = []
     original = autosave_module.RecoverySlot.write
 
-    def write(self, text, info):
+    def write(self, data, info):
         writers.append(threading.current_thread().name)
-        original(self, text, info)
+        original(self, data, info)
 
     monkeypatch.setattr(autosave_module.RecoverySlot, "write", write)
     assert not saver.path.exists()  # nothing unsaved: nothing written
@@ -244,7 +245,7 @@ HOLDER = """
 import sys
 from simulator.app.autosave import RecoveryStore
 slot = RecoveryStore(sys.argv[1]).claim()
-slot.write(open(sys.argv[2], encoding="utf-8").read(), {"format": "backprop-lab-recovery",
+slot.write(open(sys.argv[2], "rb").read(), {"format": "backprop-lab-recovery",
            "name": "Held", "file": None})
 print(slot.key, flush=True)
 sys.stdin.read()  # hold the slot until the test kills this process
