@@ -27,8 +27,9 @@ Signals (each emitted once per change, never once per value):
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,10 @@ class LabModel(QObject):
         self._stepper = self._make_stepper(document)
         self._saved_params = document.network.params.copy()
         self._saved_marker = object()
+        # True while a snapshot or a new document is made current and the views follow
+        # it: an edit a view asks for then is refused (it would land in the middle of an
+        # undo, a redo or an open, and cut the redo history).
+        self._replacing = False
 
     def _on_clean_changed(self, _clean: bool) -> None:
         self.fileChanged.emit()
@@ -213,6 +218,10 @@ class LabModel(QObject):
                      modified: bool = False) -> None:
         """Replace the document (not undoable: New and Open clear the undo stack). With
         ``modified`` it counts as unsaved until it is saved (a restored autosave)."""
+        with self._replacing_document():
+            self._set_document(doc, path, modified)
+
+    def _set_document(self, doc: Document, path: Path | None, modified: bool) -> None:
         self._document = doc
         self._stepper = self._make_stepper(doc)
         self.path = path
@@ -348,6 +357,10 @@ class LabModel(QObject):
         ``editRefused`` carries "``text``: the reason" (the one report of a refusal).
         Commands with the same ``merge_key`` merge into one (one drag is one undo step).
         """
+        if self._replacing:
+            self.editRefused.emit(f"{text}: not applied, the document changed meanwhile "
+                                  "(undo, redo or open)")
+            return False
         try:
             new_doc = build(self.current_document())
         except ValueError as exc:
@@ -375,8 +388,20 @@ class LabModel(QObject):
                          lambda d: edits.set_sample_value(d, which, row, column, value),
                          merge_key)
 
+    @contextlib.contextmanager
+    def _replacing_document(self) -> Iterator[None]:
+        self._replacing = True
+        try:
+            yield
+        finally:
+            self._replacing = False
+
     def _restore(self, snap: Snapshot) -> None:
         """Make ``snap`` current and tell the views (the undo commands call this)."""
+        with self._replacing_document():
+            self._restore_snapshot(snap)
+
+    def _restore_snapshot(self, snap: Snapshot) -> None:
         old = self._document
         self._document = snap.document
         self._stepper = snap.stepper
