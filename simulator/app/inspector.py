@@ -362,10 +362,14 @@ class ParameterPage(_Page):
             self.frozen.blockSignals(True)
             self.frozen.setChecked(frozen)
             self.frozen.blockSignals(False)
-        self.gradient.setText(self.fmt(model.backward.grad[index]))
-        if ("backward", self.name) in model.computed():
+        if model.advance_divergence() is not None:  # its pass leaves the range: no number
+            self.gradient.setText("-")
+            note = "cannot be shown: this iteration's numbers leave the range"
+        elif ("backward", self.name) in model.computed():
+            self.gradient.setText(self.fmt(model.backward.grad[index]))
             note = "computed in this iteration's backward pass"
         else:
+            self.gradient.setText(self.fmt(model.backward.grad[index]))
             note = "not reached yet in this iteration's steps (shown in advance)"
         if frozen:
             note += "; frozen, so the update ignores it"

@@ -41,13 +41,13 @@ from ..engine import edits
 from ..engine.backprop import BackwardPass, ForwardPass
 from ..engine.document import Document, DocumentError
 from ..engine.explain import explain_neuron, explain_parameter, explain_substep
-from ..engine.explanation import Explanation
+from ..engine.explanation import Explanation, Text
 from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from ..engine.network import Network
 from ..engine.numbers import format_number
 from ..engine.optimizers import TrainingConfig
 from ..engine.stepper import Iteration, Stepper, SubStep
-from ..engine.training import RunResult, Trainer
+from ..engine.training import Divergence, RunResult, Trainer
 from ..resources import example_path
 from .commands import DocumentCommand, Snapshot
 from .selection import Selection, carry_over, parse_selection
@@ -86,6 +86,7 @@ class LabModel(QObject):
         self._stepper = self._make_stepper(document)
         self._saved_params = document.network.params.copy()
         self._saved_marker = object()
+        self._advance: tuple[object, Divergence | None] = (None, None)
         # True while a snapshot or a new document is made current and the views follow
         # it: an edit a view asks for then is refused (it would land in the middle of an
         # undo, a redo or an open, and cut the redo history).
@@ -186,14 +187,33 @@ class LabModel(QObject):
             return None
         return explain_substep(self.iteration, sub, self.config, self.shown_sample)
 
+    def advance_divergence(self) -> Divergence | None:
+        """Why the current iteration's numbers cannot be shown ahead of its sub-steps (a
+        number of its forward or backward pass is not finite or passes the limit: the first
+        iteration of a document whose training cannot start), or None. Views that show
+        numbers of sub-steps not taken yet (a selected parameter's gradient) ask this."""
+        iteration = self._stepper.iteration
+        if self._advance[0] is not iteration:
+            self._advance = (iteration, self._stepper.check_iteration())
+        return self._advance[1]
+
     def parameter_explanation(self, name: str) -> Explanation:
-        """The derivation and update of one parameter in the current iteration."""
+        """The derivation and update of one parameter in the current iteration (or why its
+        numbers cannot be shown)."""
+        div = self.advance_divergence()
+        if div is not None:
+            return _out_of_range(f"{name}: derivation and update", div)
         return explain_parameter(self.iteration, name, self.config, self.shown_sample)
 
     def neuron_explanation(self, name: str) -> Explanation | None:
         """A hidden or output neuron's weighted sum and activation (and an output's error)
-        in the current iteration; None for an input or an unknown name."""
-        return explain_neuron(self.iteration, name, self.shown_sample)
+        in the current iteration (or why its numbers cannot be shown); None for an input or
+        an unknown name."""
+        explanation = explain_neuron(self.iteration, name, self.shown_sample)
+        div = self.advance_divergence()
+        if explanation is not None and div is not None:
+            return _out_of_range(explanation.title, div)
+        return explanation
 
     def computed(self) -> set[tuple[str, str]]:
         """(stage, target) of every sub-step taken so far in the current iteration."""
@@ -434,6 +454,16 @@ class LabModel(QObject):
     def _make_stepper(doc: Document) -> Stepper:
         trainer = Trainer(doc.network, doc.data.inputs, doc.data.targets, doc.loss, doc.training)
         return Stepper(trainer)
+
+
+def _out_of_range(title: str, div: Divergence) -> Explanation:
+    """What a view shows instead of numbers that leave the finite, saveable range."""
+    return Explanation(title, (
+        Text("The numbers of this iteration cannot be shown: they leave the range the app "
+             "computes in."),
+        Text(div.message),
+        Text("Change the parameters, the data or the learning rate, or re-initialise."),
+    ))
 
 
 def _structure_key(doc: Document) -> tuple[object, ...]:

@@ -1,5 +1,6 @@
 """Issue 13, findings 1 and 6 in the window: bad files opened with File > Open, by drag and
-drop, or imported as CSV.
+drop, or imported as CSV (and finding 5 in the views: a document whose training cannot
+start).
 
 Every error is one "Cannot open" (or "Cannot import") message of one line, the open
 document is kept exactly (edits, undo history, training position), nothing is half
@@ -32,6 +33,9 @@ from simulator.app.data_panel import CsvColumnsDialog
 from simulator.app.main_window import MainWindow
 from simulator.engine import document as doc_io
 from simulator.engine import limits
+from simulator.engine.datasets import Dataset
+from simulator.engine.network import LayerSpec, Network
+from simulator.engine.optimizers import TrainingConfig
 from tests.engine.test_document_fuzz import make_case
 
 from ._screen import non_finite_on_screen
@@ -251,6 +255,33 @@ def test_a_good_file_dropped_on_the_window_opens(qtbot, window, dialogs, tmp_pat
     assert _drop(window, path) == (True, True)
     qtbot.waitUntil(lambda: window.model.config.learning_rate == 0.25, timeout=3000)
     assert window.model.path == path.resolve()
+    assert dialogs["critical"].calls == []
+
+
+def test_a_document_whose_training_cannot_start_shows_no_non_finite_number(qtbot, window,
+                                                                          dialogs, tmp_path):
+    """It loads (every number is within the limits), but its first iteration's pass leaves
+    the range: stepping is refused with the reason, and what views show ahead of the
+    sub-steps (a selected parameter's derivation and gradient, an output's error) says
+    why instead of showing inf (before: "dE/dw1 = 2.6585e+300 * 1 * 1e+12 = inf", and a
+    NumPy overflow warning)."""
+    specs = [LayerSpec(64, "linear", "none")] * 10 + [LayerSpec(1, "linear", "none")]
+    net = Network.create(64, specs, np.full(Network.count_parameters(64, specs), 1e12))
+    doc = doc_io.Document(net, "mse", TrainingConfig("gd", learning_rate=1e-8),
+                          Dataset(np.full((2, 64), 1e12), np.zeros((2, 1))))
+    path = tmp_path / "steep.json"
+    doc_io.save(doc, path)
+    assert window.open_path(path)
+    assert not window.model.step()
+    assert "Training diverged at step 1" in window.statusBar().currentMessage()
+    for element in (None, "w1", "b1" if "b1" in net.names else "w2", "Y1", "H1_1", "input:0",
+                    "target:0"):
+        window.model.select(element)
+        shown = non_finite_on_screen(window)
+        assert not shown, (element, shown)
+    window.model.select("w1")
+    assert "cannot be shown" in window.derivation_panel.plain_text()
+    assert window.inspector.page.gradient.text() == "-"
     assert dialogs["critical"].calls == []
 
 
