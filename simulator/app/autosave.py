@@ -341,6 +341,16 @@ class Autosaver(QObject):
         return self._timer.isActive()
 
     @property
+    def up_to_date(self) -> bool:
+        """Whether the slot holds the document as it is now (or nothing, when nothing is
+        unsaved) and no write is running or waiting."""
+        if self.busy or self._timer.isActive():
+            return False
+        if self.model.modified:
+            return self._written_generation == self._generation
+        return self._written_generation < 0
+
+    @property
     def last_seconds(self) -> float:
         """How long the worker took for the last autosave."""
         return self._last_seconds

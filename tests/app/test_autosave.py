@@ -156,11 +156,8 @@ def test_a_change_during_a_write_is_saved_after_it(qtbot, model, saver):
     model.set_parameter("w5", 0.1)
     saver.save_now()
     model.set_parameter("w5", 0.2)  # while the worker writes 0.1
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        qtbot.wait(20)
-        if saver.path.exists() and not saver.busy and not saver.pending:
-            break
+    assert not saver.up_to_date
+    qtbot.waitUntil(lambda: saver.up_to_date, timeout=10_000)
     written = doc_io.load(saver.path)
     assert written.network.params[model.document.network.index_of["w5"]] == 0.2
 

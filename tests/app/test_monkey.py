@@ -613,13 +613,14 @@ def test_monkey_actions_then_undo_everything(qtbot, answered_dialogs, tmp_path):
     with thread_exceptions() as elsewhere, qtbot.captureExceptions() as in_qt:
         monkey.run(MONKEY_N)
         # What autosave wrote while there were unsaved changes is the document as it is.
+        saver.save_now()
+        qtbot.waitUntil(lambda: saver.up_to_date, timeout=30_000)
         if model.modified:
-            saver.save_now()
-            qtbot.waitUntil(lambda: not saver.busy, timeout=20_000)
-            qtbot.wait(50)
             written = doc_io.load(saver.path)
             if written.to_json() != model.current_document().to_json():
                 monkey.fail("the autosaved copy is not the document")
+        elif saver.path.exists():
+            monkey.fail("an autosaved copy is left although nothing is unsaved")
         # Undo everything.
         while model.undo_stack.canUndo():
             model.undo_stack.undo()
