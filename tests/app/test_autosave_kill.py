@@ -35,7 +35,6 @@ from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
 from simulator.app.main import main
 from simulator.app.main_window import MainWindow
-from simulator.app.recovery import RecoveryDialog
 from simulator.engine import edits
 
 mode, out = sys.argv[1], sys.argv[2]
@@ -62,6 +61,8 @@ def edit():
 
 
 def answer():
+    from simulator.app.recovery import RecoveryDialog
+
     dialog = next((w for w in app.topLevelWidgets()
                    if isinstance(w, RecoveryDialog) and w.isVisible()), None)
     if dialog is None:
