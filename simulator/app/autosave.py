@@ -164,7 +164,8 @@ class RecoveryStore:
     def claim(self) -> RecoverySlot:
         """A new slot for this window, locked (raises OSError if the folder cannot be
         made or written)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # Private to the user: the copies are their work (a school computer is shared).
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         for _ in range(8):
             key = f"{os.getpid()}-{secrets.token_hex(4)}"
             lock = _lock_for(self.folder / f"{key}{_LOCK_SUFFIX}")
