@@ -64,6 +64,8 @@ AUTOSAVE_DELAY_S = 3.0
 #: The next autosave waits at least this many times as long as the last one took, so that
 #: a document that takes seconds to write costs a run at most a tenth of its time.
 SLOWDOWN = 10.0
+#: Seconds before an autosave that failed (a full disk, a folder gone) is tried again.
+RETRY_AFTER_FAILURE_S = 30.0
 #: What the info file of a slot says it is.
 INFO_FORMAT = "backprop-lab-recovery"
 INFO_VERSION = 1
@@ -313,6 +315,7 @@ class Autosaver(QObject):
         self._closed = False
         self._last_seconds = 0.0
         self._last_error = ""
+        self._failing = False
         self._cancel = threading.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
         self._pending: Future[object] | None = None
@@ -370,7 +373,8 @@ class Autosaver(QObject):
             self._timer.start(int(self._delay() * 1000))
 
     def _delay(self) -> float:
-        return max(self.delay_s, SLOWDOWN * self._last_seconds)
+        delay = max(self.delay_s, SLOWDOWN * self._last_seconds)
+        return max(delay, RETRY_AFTER_FAILURE_S) if self._failing else delay
 
     def save_now(self) -> None:
         """Autosave now (in the background), if there is anything unsaved."""
@@ -428,11 +432,13 @@ class Autosaver(QObject):
             self._written_generation = value
             self._last_seconds = seconds
             self._last_error = ""
+            self._failing = False
             self.saved.emit(str(self.slot.document_path))
         elif kind == "cleared":
             self._written_generation = -1
             self.cleared.emit()
         elif kind == "failed":
+            self._failing = True
             message = f"Autosave failed: {value} (in {self.store.folder})"
             if message != self._last_error:
                 self._last_error = message
@@ -511,6 +517,7 @@ def tidy_in_background(folders: Iterable[str | os.PathLike[str]]) -> threading.T
 __all__ = [
     "AUTOSAVE_DELAY_S",
     "RECOVERY_ENV",
+    "RETRY_AFTER_FAILURE_S",
     "SLOWDOWN",
     "Autosaver",
     "RecoveryEntry",

@@ -205,6 +205,13 @@ def test_a_folder_that_cannot_be_written_is_reported_once(qtbot, model, tmp_path
     qtbot.wait(300)
     assert len(messages) == 1 and messages[0].startswith("Autosave failed: ")
     assert "\n" not in messages[0]
+    # Tried again later, not every few seconds.
+    assert saver.pending and saver._timer.remainingTime() > 20_000
+    folder.mkdir()  # back (a drive reconnected): the next try succeeds
+    with qtbot.waitSignal(saver.saved, timeout=10_000):
+        saver.save_now()
+    assert doc_io.load(saver.path).network.params[
+        model.document.network.index_of["w5"]] == 0.25
     saver.close()
 
 
