@@ -135,10 +135,11 @@ class RecoverySlot:
         self.info_path = folder / f"{key}{_INFO_SUFFIX}"
 
     def write(self, data: bytes, info: dict[str, Any]) -> None:
-        """Write the document's bytes and then its info, each atomically (raises
-        OSError)."""
-        files.atomic_write(self.document_path, data)
+        """Write the info and then the document's bytes, each atomically (raises OSError).
+        In this order an autosaved document always has its info beside it (this write's,
+        or the one before when a crash cuts in between), so a recovery offer can name it."""
         files.atomic_write(self.info_path, json.dumps(info).encode("utf-8"))
+        files.atomic_write(self.document_path, data)
 
     def clear(self) -> None:
         """Remove the document and its info (the lock stays)."""

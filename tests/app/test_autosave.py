@@ -123,6 +123,22 @@ def test_an_edit_is_autosaved_after_a_delay_in_a_worker_thread(qtbot, model, sav
                                          f"{saver.slot.key}.lock"])
 
 
+def test_the_info_is_written_before_the_document(qtbot, model, saver, monkeypatch):
+    """So that a crash between the two writes never leaves a document the offer cannot
+    name (the kill test found "Untitled" offered for a named document)."""
+    written: list[str] = []
+    original = autosave_module.files.atomic_write
+
+    def atomic_write(path, data):
+        written.append(Path(path).name)
+        original(path, data)
+
+    monkeypatch.setattr(autosave_module.files, "atomic_write", atomic_write)
+    model.set_parameter("w5", 0.125)
+    wait_saved(qtbot, saver)
+    assert written == [f"{saver.slot.key}.info.json", f"{saver.slot.key}.json"]
+
+
 def test_training_progress_is_autosaved(qtbot, model, saver):
     model.run_iterations(3)
     written = wait_saved(qtbot, saver)
