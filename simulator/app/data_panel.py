@@ -18,7 +18,6 @@ table scrolls to it at most every :data:`FOLLOW_THROTTLE_MS` ms.
 
 from __future__ import annotations
 
-import csv
 import inspect
 from pathlib import Path
 from typing import Any
@@ -60,7 +59,9 @@ from PySide6.QtWidgets import (
 from ..engine import datasets, edits
 from ..engine.datasets import Dataset, DatasetError
 from ..engine.document import Document
+from ..engine.limits import MAX_NOISE, MAX_SAMPLES, MAX_SEED, MIN_SEED
 from ..engine.numbers import format_number, parse_number
+from ..engine.text import printable
 from .coalesce import Coalescer
 from .learned.data_tools import DataTools
 from .model import LabModel
@@ -126,18 +127,6 @@ def width_mismatch(data: Dataset, n_inputs: int, n_outputs: int, what: str) -> s
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
-
-
-def read_csv_header(path: str) -> list[str] | None:
-    """The column names on the first non-blank line of a CSV file (None if unreadable)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            for row in csv.reader(handle):
-                if row and any(cell.strip() for cell in row):
-                    return [cell.strip() for cell in row]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return None
-    return None
 
 
 # --- the sample tables ------------------------------------------------------------------------
@@ -361,7 +350,7 @@ class CsvColumnsDialog(QDialog):
             combo.setCurrentIndex(1 if i >= width - n_targets else 0)
             combo.currentIndexChanged.connect(self._update)
             self.roles.append(combo)
-            form.addRow(name or f"column {i + 1}", combo)
+            form.addRow(printable(name, 80) or f"column {i + 1}", combo)
         options = QFormLayout()
         self.test_fraction = QDoubleSpinBox()
         self.test_fraction.setRange(0.0, datasets.MAX_TEST_FRACTION)
@@ -371,7 +360,7 @@ class CsvColumnsDialog(QDialog):
                                       "(rows are shuffled with the seed first)")
         options.addRow("Test fraction", self.test_fraction)
         self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(MIN_SEED, MAX_SEED)
         options.addRow("Shuffle seed", self.seed)
         layout.addLayout(options)
         self.summary = HintLabel()
@@ -443,14 +432,14 @@ class DataPanel(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.n = QSpinBox()
-        self.n.setRange(1, datasets.MAX_SAMPLES)
+        self.n.setRange(1, MAX_SAMPLES)
         self.n.setSingleStep(10)
         self.noise = QDoubleSpinBox()
-        self.noise.setRange(0.0, 10.0)
+        self.noise.setRange(0.0, MAX_NOISE)
         self.noise.setSingleStep(0.01)
         self.noise.setDecimals(3)
         self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(MIN_SEED, MAX_SEED)
         self.test_fraction = QDoubleSpinBox()
         self.test_fraction.setRange(0.0, datasets.MAX_TEST_FRACTION)
         self.test_fraction.setSingleStep(0.05)
@@ -777,10 +766,16 @@ class DataPanel(QWidget):
             return
         self._last_dir = str(Path(path).parent)
         name = Path(path).name
-        header = read_csv_header(path)
+        try:
+            # Only the header is read, and a pipe, a folder or a too wide file is refused
+            # before anything is read (never waited on).
+            header = datasets.csv_columns(path)
+        except DatasetError as exc:
+            QMessageBox.warning(self, "Cannot import the CSV file", str(exc))
+            return
         net = self.model.document.network
         choice: tuple[list[int] | None, list[int] | None, float, int] = (None, None, 0.0, 0)
-        if header is not None and len(header) >= 2:
+        if len(header) >= 2:
             dialog = CsvColumnsDialog(name, header, net.input_size, net.output_size, self)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.explanation import Equation, Explanation, Num, Text
 from ..engine.explanation_render import Line, Renderer, count_lines, render_text
-from ..engine.limits import DEFAULT_DIGITS
+from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from . import theme
 from .coalesce import Coalescer
 from .model import LabModel
@@ -222,7 +222,7 @@ class DerivationPanel(QWidget):
         header.addWidget(digits_label)
         self.digits_spin = QSpinBox()
         self.digits_spin.setObjectName("digitsSpin")
-        self.digits_spin.setRange(1, 15)
+        self.digits_spin.setRange(MIN_DIGITS, MAX_DIGITS)
         self.digits_spin.setValue(model.digits)
         self.digits_spin.setToolTip("Significant digits of the numbers")
         self.digits_spin.valueChanged.connect(self._on_digits_edited)

@@ -41,10 +41,10 @@ from PySide6.QtWidgets import (
 
 from ..engine import edits
 from ..engine.activations import ACTIVATIONS
-from ..engine.document import MAX_ABS_VALUE
+from ..engine.document import MAX_ABS_VALUE, TRAINING_INT_RANGES, TRAINING_RANGES
 from ..engine.explanation_render import render_text
 from ..engine.initializers import INITIALIZER_NAMES
-from ..engine.limits import MAX_L1, MAX_L2
+from ..engine.limits import MAX_NAME_LENGTH, MAX_SEED, MIN_SEED
 from ..engine.losses import LOSS_NAMES, LOSSES
 from ..engine.network import BIAS_MODES, Network
 from ..engine.numbers import format_number
@@ -365,10 +365,14 @@ class ParameterPage(_Page):
             self.frozen.blockSignals(True)
             self.frozen.setChecked(frozen)
             self.frozen.blockSignals(False)
-        self.gradient.setText(self.fmt(model.backward.grad[index]))
-        if ("backward", self.name) in model.computed():
+        if model.advance_divergence() is not None:  # its pass leaves the range: no number
+            self.gradient.setText("-")
+            note = "cannot be shown: this iteration's numbers leave the range"
+        elif ("backward", self.name) in model.computed():
+            self.gradient.setText(self.fmt(model.backward.grad[index]))
             note = "computed in this iteration's backward pass"
         else:
+            self.gradient.setText(self.fmt(model.backward.grad[index]))
             note = "not reached yet in this iteration's steps (shown in advance)"
         if frozen:
             note += "; frozen, so the update ignores it"
@@ -580,6 +584,7 @@ class DocumentPage(_Page):
 
         form = _form()
         self.name = ValidatedField(str.strip, self._commit_name, placeholder="Untitled")
+        self.name.edit.setMaxLength(MAX_NAME_LENGTH)
         form.addRow("Name", self.name)
         self.sizes = QLabel()
         self.sizes.setWordWrap(True)
@@ -606,7 +611,7 @@ class DocumentPage(_Page):
         self.initializer.setMinimumContentsLength(6)
         init_form.addRow("Initialiser", self.initializer)
         self.init_seed = QSpinBox()
-        self.init_seed.setRange(0, 2**31 - 1)
+        self.init_seed.setRange(MIN_SEED, MAX_SEED)
         guard_wheel(self.init_seed, inspector.wheel_guard)
         self.reinit_button = QPushButton("Re-initialise")
         self.reinit_button.setToolTip("New values for every parameter that is not frozen "
@@ -626,20 +631,21 @@ class DocumentPage(_Page):
                                     tips=OPTIMIZER_DESCRIPTIONS)
         train_form.addRow("Optimizer", self.optimizer)
         self.fields: dict[str, NumberField] = {}
-        # (key, label, whole number, minimum, maximum)
-        specs: list[tuple[str, str, bool, float | None, float | None]] = [
-            ("learning_rate", "Learning rate", False, 0.0, None),
-            ("batch_size", "Batch size", True, 1, None),
-            ("seed", "Shuffle seed", True, 0, 2**63 - 1),
-            ("momentum", "Momentum", False, 0.0, 1.0),
-            ("beta1", "beta1", False, 0.0, 1.0),
-            ("beta2", "beta2", False, 0.0, 1.0),
-            ("eps", "eps", False, 0.0, None),
+        # (key, label, whole number); the bounds are the loader's
+        specs: list[tuple[str, str, bool]] = [
+            ("learning_rate", "Learning rate", False),
+            ("batch_size", "Batch size", True),
+            ("seed", "Shuffle seed", True),
+            ("momentum", "Momentum", False),
+            ("beta1", "beta1", False),
+            ("beta2", "beta2", False),
+            ("eps", "eps", False),
             # The weight penalty E = data loss + l1 * sum|w| + l2/2 * sum w^2 (issue 12).
-            ("l1", "Penalty l1", False, 0.0, MAX_L1),
-            ("l2", "Penalty l2", False, 0.0, MAX_L2),
+            ("l1", "Penalty l1", False),
+            ("l2", "Penalty l2", False),
         ]
-        for key, label, integer, minimum, maximum in specs:
+        for key, label, integer in specs:
+            minimum, maximum = (TRAINING_INT_RANGES if integer else TRAINING_RANGES)[key]
             field = NumberField(self._committer(key), what=label.lower(), integer=integer,
                                 minimum=minimum, maximum=maximum)
             self.fields[key] = field

@@ -15,7 +15,9 @@
 - ``--dark``: start with the dark theme.
 
 Bad arguments print one line on stderr and exit with status 2. Unexpected exceptions are
-logged and shown in a dialog rather than printed at the user.
+logged and shown in a dialog rather than printed at the user. The window's document is
+autosaved while it has unsaved changes, and a start after a crash offers to restore it
+(:mod:`simulator.app.autosave`, :mod:`simulator.app.recovery`).
 """
 
 from __future__ import annotations
@@ -362,6 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.show()
     if args.presenter:
         window.toggle_presenter()
+    from .recovery import start_autosave
+
+    start_autosave(window)  # autosave from now on, and offer what a crash left
     freeze_startup_objects()
     if path is not None:
         window.settings.add_recent(str(path))

@@ -62,7 +62,7 @@ from ..engine import edits
 from ..engine.activations import ACTIVATIONS
 from ..engine.document import Document, DocumentError
 from ..engine.initializers import INITIALIZER_NAMES
-from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
+from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MAX_SEED, MIN_DIGITS, MIN_SEED
 from ..engine.network import BIAS_MODES
 from . import shortcuts, theme, window_layout
 from .canvas import NetworkCanvas
@@ -115,7 +115,7 @@ class NewDocumentDialog(QDialog):
         self.bias_combo.addItems(list(BIAS_MODES))
         self.bias_combo.setCurrentText("neuron")
         self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setRange(MIN_SEED, MAX_SEED)
         self.error_label = error_label()
         form = QFormLayout()
         form.addRow("Layer sizes", self.sizes_edit)
@@ -173,8 +173,8 @@ class ReinitializeDialog(QDialog):
         self.method_combo.addItems(list(INITIALIZER_NAMES))
         self.method_combo.setCurrentText("xavier")
         self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setValue(seed)
+        self.seed_spin.setRange(MIN_SEED, MAX_SEED)
+        self.seed_spin.setValue(min(max(int(seed), MIN_SEED), MAX_SEED))
         self.low_spin = QDoubleSpinBox()
         self.high_spin = QDoubleSpinBox()
         self.value_spin = QDoubleSpinBox()

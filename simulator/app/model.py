@@ -40,8 +40,9 @@ read it in one redraw it is computed at most once (the figures are in
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,14 +64,14 @@ from ..engine.boundary import (
 from ..engine.boundary import plane_values as compute_plane_values
 from ..engine.document import Document, DocumentError
 from ..engine.explain import explain_neuron, explain_parameter, explain_substep
-from ..engine.explanation import Explanation
+from ..engine.explanation import Explanation, Text
 from ..engine.health import HealthReport, check_stepper
 from ..engine.limits import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from ..engine.network import Network
 from ..engine.numbers import format_number
 from ..engine.optimizers import TrainingConfig
 from ..engine.stepper import Iteration, Stepper, SubStep
-from ..engine.training import RunResult, Trainer
+from ..engine.training import Divergence, RunResult, Trainer
 from ..engine.validation import Best, EarlyStopping, TestLossHistory
 from ..resources import example_path
 from .commands import DocumentCommand, Snapshot
@@ -153,6 +154,11 @@ class LabModel(QObject):
         self._stepper = self._make_stepper(document)
         self._saved_params = document.network.params.copy()
         self._saved_marker = object()
+        self._advance: tuple[object, Divergence | None] = (None, None)
+        # True while a snapshot or a new document is made current and the views follow
+        # it: an edit a view asks for then is refused (it would land in the middle of an
+        # undo, a redo or an open, and cut the redo history).
+        self._replacing = False
 
     def _on_clean_changed(self, _clean: bool) -> None:
         self.fileChanged.emit()
@@ -249,14 +255,33 @@ class LabModel(QObject):
             return None
         return explain_substep(self.iteration, sub, self.config, self.shown_sample)
 
+    def advance_divergence(self) -> Divergence | None:
+        """Why the current iteration's numbers cannot be shown ahead of its sub-steps (a
+        number of its forward or backward pass is not finite or passes the limit: the first
+        iteration of a document whose training cannot start), or None. Views that show
+        numbers of sub-steps not taken yet (a selected parameter's gradient) ask this."""
+        iteration = self._stepper.iteration
+        if self._advance[0] is not iteration:
+            self._advance = (iteration, self._stepper.check_iteration())
+        return self._advance[1]
+
     def parameter_explanation(self, name: str) -> Explanation:
-        """The derivation and update of one parameter in the current iteration."""
+        """The derivation and update of one parameter in the current iteration (or why its
+        numbers cannot be shown)."""
+        div = self.advance_divergence()
+        if div is not None:
+            return _out_of_range(f"{name}: derivation and update", div)
         return explain_parameter(self.iteration, name, self.config, self.shown_sample)
 
     def neuron_explanation(self, name: str) -> Explanation | None:
         """A hidden or output neuron's weighted sum and activation (and an output's error)
-        in the current iteration; None for an input or an unknown name."""
-        return explain_neuron(self.iteration, name, self.shown_sample)
+        in the current iteration (or why its numbers cannot be shown); None for an input or
+        an unknown name."""
+        explanation = explain_neuron(self.iteration, name, self.shown_sample)
+        div = self.advance_divergence()
+        if explanation is not None and div is not None:
+            return _out_of_range(explanation.title, div)
+        return explanation
 
     def computed(self) -> set[tuple[str, str]]:
         """(stage, target) of every sub-step taken so far in the current iteration."""
@@ -364,14 +389,22 @@ class LabModel(QObject):
         doc = doc_io.load(path)
         self.set_document(doc, Path(path))
 
-    def set_document(self, doc: Document, path: Path | None = None) -> None:
-        """Replace the document (not undoable: New and Open clear the undo stack)."""
+    def set_document(self, doc: Document, path: Path | None = None, *,
+                     modified: bool = False) -> None:
+        """Replace the document (not undoable: New and Open clear the undo stack). With
+        ``modified`` it counts as unsaved until it is saved (a restored autosave)."""
+        with self._replacing_document():
+            self._set_document(doc, path, modified)
+
+    def _set_document(self, doc: Document, path: Path | None, modified: bool) -> None:
         self._document = doc
         self._stepper = self._make_stepper(doc)
         self.early_stop_message = ""
         self.path = path
         self.undo_stack.clear()
         self.undo_stack.setClean()
+        if modified:
+            self.undo_stack.resetClean()  # no state of the stack is the saved one
         self._saved_params = doc.network.params.copy()
         self.divergence_message = ""
         self.selection = None
@@ -513,6 +546,10 @@ class LabModel(QObject):
         ``editRefused`` carries "``text``: the reason" (the one report of a refusal).
         Commands with the same ``merge_key`` merge into one (one drag is one undo step).
         """
+        if self._replacing:
+            self.editRefused.emit(f"{text}: not applied, the document changed meanwhile "
+                                  "(undo, redo or open)")
+            return False
         try:
             new_doc = build(self.current_document())
         except ValueError as exc:
@@ -540,8 +577,20 @@ class LabModel(QObject):
                          lambda d: edits.set_sample_value(d, which, row, column, value),
                          merge_key)
 
+    @contextlib.contextmanager
+    def _replacing_document(self) -> Iterator[None]:
+        self._replacing = True
+        try:
+            yield
+        finally:
+            self._replacing = False
+
     def _restore(self, snap: Snapshot) -> None:
         """Make ``snap`` current and tell the views (the undo commands call this)."""
+        with self._replacing_document():
+            self._restore_snapshot(snap)
+
+    def _restore_snapshot(self, snap: Snapshot) -> None:
         old = self._document
         self._document = snap.document
         self._stepper = snap.stepper
@@ -598,6 +647,16 @@ def _plane_values_in_blocks(network: Network, plane: Plane) -> PlaneValues:
     layers = tuple(np.concatenate([p.layers[k] for p in parts], axis=0)
                    for k in range(len(parts[0].layers)))
     return PlaneValues(plane, layers)
+
+
+def _out_of_range(title: str, div: Divergence) -> Explanation:
+    """What a view shows instead of numbers that leave the finite, saveable range."""
+    return Explanation(title, (
+        Text("The numbers of this iteration cannot be shown: they leave the range the app "
+             "computes in."),
+        Text(div.message),
+        Text("Change the parameters, the data or the learning rate, or re-initialise."),
+    ))
 
 
 def _structure_key(doc: Document) -> tuple[object, ...]:

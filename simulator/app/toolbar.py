@@ -15,14 +15,20 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, 
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QToolBar, QWidget
 
 from ..engine import edits
-from ..engine.numbers import NumberError, format_number, parse_number
+from ..engine.limits import (
+    MAX_BATCH_SIZE,
+    MAX_LEARNING_RATE,
+    MIN_BATCH_SIZE,
+    MIN_LEARNING_RATE,
+)
+from ..engine.numbers import NumberError, format_bound, format_number, parse_number
 from ..engine.optimizers import OPTIMIZER_DESCRIPTIONS, OPTIMIZER_LABELS, OPTIMIZER_NAMES
 from .model import LabModel
 from .speeds import SPEEDS, speed_label, speed_name
 from .widgets import SETTING_DIGITS
 
-LR_MIN = 1e-8
-LR_MAX = 1e6
+LR_MIN = MIN_LEARNING_RATE
+LR_MAX = MAX_LEARNING_RATE
 # The learning-rate ladder the arrows step along: 1, 2, 5, 10, 20, 50, ...
 _LADDER = (1.0, 2.0, 5.0)
 #: What a learning rate may be typed with (anything else cannot become a number).
@@ -112,7 +118,8 @@ class TrainingSettingsBar(QToolBar):
         self.addWidget(QLabel("  Learning rate "))
         self.lr_spin = LearningRateSpinBox()
         self.lr_spin.setObjectName("learningRateSpin")
-        self.lr_spin.setToolTip("The step size lr in p <- p - lr * dE/dp (1e-8 to 1e6)")
+        self.lr_spin.setToolTip("The step size lr in p <- p - lr * dE/dp "
+                                f"({format_bound(LR_MIN)} to {format_bound(LR_MAX)})")
         self.lr_spin.valueChanged.connect(self._on_learning_rate)
         self.addWidget(self.lr_spin)
 
@@ -137,7 +144,8 @@ class TrainingSettingsBar(QToolBar):
         try:
             self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(config.optimizer))
             self.lr_spin.setValue(config.learning_rate)
-            self.batch_spin.setRange(1, max(1, n, config.batch_size))
+            self.batch_spin.setRange(MIN_BATCH_SIZE,
+                                     min(MAX_BATCH_SIZE, max(1, n, config.batch_size)))
             self.batch_spin.setValue(config.batch_size)
             full = config.optimizer == "gd"
             self.batch_spin.setEnabled(not full and n > 1)

@@ -1,9 +1,11 @@
 """Small widgets shared by the side panels.
 
 :class:`ValidatedField` is a line edit for one value of the document. Enter (or leaving
-the field after typing) commits; Esc reverts. Text that cannot be read stays in the field
-with a red border and the reason written under it; a value the engine refuses stays with a
-red border too (the model reports why once, and the main window's status line shows it).
+the field after typing) commits; Esc reverts; a field the app disables while the user
+types in it (the value no longer applies) drops the typing. Text that cannot be read stays
+in the field with a red border and the reason written under it; a value the engine refuses
+stays with a red border too (the model reports why once, and the main window's status line
+shows it).
 Either way nothing changes. While the user is typing, :meth:`ValidatedField.show_text` only
 records what the model holds; the field shows it once the user commits or reverts. Typed
 numbers are read by :func:`simulator.engine.numbers.parse_number`, as everywhere.
@@ -201,8 +203,12 @@ class ValidatedField(QWidget):
         self._dirty = True
 
     def _on_focus_lost(self) -> None:
-        if self._dirty:
+        if not self._dirty:
+            return
+        if self.edit.isEnabled():
             self.try_commit()
+        else:  # disabled by the app (the value no longer applies): the typing is dropped
+            self.revert()
 
 
 class NumberField(ValidatedField):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, overload
 
+from ...engine.limits import MAX_SEED
 from ...engine.surface import DEFAULT_RESOLUTION, SurfaceError, check_seed
 
 T = TypeVar("T")
@@ -34,7 +35,7 @@ VIEW_MODES: tuple[str, ...] = (VIEW_3D, VIEW_CONTOUR)
 #: What the toolbar offers (and so what the state accepts).
 RESOLUTION_LIMITS = (5, 401)
 SPAN_LIMITS = (1e-4, 1e6)
-SEED_MAX = 2**31 - 1
+SEED_MAX = MAX_SEED
 COMPARE_STEP_LIMITS = (1, 10_000)
 DEFAULT_COMPARE_STEPS = 50
 
