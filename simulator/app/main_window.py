@@ -334,6 +334,8 @@ class MainWindow(QMainWindow):
         """Make the dock (and, unless it is lazy, the view) of ``spec``."""
         if spec.key in self.docks:
             raise ValueError(f"there is a view '{spec.key}' already")
+        if spec.shortcut:
+            self._check_key_free(spec.shortcut)
         self.view_specs.append(spec)
         if spec.lazy:
             holder = QWidget()
@@ -350,6 +352,19 @@ class MainWindow(QMainWindow):
         self.docks[spec.key] = dock
         dock.visibilityChanged.connect(functools.partial(self._on_dock_shown, spec.key))
         return dock
+
+    def _check_key_free(self, shortcut: str) -> None:
+        """Refuse a view's key that another view or action of the window has already (an
+        ambiguous shortcut would do nothing at all)."""
+        sequence = QKeySequence(shortcut)
+        holders = [f"the view '{s.key}'" for s in self.view_specs
+                   if s.shortcut and QKeySequence(s.shortcut) == sequence]
+        holders += [f"'{a.text().replace('&', '')}'" for a in self.actions()
+                    if sequence in a.shortcuts()]
+        if sequence == QKeySequence(CANVAS_SHORTCUT):
+            holders.append("the canvas")
+        if holders:
+            raise ValueError(f"the key {shortcut} is taken by {holders[0]}")
 
     def _on_dock_shown(self, key: str, visible: bool) -> None:
         # A tab brought to the front gets no show event (it was "visible" off screen all
