@@ -79,7 +79,7 @@ from .runner import Runner
 from .settings import MAX_RECENT, MemoryStore, Settings
 from .speeds import SPEEDS, speed_from_name, speed_label, speed_name
 from .stage_strip import StageStrip
-from .toolbar import TrainingSettingsBar, draw_icon, make_speed_combo
+from .toolbar import TrainingSettingsBar, draw_icon, labelled, make_speed_combo
 from .view_registry import CANVAS_SHORTCUT, EDIT, PLOTS, ViewSpec, builtin_views
 from .widgets import LiveLabel, error_label
 from .zoom import DEFAULT_ZOOM, PRESENTER_FACTOR, Zoomable, clamp_zoom, next_zoom, zoom_percent
@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
                           EDIT, "Ctrl+8", throttle=True)]
         for spec in specs:
             self._register(spec)
-        learned.set_docks(self.docks["boundary"], self.docks["health"])
+        learned.set_docks(self.docks["boundary"], self.docks["health"], self.docks["surface"])
         self._throttleable += [learned.thumbnails, learned.health_marks]
         self._themeable.append(learned.thumbnails)
         derivation, inspector = self.views["derivation"], self.views["inspector"]
@@ -415,6 +415,7 @@ class MainWindow(QMainWindow):
     def _arrange(self, kind: str) -> None:
         self._layout_kind = kind
         window_layout.arrange(self, self.view_specs, self.docks, kind)
+        self.learned.show_what_applies()  # the decision boundary in front for a data set
 
     def layout_kind(self) -> str:
         """"compact" or "wide": the default arrangement last applied."""
@@ -562,7 +563,6 @@ class MainWindow(QMainWindow):
         self.speed_combo = make_speed_combo()
         self.speed_combo.activated.connect(self._on_speed_chosen)
         bar.addWidget(self.speed_combo)
-        bar.addWidget(QLabel("  Stop after "))
         self.run_limit_spin = QSpinBox()
         self.run_limit_spin.setObjectName("runLimitSpin")
         self.run_limit_spin.setRange(0, 100_000_000)
@@ -570,7 +570,7 @@ class MainWindow(QMainWindow):
         self.run_limit_spin.setSpecialValueText("no limit")
         self.run_limit_spin.setSuffix(" it")
         self.run_limit_spin.setToolTip("Run stops after this many iterations (0: no limit)")
-        bar.addWidget(self.run_limit_spin)
+        bar.addWidget(labelled("Stop after", self.run_limit_spin))
         bar.addSeparator()
         bar.addAction(self.reset_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
@@ -769,6 +769,8 @@ class MainWindow(QMainWindow):
             kind = window_layout.layout_kind(self.width())
             if kind != self._layout_kind:
                 self._arrange(kind)
+            else:  # (a tab raised before the window is shown does not stay in front)
+                self.learned.show_what_applies()
             # Dock sizes need the window's real size: apply them once it is laid out.
             QTimer.singleShot(0, self._apply_default_sizes)
             self._apply_default_sizes()

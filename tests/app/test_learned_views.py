@@ -307,6 +307,25 @@ def test_pictures_and_rings_follow_their_neurons_when_the_canvas_lays_out_again(
         assert marks.ring_pos(name) == canvas.neuron_item(name).pos(), name
 
 
+def test_the_decision_boundary_is_in_front_for_a_data_set_and_the_surface_for_the_lesson(
+        qtbot, window) -> None:
+    def in_front(key: str) -> bool:
+        dock = window.docks[key]
+        return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+    qtbot.waitUntil(lambda: in_front("boundary"))  # XOR: what it learned, at once
+    assert not in_front("surface")
+    window.model.set_document(reference())
+    qtbot.waitUntil(lambda: in_front("surface"))
+    assert not in_front("boundary")
+    window.docks["loss"].raise_()  # the user's choice stays while the kind does not change
+    window.model.set_document(reference(0.5))
+    QApplication.processEvents()
+    assert in_front("loss")
+    window.model.set_document(spiral_doc())
+    qtbot.waitUntil(lambda: in_front("boundary"))
+
+
 def test_clicking_a_picture_shows_it_large(qtbot, window) -> None:
     canvas = window.canvas
     item = window.learned.thumbnails.items()["H2"]
