@@ -79,7 +79,7 @@ from .runner import Runner
 from .settings import MAX_RECENT, MemoryStore, Settings
 from .speeds import SPEEDS, speed_from_name, speed_label, speed_name
 from .stage_strip import StageStrip
-from .toolbar import TrainingSettingsBar, draw_icon, make_speed_combo
+from .toolbar import TrainingSettingsBar, draw_icon, labelled, make_speed_combo
 from .view_registry import CANVAS_SHORTCUT, EDIT, PLOTS, ViewSpec, builtin_views
 from .widgets import LiveLabel, error_label
 from .zoom import DEFAULT_ZOOM, PRESENTER_FACTOR, Zoomable, clamp_zoom, next_zoom, zoom_percent
@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
                           EDIT, "Ctrl+8", throttle=True)]
         for spec in specs:
             self._register(spec)
-        learned.set_docks(self.docks["boundary"], self.docks["health"])
+        learned.set_docks(self.docks["boundary"], self.docks["health"], self.docks["surface"])
         self._throttleable += [learned.thumbnails, learned.health_marks]
         self._themeable.append(learned.thumbnails)
         derivation, inspector = self.views["derivation"], self.views["inspector"]
@@ -334,6 +334,8 @@ class MainWindow(QMainWindow):
         """Make the dock (and, unless it is lazy, the view) of ``spec``."""
         if spec.key in self.docks:
             raise ValueError(f"there is a view '{spec.key}' already")
+        if spec.shortcut:
+            self._check_key_free(spec.shortcut)
         self.view_specs.append(spec)
         if spec.lazy:
             holder = QWidget()
@@ -350,6 +352,19 @@ class MainWindow(QMainWindow):
         self.docks[spec.key] = dock
         dock.visibilityChanged.connect(functools.partial(self._on_dock_shown, spec.key))
         return dock
+
+    def _check_key_free(self, shortcut: str) -> None:
+        """Refuse a view's key that another view or action of the window has already (an
+        ambiguous shortcut would do nothing at all)."""
+        sequence = QKeySequence(shortcut)
+        holders = [f"the view '{s.key}'" for s in self.view_specs
+                   if s.shortcut and QKeySequence(s.shortcut) == sequence]
+        holders += [f"'{a.text().replace('&', '')}'" for a in self.actions()
+                    if sequence in a.shortcuts()]
+        if sequence == QKeySequence(CANVAS_SHORTCUT):
+            holders.append("the canvas")
+        if holders:
+            raise ValueError(f"the key {shortcut} is taken by {holders[0]}")
 
     def _on_dock_shown(self, key: str, visible: bool) -> None:
         # A tab brought to the front gets no show event (it was "visible" off screen all
@@ -400,6 +415,7 @@ class MainWindow(QMainWindow):
     def _arrange(self, kind: str) -> None:
         self._layout_kind = kind
         window_layout.arrange(self, self.view_specs, self.docks, kind)
+        self.learned.show_what_applies()  # the decision boundary in front for a data set
 
     def layout_kind(self) -> str:
         """"compact" or "wide": the default arrangement last applied."""
@@ -547,7 +563,6 @@ class MainWindow(QMainWindow):
         self.speed_combo = make_speed_combo()
         self.speed_combo.activated.connect(self._on_speed_chosen)
         bar.addWidget(self.speed_combo)
-        bar.addWidget(QLabel("  Stop after "))
         self.run_limit_spin = QSpinBox()
         self.run_limit_spin.setObjectName("runLimitSpin")
         self.run_limit_spin.setRange(0, 100_000_000)
@@ -555,7 +570,7 @@ class MainWindow(QMainWindow):
         self.run_limit_spin.setSpecialValueText("no limit")
         self.run_limit_spin.setSuffix(" it")
         self.run_limit_spin.setToolTip("Run stops after this many iterations (0: no limit)")
-        bar.addWidget(self.run_limit_spin)
+        bar.addWidget(labelled("Stop after", self.run_limit_spin))
         bar.addSeparator()
         bar.addAction(self.reset_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
@@ -754,6 +769,8 @@ class MainWindow(QMainWindow):
             kind = window_layout.layout_kind(self.width())
             if kind != self._layout_kind:
                 self._arrange(kind)
+            else:  # (a tab raised before the window is shown does not stay in front)
+                self.learned.show_what_applies()
             # Dock sizes need the window's real size: apply them once it is laid out.
             QTimer.singleShot(0, self._apply_default_sizes)
             self._apply_default_sizes()

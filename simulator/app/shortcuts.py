@@ -12,6 +12,10 @@ and types a value now and then. :class:`KeyboardFlow` keeps that working:
 - Space, Shift+Space, Page Down and Page Up step wherever else the focus is (a button, a
   list, the derivation's text): their ShortcutOverride is taken away from those widgets.
 
+A part of the window that has keys of its own (the function lab steps its own descent with
+Space and Page Down) is marked with :func:`own_keys`: inside it the flow does nothing, so
+its widgets see their keys first.
+
 The dialog lists each key once, written as a teacher reads it ("Page Down", "Ctrl + Z").
 """
 
@@ -113,6 +117,27 @@ def _is_editor(widget: QObject | None) -> bool:
     return False
 
 
+#: The dynamic property that marks a widget whose keys are its own (see :func:`own_keys`).
+OWN_KEYS_PROPERTY = "ownsItsKeys"
+
+
+def own_keys(widget: QWidget) -> None:
+    """Mark ``widget`` (and everything in it) as handling its own keys: the keyboard flow
+    neither takes Space and Page Down away from it nor sends the focus home from it."""
+    widget.setProperty(OWN_KEYS_PROPERTY, True)
+
+
+def _owns_keys(widget: QObject | None) -> bool:
+    w = widget if isinstance(widget, QWidget) else None
+    while w is not None:
+        if w.property(OWN_KEYS_PROPERTY):
+            return True
+        if w.isWindow():
+            return False
+        w = w.parentWidget()
+    return False
+
+
 _FIELD_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape})
 #: Keys that step wherever the focus is, except in a text field (with these modifiers).
 _STEP_KEYS = frozenset({(Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier),
@@ -146,7 +171,7 @@ class KeyboardFlow(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) \
-                or not isinstance(event, QKeyEvent):
+                or not isinstance(event, QKeyEvent) or _owns_keys(watched):
             return False
         key = Qt.Key(event.key())
         editor = _is_editor(watched)
@@ -270,5 +295,5 @@ class ShortcutsDialog(QDialog):
         return [(text(r, 0), text(r, 1)) for r in range(t.rowCount())]
 
 
-__all__ = ["KEYS", "KeyboardFlow", "ShortcutsDialog", "apply_keys",
-           "key_words", "readable_keys", "sequences"]
+__all__ = ["KEYS", "OWN_KEYS_PROPERTY", "KeyboardFlow", "ShortcutsDialog", "apply_keys",
+           "key_words", "own_keys", "readable_keys", "sequences"]

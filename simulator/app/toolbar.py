@@ -12,7 +12,15 @@ import math
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QValidator
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QToolBar,
+    QWidget,
+)
 
 from ..engine import edits
 from ..engine.limits import (
@@ -95,6 +103,21 @@ def _ladder_next(value: float, up: bool) -> float:
     return smaller[-1]
 
 
+def labelled(text: str, field: QWidget) -> QWidget:
+    """``field`` with its label before it, as one toolbar item: a toolbar too narrow for
+    its items folds them into its extension menu whole, never a label without its field."""
+    pair = QWidget()
+    pair.setObjectName(f"{field.objectName() or 'field'}Pair")
+    layout = QHBoxLayout(pair)
+    layout.setContentsMargins(6, 0, 2, 0)
+    layout.setSpacing(4)
+    label = QLabel(text)
+    label.setBuddy(field)
+    layout.addWidget(label)
+    layout.addWidget(field)
+    return pair
+
+
 class TrainingSettingsBar(QToolBar):
     """Optimizer, learning rate and batch size, kept in step with the model."""
 
@@ -103,7 +126,6 @@ class TrainingSettingsBar(QToolBar):
         self.setObjectName("trainingSettingsToolBar")
         self._model = model
 
-        self.addWidget(QLabel(" Optimizer "))
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("optimizerCombo")
         for key in OPTIMIZER_NAMES:
@@ -113,22 +135,20 @@ class TrainingSettingsBar(QToolBar):
                                              Qt.ItemDataRole.ToolTipRole)
         self.optimizer_combo.setToolTip("How the parameters are updated from the gradient")
         self.optimizer_combo.activated.connect(self._on_optimizer)
-        self.addWidget(self.optimizer_combo)
+        self.addWidget(labelled("Optimizer", self.optimizer_combo))
 
-        self.addWidget(QLabel("  Learning rate "))
         self.lr_spin = LearningRateSpinBox()
         self.lr_spin.setObjectName("learningRateSpin")
         self.lr_spin.setToolTip("The step size lr in p <- p - lr * dE/dp "
                                 f"({format_bound(LR_MIN)} to {format_bound(LR_MAX)})")
         self.lr_spin.valueChanged.connect(self._on_learning_rate)
-        self.addWidget(self.lr_spin)
+        self.addWidget(labelled("Learning rate", self.lr_spin))
 
-        self.addWidget(QLabel("  Batch "))
         self.batch_spin = QSpinBox()
         self.batch_spin.setObjectName("batchSpin")
         self.batch_spin.setKeyboardTracking(False)
         self.batch_spin.valueChanged.connect(self._on_batch_size)
-        self.addWidget(self.batch_spin)
+        self.addWidget(labelled("Batch", self.batch_spin))
 
         model.trainingConfigChanged.connect(self.sync)
         model.structureChanged.connect(self.sync)
@@ -256,6 +276,7 @@ __all__ = [
     "LearningRateSpinBox",
     "TrainingSettingsBar",
     "draw_icon",
+    "labelled",
     "make_speed_combo",
     "parse_learning_rate",
 ]

@@ -10,8 +10,10 @@ or ``set_zoom`` (:class:`~simulator.app.zoom.Zoomable`) about the theme, runs an
 
 Adding a view is one entry here (or one ``add_view`` call)::
 
-    ViewSpec("function", "Function lab", lambda model, settings: FunctionView(model),
-             group=PLOTS, shortcut="Ctrl+7")
+    ViewSpec("weights", "Weights", lambda model, settings: WeightsView(model),
+             group=PLOTS, shortcut="Ctrl+9")
+
+A key another view or action already has is refused (``ValueError``).
 
 Groups (see :mod:`simulator.app.window_layout`): :data:`LESSON` (the derivation, beside
 the canvas, full height), :data:`EDIT` (panels that edit the document: tabs behind the

@@ -360,12 +360,17 @@ def test_a_new_view_registers_in_a_few_lines(qtbot, small):
         made.append(model)
         return QLabel("a function lab")
 
-    dock = small.add_view(ViewSpec("function", "Function lab", make, PLOTS, "Ctrl+7"))
+    # Ctrl+7 shows the decision boundary (issue 12): a key that is taken is refused
+    # (an ambiguous shortcut would do nothing), and nothing is made or registered.
+    with pytest.raises(ValueError, match="Ctrl\\+7 is taken by the view 'boundary'"):
+        small.add_view(ViewSpec("function", "Function lab", make, PLOTS, "Ctrl+7"))
+    assert made == [] and "function" not in small.docks
+    dock = small.add_view(ViewSpec("function", "Function lab", make, PLOTS, "Ctrl+9"))
     _settle(qtbot)
     assert isinstance(dock, QDockWidget) and made == [small.model]
     assert dock in small.tabifiedDockWidgets(small.docks["surface"])
     assert dock.toggleViewAction() in small.panels_menu.actions()
-    key(qtbot, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
+    key(qtbot, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
     _settle(qtbot, 30)
     assert on_screen(small.views["function"])
     with pytest.raises(ValueError):

@@ -704,3 +704,46 @@ def test_the_main_window_gives_the_surface_view_its_settings(qtbot):
     view.res_spin.setValue(41)
     assert window.settings.surface_state["resolution"] == 41
     view.shutdown()
+
+
+def test_the_point_is_on_the_loss_training_sees_with_features_and_a_penalty(qtbot):
+    """The marker's height and arrow are E of the network's own inputs (its input features
+    made from the data's x1, x2) plus the weight penalty, as training minimises it; here
+    computed by hand with NumPy and central differences."""
+    doc = edits.new_document([2, 2, 1], "tanh", seed=3)
+    doc = edits.set_features(doc, ["x1", "x2", "x1*x2"])
+    doc = edits.set_training(doc, l1=0.01, l2=0.2)
+    model = LabModel(document=doc)
+    v = SurfaceView(model)
+    qtbot.addWidget(v)
+    v.resize(900, 640)
+    v.show()
+    wait_settled(qtbot, v)
+    point = v.controller.point_view()
+    assert point is not None
+    net = model.network
+    raw = doc.data.inputs
+    x = np.column_stack([raw[:, 0], raw[:, 1], raw[:, 0] * raw[:, 1]])
+    weights = net.weight_count
+
+    def energy(params: np.ndarray) -> float:
+        w1 = params[:6].reshape(2, 3)  # W[target, source], row-major
+        w2 = params[6:8].reshape(1, 2)
+        b1, b2 = params[8:10], params[10:11]
+        hidden = np.tanh(x @ w1.T + b1)
+        out = np.tanh(hidden @ w2.T + b2)
+        data_loss = 0.5 * float(np.mean(np.sum((out - doc.data.targets) ** 2, axis=1)))
+        w = params[:weights]
+        return data_loss + 0.01 * float(np.abs(w).sum()) + 0.1 * float(w @ w)
+
+    assert weights == 8 and net.params.size == 11
+    assert point.z == pytest.approx(energy(net.params), rel=1e-12)
+    grads = []
+    for name in point.labels:  # the two axis parameters
+        i = index(model, name)
+        h = 1e-6
+        up, down = net.params.copy(), net.params.copy()
+        up[i] += h
+        down[i] -= h
+        grads.append((energy(up) - energy(down)) / (2 * h))
+    assert point.gradient == pytest.approx(tuple(grads), rel=1e-6, abs=1e-9)

@@ -197,6 +197,36 @@ def test_reset_view_brings_the_camera_back(view):
     assert glview.cameraParams() == before
 
 
+@pytest.mark.parametrize("size", [(557, 215), (900, 640), (430, 300), (1200, 300)])
+def test_the_camera_frames_the_box_and_every_label(qtbot, view, size):
+    """Reset view fits the box and the labels' anchors into the view, with room for the
+    text, whatever its shape (a wide, short strip under the canvas at 1024x768 cut the x
+    axis's name off); checked with pyqtgraph's own view and projection matrices."""
+    from PySide6.QtGui import QVector4D
+
+    from simulator.app.surface.view3d import FRAME_MARGIN_PX, frame_points
+
+    view3d = view.view3d
+    glview = view3d.glview
+    view.resize(size[0] + view3d.side.width(), size[1] + 120)
+    qtbot.waitUntil(lambda: glview.width() > 0)
+    view3d.reset_view()
+    w, h = glview.width(), glview.height()
+    matrix = glview.projectionMatrix((0, 0, w, h), (0, 0, w, h)) * glview.viewMatrix()
+    xs, ys = [], []
+    for p in frame_points():
+        q = matrix.map(QVector4D(float(p[0]), float(p[1]), float(p[2]), 1.0))
+        xs.append(q.x() / q.w())
+        ys.append(q.y() / q.w())
+    mx, my = 2 * FRAME_MARGIN_PX[0] / w, 2 * FRAME_MARGIN_PX[1] / h
+    assert min(xs) >= -1 + mx - 1e-6 and max(xs) <= 1 - mx + 1e-6
+    assert min(ys) >= -1 + my - 1e-6 and max(ys) <= 1 - my + 1e-6
+    # as large as it fits: one side touches its margin, and the picture is centred
+    assert max(max(xs) - 1 + mx, max(ys) - 1 + my) == pytest.approx(0.0, abs=1e-3)
+    assert (min(xs) + max(xs)) / 2 == pytest.approx(0.0, abs=1e-4)
+    assert (min(ys) + max(ys)) / 2 == pytest.approx(0.0, abs=1e-4)
+
+
 def test_switching_to_contour_and_back(qtbot, view, model):
     model.finish_iteration()
     view.button_contour.click()

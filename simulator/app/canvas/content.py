@@ -121,6 +121,8 @@ class SceneContent:
         self._dimmed: set[int] = set()
         self._focus_shown: set[str] = set()
         self.digits = -1
+        #: Counts the times the items were placed (the neurons may have moved).
+        self.placements = 0
         self.neurons: dict[str, NeuronItem] = {}
         self.value_boxes: dict[str, ValueLabel] = {}
         self.edges: dict[str, EdgeItem] = {}
@@ -398,6 +400,7 @@ class SceneContent:
         layout = self.layout_for(self.level, digits)
         assert layout is not None
         self.layout = layout
+        self.placements += 1
 
         def point(layer: int, i: int) -> QPointF:
             x, y = layout.neurons[(layer, i)]

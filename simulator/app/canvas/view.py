@@ -127,9 +127,14 @@ class NetworkCanvas(QGraphicsView):
     ``messageRequested(str)`` carries the canvas's own hints for the status bar (e.g. a
     label too small to edit here); the same text is shown as a tooltip at the cursor. A
     refused edit is reported by the model, not here.
+
+    ``neuronsMoved()``: the items were laid out again (a rebuild, a new labelling level or
+    view shape, more digits): overlays drawn over the neurons (their pictures, health
+    rings) put themselves back on them.
     """
 
     messageRequested = Signal(str)
+    neuronsMoved = Signal()
 
     def __init__(self, model: LabModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -146,6 +151,8 @@ class NetworkCanvas(QGraphicsView):
         self._auto_fit = True
         self._overflow = False  # fitted at the minimum size, larger than the view
         self._tiny = False
+        self._reserved_bottom = 0  # a band under the viewport for an overlay (reserve_bottom)
+        self._announced = -1  # the content's placements when neuronsMoved was last emitted
         self._press: _Press | None = None
         self._space_press: QPointF | None = None
         self._editor: InlineEditor | None = None
@@ -316,6 +323,26 @@ class NetworkCanvas(QGraphicsView):
         self.flush()
         return self._content.level
 
+    def reserve_bottom(self, pixels: int) -> None:
+        """Give a band ``pixels`` high at the bottom of the canvas to an overlay (the
+        training-health banner): the viewport ends above it, so nothing of the network is
+        ever drawn under the overlay, fitted or panned; 0 gives the band back."""
+        pixels = max(0, int(pixels))
+        if pixels == self._reserved_bottom:
+            return
+        self._reserved_bottom = pixels
+        self.setViewportMargins(0, 0, 0, pixels)
+        if self._auto_fit:
+            self.fit()
+        else:
+            self._check_legibility()
+
+    def reserved_area(self) -> QRect:
+        """The band given to an overlay (:meth:`reserve_bottom`), in the canvas's own
+        coordinates (empty when there is none)."""
+        vp = self.viewport().geometry()
+        return QRect(vp.left(), vp.bottom() + 1, vp.width(), self._reserved_bottom)
+
     def _view_size(self) -> tuple[float, float]:
         vp = self.viewport()
         return float(vp.width()), float(vp.height())
@@ -347,6 +374,14 @@ class NetworkCanvas(QGraphicsView):
         if tiny != self._tiny:
             self._tiny = tiny
             self._content.set_tiny(tiny, self._alive())
+        self._announce_placement()
+
+    def _announce_placement(self) -> None:
+        """Emit ``neuronsMoved`` once for every new placement of the items."""
+        placements = self._content.placements
+        if placements != self._announced:
+            self._announced = placements
+            self.neuronsMoved.emit()
 
     # --- zoom ----------------------------------------------------------------------------
 
@@ -360,6 +395,7 @@ class NetworkCanvas(QGraphicsView):
         rect = self._content.fit_rect()
         width, height = self._view_size()
         if rect.isEmpty() or width <= 1 or height <= 1:
+            self._announce_placement()
             return
         need = self.min_text_px() / max(1, self._content.label_px)
         fitted = min(width / rect.width(), height / rect.height())

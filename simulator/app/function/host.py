@@ -28,6 +28,7 @@ from shiboken6 import isValid
 
 from ..model import LabModel
 from ..selection import ParameterSel
+from ..shortcuts import own_keys
 from .model import FunctionLabModel
 from .nudge import NetworkNudgeDialog, open_network_nudge
 from .view import FunctionView
@@ -87,6 +88,8 @@ class FunctionLab(QObject):
         """The Function view (made on first use)."""
         if self.view is None:
             self.view = FunctionView(self.lab_model)
+            # Space, Page Down, R... step the lab's descent here, not the hidden network.
+            own_keys(self.view)
             self.view.set_dark(self._dark)
             self.stack.addWidget(self.view)
         return self.view

@@ -47,8 +47,6 @@ SURFACE_RESOLUTION = 201
 #: software renderer (a projector's laptop without a GPU driver) draws 40,000 vertices
 #: slowly, and the eye sees no difference.
 MESH_STRIDE = 2
-#: The 3D camera's distance (the cost surface's is 40).
-CAMERA_DISTANCE = 35.0
 #: Points per side on which the contour lines are traced.
 CONTOUR_POINTS = 51
 #: Points along the curve.
@@ -261,7 +259,6 @@ class FunctionSurface(QWidget):
                 self.view3d.color_legend.setToolTip("Height and colour: f")
                 self.view3d.path_legend.setMaximumWidth(140)
                 self.stack.addWidget(self.view3d)
-                self._camera()
             except Exception as exc:  # a broken GL stack: the contours, never a blank view
                 self.gl_ok, self.gl_reason = False, f"the 3D view could not be created ({exc})"
         if mode == VIEW_SURFACE and self.view3d is None:
@@ -351,15 +348,8 @@ class FunctionSurface(QWidget):
 
     def reset_view(self) -> None:
         """Bring the camera or the zoom back to the start."""
-        self.display.reset_view()
-        self._camera()
+        self.display.reset_view()  # (the 3D view frames its box and labels itself)
         self._grid_keys.clear()
-
-    def _camera(self) -> None:
-        """The 3D camera a little closer than the cost surface's: the lab's plot is narrower
-        than the cost-surface dock (pyqtgraph fits the scene to the view's width)."""
-        if self.view3d is not None:
-            self.view3d.glview.setCameraPosition(distance=CAMERA_DISTANCE)
 
     def _on_click(self, event: object) -> None:
         ev = event

@@ -104,12 +104,12 @@ class DecisionBoundaryView(QWidget):
                                    "over the input plane (click a neuron's picture on the "
                                    "canvas to show it here)")
         self.show_combo.activated.connect(self._on_show_chosen)
-        self.show_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.show_combo.setMinimumContentsLength(8)
+        self.show_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         # The box says what is shown (the title is its longer form, for the tooltip).
+        # One row for both (the view is often a short, wide tab under the canvas).
         top = QHBoxLayout()
-        top.addWidget(self.show_combo, 1)
+        top.addWidget(self.show_combo)
+        top.addWidget(self.accuracy, 1)
 
         plot = pg.PlotWidget()
         plot.setMinimumSize(160, 160)
@@ -132,7 +132,6 @@ class DecisionBoundaryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addWidget(self.accuracy)
         layout.addWidget(plot, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.note)

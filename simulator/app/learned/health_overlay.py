@@ -5,9 +5,10 @@ the neuron a divergence names) gets a dashed ring in the error colour around its
 with the kind of problem written beside the ring of the first one ("saturated", "dead
 ReLU", "vanishing gradient"...); a banner at the top of the canvas says the first warning in
 words and how many more there are, and a click on it asks for the details
-(``bannerClicked``: the main window shows the Training health panel). The banner sits at
-the bottom right of the canvas, in a few words, so that it hides none of the network.
-Nothing shows on a healthy run.
+(``bannerClicked``: the main window shows the Training health panel). The banner is a bar
+across the bottom of the canvas, in a band under the canvas's viewport
+(:meth:`~simulator.app.canvas.NetworkCanvas.reserve_bottom`), so that it hides none of the
+network however small the canvas is, fitted or panned. Nothing shows on a healthy run.
 
 The warnings are the model's (:meth:`~simulator.app.model.LabModel.health`, computed at
 most once per position); the overlay redraws through a
@@ -33,6 +34,8 @@ from ..widgets import ERROR_COLOR
 
 #: While a run is going, the warnings are checked at most this often (ms).
 RUN_INTERVAL_MS = 250
+#: The banner's margin inside the band the canvas gives it.
+BANNER_GAP = 4
 #: The ring's distance outside the neuron's circle, and its width.
 RING_GAP, RING_WIDTH = 9.0, 4.0
 #: How each kind of warning is named beside its ring and in the banner.
@@ -137,13 +140,15 @@ class HealthBanner(QLabel):
         super().mouseReleaseEvent(event)
 
     def place(self, area: QRect) -> None:
-        """At the bottom right of ``area`` (the canvas's viewport, in the canvas's
-        coordinates), as wide as its text (at most 60 % of the area), clear of the network
-        drawn in the middle and of the legend at the bottom left."""
-        width = min(self.sizeHint().width(), max(160, int(area.width() * 0.6)))
-        height = self.heightForWidth(width)
-        height = height if height > 0 else self.sizeHint().height()
-        self.setGeometry(area.right() - 8 - width, area.bottom() - 8 - height, width, height)
+        """Fill ``area`` (the band the canvas gave it, in the canvas's coordinates) less a
+        margin of :data:`BANNER_GAP`."""
+        self.setGeometry(area.adjusted(BANNER_GAP, BANNER_GAP, -BANNER_GAP, -BANNER_GAP))
+
+    def needed_height(self, width: int) -> int:
+        """The band's height for a canvas ``width`` wide (the text wraps if it must)."""
+        inner = max(80, width - 2 * BANNER_GAP)
+        height = self.heightForWidth(inner)
+        return (height if height > 0 else self.sizeHint().height()) + 2 * BANNER_GAP
 
 
 class HealthOverlay(QObject):
@@ -169,6 +174,7 @@ class HealthOverlay(QObject):
         model.historyChanged.connect(self._redrawer.request)
         model.settingsChanged.connect(self._redrawer.request)
         model.diverged.connect(self._redrawer.request)
+        canvas.neuronsMoved.connect(self._on_neurons_moved)
         canvas.installEventFilter(self)
         self._rebuild()
 
@@ -238,9 +244,18 @@ class HealthOverlay(QObject):
             ring.show()
         self._update_banner(report)
 
+    def _on_neurons_moved(self) -> None:
+        """The canvas laid its items out again: each ring follows its neuron."""
+        neurons = self.canvas.content.neurons
+        for name, ring in self._rings.items():
+            neuron = neurons.get(name)
+            if neuron is not None and shiboken6.isValid(ring):
+                ring.setPos(neuron.pos())
+
     def _update_banner(self, report: HealthReport) -> None:
         if not report.warnings:
             self.banner.hide()
+            self.canvas.reserve_bottom(0)
             return
         first = report.warnings[0]
         more = len(report.warnings) - 1
@@ -249,13 +264,18 @@ class HealthOverlay(QObject):
             text += f" (and {more} more warning{'s' if more != 1 else ''})"
         text += ": click for what to try"
         self.banner.setText(text)
-        self.banner.place(self.canvas.viewport().geometry())
+        self._place_banner()
         self.banner.show()
         self.banner.raise_()
 
+    def _place_banner(self) -> None:
+        canvas = self.canvas
+        canvas.reserve_bottom(self.banner.needed_height(canvas.viewport().width()))
+        self.banner.place(canvas.reserved_area())
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and self.banner.isVisible():
-            self.banner.place(self.canvas.viewport().geometry())
+            self._place_banner()
         return False
 
     def ring_pos(self, name: str) -> QPointF | None:

@@ -148,6 +148,7 @@ class NeuronThumbnails(QObject):
         model.valuesChanged.connect(self._redrawer.request)
         model.historyChanged.connect(self._redrawer.request)
         model.settingsChanged.connect(self._on_settings_changed)
+        canvas.neuronsMoved.connect(self._on_neurons_moved)
         canvas.viewport().installEventFilter(self)
         self._rebuild()
 
@@ -213,9 +214,16 @@ class NeuronThumbnails(QObject):
         self._placed = False  # more or fewer digits move the neurons
         self._redrawer.request()
 
+    def _on_neurons_moved(self) -> None:
+        # The canvas laid its items out again (another labelling level or view shape):
+        # the pictures follow their neurons at once (a rebuild makes them again anyway).
+        if self._items and all(shiboken6.isValid(i) for i in self._items.values()):
+            self._place()
+
     def _place(self) -> None:
         """Put each picture on its neuron, in the canvas's colours (after a rebuild, a new
-        number of digits or a theme: the neurons do not move while training runs)."""
+        number of digits, a new layout of the canvas or a theme: the neurons do not move
+        while training runs)."""
         content = self.canvas.content  # (flushes the canvas: the neurons are where they are)
         theme = content.theme
         for name, item in self._items.items():

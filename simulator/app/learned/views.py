@@ -35,6 +35,8 @@ class LearnedViews(QObject):
         self.thumbnails = NeuronThumbnails(model, canvas, self)
         self.health_marks = HealthOverlay(model, canvas, self)
         self._docks: dict[str, QDockWidget] = {}
+        self._applied = self._applies()
+        model.structureChanged.connect(self._on_structure_changed)
         self.thumbnails_action = QAction("Neuron &pictures on the canvas", self)
         self.thumbnails_action.setCheckable(True)
         self.thumbnails_action.setChecked(self.thumbnails.enabled)
@@ -48,9 +50,32 @@ class LearnedViews(QObject):
         self.throttleable: list[Throttleable] = [self.boundary, self.health, self.thumbnails,
                                                  self.health_marks]
 
-    def set_docks(self, boundary: QDockWidget, health: QDockWidget) -> None:
-        """The docks the window put the two views in (raised when asked for)."""
+    def set_docks(self, boundary: QDockWidget, health: QDockWidget,
+                  plots_front: QDockWidget | None = None) -> None:
+        """The docks the window put the two views in (raised when asked for), and the
+        dock in front of the plots' tabs otherwise (the cost surface): see
+        :meth:`show_what_applies`."""
         self._docks = {"boundary": boundary, "health": health}
+        if plots_front is not None:
+            self._docks["plots_front"] = plots_front
+
+    def _applies(self) -> bool:
+        return self.model.plane_applies() or self.model.curve_applies()
+
+    def show_what_applies(self) -> None:
+        """Bring the decision boundary to the front of its tabs for a document with data
+        to draw it over (XOR, a spiral, a sine), and the plots' first tab back for one
+        without (the reference lesson's single sample); a dock the user closed stays
+        closed. The window calls this after arranging its docks; a new document whose
+        kind differs calls it again."""
+        self._applied = self._applies()
+        dock = self._docks.get("boundary" if self._applied else "plots_front")
+        if dock is not None and not dock.isHidden():
+            dock.raise_()
+
+    def _on_structure_changed(self) -> None:
+        if self._applies() != self._applied:
+            self.show_what_applies()
 
     def _raise(self, key: str) -> None:
         dock = self._docks.get(key)

@@ -15,6 +15,7 @@ value sits at 0 and the highest at ``HEIGHT``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, Qt
@@ -49,7 +50,9 @@ OFF_TOP = 1.08  # where non-finite heights are drawn (as a share of HEIGHT)
 BACKGROUND = "#1c1c1e"
 TEXT = (225, 225, 225)
 CAMERA = {"distance": 40.0, "elevation": 28.0, "azimuth": -118.0}
-CAMERA_ASPECT = 2.2  # the view's width / height the camera's distance is for
+#: Room kept around the framed box for the text drawn at its anchors (pixels at 100% zoom):
+#: half a tick label's width beside, a line of text above and below.
+FRAME_MARGIN_PX = (48.0, 16.0)
 MAX_TICKS = 8  # tick labels per axis (created once)
 LABEL_POINTS = 10.5  # the axis names' size at 100% zoom
 TICK_POINTS = 9.5  # the tick labels' size at 100% zoom
@@ -84,12 +87,22 @@ def _forget_gl_programs() -> None:
 
 
 class SurfaceGLView(gl.GLViewWidget):
-    """pyqtgraph's GLViewWidget, recompiling shaders in each new unshared context."""
+    """pyqtgraph's GLViewWidget, recompiling shaders in each new unshared context;
+    ``resized`` is called after every change of its size (the camera is framed again)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.resized: Callable[[], None] | None = None
 
     def initializeGL(self) -> None:
         if not QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts):
             _forget_gl_programs()
         super().initializeGL()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.resized is not None:
+            self.resized()
 
 
 class Transform:
@@ -126,6 +139,78 @@ class Transform:
         v = self.y0 + (pts[:, 1] + BOX) / (2 * BOX) * (self.y1 - self.y0)
         z = self.lo + (pts[:, 2] - lift) / HEIGHT * (self.hi - self.lo)
         return np.column_stack([u, v, z])
+
+
+def frame_points() -> np.ndarray:
+    """(N, 3) what the camera must show: the box's corners and the anchors of every label
+    and tick (see :class:`Surface3DView`'s axes)."""
+    b, h = BOX, HEIGHT
+    corners = [(x, y, z) for x in (-b, b) for y in (-b, b) for z in (0.0, h)]
+    anchors = [(0.0, -b - 4.6, 0.0), (-b - 5.8, 0.0, 0.0),  # the x and y axis names
+               (-b, -b - 1.5, 0.0), (b, -b - 1.5, 0.0),  # the ends of the x ticks' row
+               (-b - 1.8, -b, 0.0), (-b - 1.8, b, 0.0),  # ... and of the y ticks'
+               (b + 0.8, -b - 0.8, h + 1.4),  # the height axis's name
+               (b + 1.4, -b - 1.4, 0.0), (b + 1.4, -b - 1.4, h)]  # its ticks
+    return np.array(corners + anchors, dtype=np.float64)
+
+
+def fit_camera(points: np.ndarray, width: float, height: float, elevation: float,
+               azimuth: float, fov: float = 60.0,
+               margin_px: tuple[float, float] = FRAME_MARGIN_PX) -> tuple[np.ndarray, float]:
+    """The orbit centre and the distance that show every one of ``points`` in a view
+    ``width`` x ``height`` pixels from ``elevation``/``azimuth`` (degrees, as pyqtgraph's
+    GLViewWidget has them, with its horizontal field of view ``fov``), as large as they
+    fit with ``margin_px`` to spare on each side, and centred.
+
+    In camera space a point (a, e, depth) is drawn at x = a / (depth * T) and
+    y = e / (depth * T * h / w), T = tan(fov / 2). For a distance d the centre may move in
+    the view plane by (ox, oy): each point then bounds ox (and oy) from both sides; the
+    smallest d for which every bound leaves room is found by bisection, and the centre is
+    the middle of the room left.
+    """
+    w, h = max(1.0, float(width)), max(1.0, float(height))
+    el, az = math.radians(elevation - 90.0), math.radians(-(azimuth + 90.0))
+    rx = np.array([[1, 0, 0], [0, math.cos(el), -math.sin(el)],
+                   [0, math.sin(el), math.cos(el)]])
+    rz = np.array([[math.cos(az), -math.sin(az), 0], [math.sin(az), math.cos(az), 0],
+                   [0, 0, 1]])
+    rotation = rx @ rz  # pyqtgraph's viewMatrix: rotate about x, then about z
+    cam = np.asarray(points, dtype=np.float64) @ rotation.T
+    a, e, b = cam[:, 0], cam[:, 1], cam[:, 2]
+    t = math.tan(math.radians(fov) / 2)
+    kx = max(0.05, 1.0 - 2.0 * margin_px[0] / w) * t
+    ky = max(0.05, 1.0 - 2.0 * margin_px[1] / h) * t * h / w
+
+    def room(d: float) -> tuple[float, float, float, float]:
+        depth = d - b  # the camera looks down -z from (0, 0, d)
+        return (float(np.max(a - kx * depth)), float(np.min(a + kx * depth)),
+                float(np.max(e - ky * depth)), float(np.min(e + ky * depth)))
+
+    def fits(d: float) -> bool:
+        lo_x, hi_x, lo_y, hi_y = room(d)
+        return lo_x <= hi_x and lo_y <= hi_y
+
+    near = float(np.max(b)) + 1e-3  # every point in front of the camera
+    far = near + 10.0
+    while not fits(far):
+        far *= 2.0
+    for _ in range(40):
+        mid = (near + far) / 2
+        near, far = (near, mid) if fits(mid) else (mid, far)
+    depth = far - b
+    lo_x, hi_x, lo_y, hi_y = room(far)
+
+    def centred(lo: float, hi: float, coords: np.ndarray, k: float) -> float:
+        # The offset within [lo, hi] that leaves as much room on both sides (points at
+        # different depths move by different amounts: bisect on the drawn extent).
+        for _ in range(50):
+            mid = (lo + hi) / 2
+            drawn = (coords - mid) / (depth * k)
+            lo, hi = (mid, hi) if drawn.max() + drawn.min() > 0 else (lo, mid)
+        return (lo + hi) / 2
+
+    offset = np.array([centred(lo_x, hi_x, a, t), centred(lo_y, hi_y, e, t * h / w), 0.0])
+    return offset @ rotation, far  # back from camera space: R^T o
 
 
 class Surface3DView(QWidget):
@@ -242,10 +327,16 @@ class Surface3DView(QWidget):
         self.tick_marks.setVisible(False)
         self.glview.addItem(self.tick_marks)
         self._camera = (0.0, 0.0, 0.0)
+        self._zoom = 1.0
         self.reset_view()
+        self.glview.resized = self._on_gl_resized
 
     def set_zoom(self, factor: float) -> None:
         """The axis labels and ticks at ``factor`` times their size."""
+        moved = self._camera != self._camera_now()
+        self._zoom = float(factor)
+        if not moved:
+            self.reset_view()  # larger text needs more room around the box
         for items, points in ((self._label_items, LABEL_POINTS),
                               (self._tick_items, TICK_POINTS)):
             font = QFont()
@@ -270,21 +361,25 @@ class Surface3DView(QWidget):
         return np.array(segs, dtype=np.float32)
 
     def reset_view(self) -> None:
-        """Put the camera back where it started (farther away in a wide, short view, so
-        that the whole box is in the picture: the field of view is horizontal)."""
+        """Put the camera back where it started, framing the box and every axis label in
+        the view's shape and at the zoom's text size (:func:`fit_camera`)."""
         camera = dict(CAMERA)
         width, height = self.glview.width(), self.glview.height()
+        centre = np.array([0.0, 0.0, HEIGHT * 0.3])
         if width > 0 and height > 0:
-            camera["distance"] = CAMERA["distance"] * max(1.0, (width / height) / CAMERA_ASPECT)
-        self.glview.setCameraPosition(pos=QVector3D(0.0, 0.0, HEIGHT * 0.3), **camera)
+            margin = (FRAME_MARGIN_PX[0] * self._zoom, FRAME_MARGIN_PX[1] * self._zoom)
+            centre, camera["distance"] = fit_camera(
+                frame_points(), width, height, camera["elevation"], camera["azimuth"],
+                float(self.glview.opts["fov"]), margin)
+        self.glview.setCameraPosition(pos=QVector3D(*(float(c) for c in centre)), **camera)
         self._camera = self._camera_now()
 
     def _camera_now(self) -> tuple[float, float, float]:
         opts = self.glview.opts
         return float(opts["distance"]), float(opts["elevation"]), float(opts["azimuth"])
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
+    def _on_gl_resized(self) -> None:
+        # Its own size: the legend beside it changes width without this widget resizing.
         if self._camera == self._camera_now():  # not moved by hand: fit the new shape
             self.reset_view()
 
