@@ -19,7 +19,10 @@ from hypothesis import settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-settings.register_profile("ci", deadline=None, max_examples=60)
+# CI draws the same examples on every run (derandomize), so that a red build is a broken
+# feature, not an unlucky draw; HYPOTHESIS_PROFILE=explore searches afresh and longer
+settings.register_profile("ci", deadline=None, max_examples=60, derandomize=True)
+settings.register_profile("explore", deadline=None, max_examples=600)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

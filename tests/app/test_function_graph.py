@@ -116,7 +116,11 @@ def test_generated_graphs_walk_to_the_finite_difference_gradient(tree, x, y):
         assume(False)
     assume(math.isfinite(base) and abs(base) < 1e6)
     trace = fn.trace(p)
-    assume(all(g is None or math.isfinite(g) for g in trace.grads))
+    # huge intermediate numbers (y / (x*y) at y = 1e-117 has gradients of 1e117 that cancel
+    # to 0) leave the analytic sum no digits to agree with: the walk is only checked where
+    # every value, local derivative and arriving gradient is of a size floats add exactly
+    numbers = [*trace.values, *trace.grads, *(d for ds in trace.local for d in ds)]
+    assume(all(n is None or (math.isfinite(n) and abs(n) < 1e4) for n in numbers))
     def at(v: str, dv: float) -> float:
         q = dict(point)
         q[v] += dv
