@@ -259,8 +259,27 @@ def wait(app: QApplication, seconds: float) -> None:
     loop.exec()
 
 
-def surface_widget(window) -> tuple[QWidget | None, str]:
-    """The widget that draws the cost surface (the OpenGL view, or the contour plot's
+class FrameCounter:
+    """Counts the frames of the 3D view's own OpenGL window (it gets no paint events)."""
+
+    def __init__(self, glview) -> None:
+        self._glview = glview
+        self._start = glview.frames
+
+    @property
+    def count(self) -> int:
+        return self._glview.frames - self._start
+
+    @count.setter
+    def count(self, value: int) -> None:
+        self._start = self._glview.frames - value
+
+    def deleteLater(self) -> None:
+        pass
+
+
+def surface_widget(window) -> tuple[object | None, str]:
+    """What draws the cost surface (the 3D view's OpenGL window, or the contour plot's
     viewport), and which it is."""
     view = window.views.get("surface")
     if view is None:
@@ -270,12 +289,21 @@ def surface_widget(window) -> tuple[QWidget | None, str]:
     return view.contour.plot_widget.viewport(), f"contour ({view.gl_reason or '2D'})"
 
 
+def surface_counter(surface: object | None) -> PaintCounter | FrameCounter | None:
+    """A counter of the surface's redraws: its frames (OpenGL window) or paint events."""
+    if surface is None:
+        return None
+    if isinstance(surface, QWidget):
+        return PaintCounter(surface)
+    return FrameCounter(surface)
+
+
 def measure(app: QApplication, window, speed: int | None, seconds: float) -> Figures:
     canvas = window.canvas
     target = canvas.viewport() if isinstance(canvas, QAbstractScrollArea) else canvas
     counter = PaintCounter(target)
     surface, _kind = surface_widget(window)
-    surface_counter = PaintCounter(surface) if surface is not None else None
+    surface_count = surface_counter(surface)
     loss_counter = PaintCounter(window.loss_plot.plot_widget.viewport())
     probe = LatencyProbe()
     ticks = [0]
@@ -285,8 +313,8 @@ def measure(app: QApplication, window, speed: int | None, seconds: float) -> Fig
     wait(app, 0.5)
     counter.count = 0
     loss_counter.count = 0
-    if surface_counter is not None:
-        surface_counter.count = 0
+    if surface_count is not None:
+        surface_count.count = 0
     before = window.model.stepper.completed_iterations
     probe.start()
     t0 = time.perf_counter()
@@ -299,12 +327,12 @@ def measure(app: QApplication, window, speed: int | None, seconds: float) -> Fig
     wait(app, 0.05)
     figures = Figures(done, elapsed, counter.count, ticks[0] - 1, list(probe.lags),
                       list(probe.timer_lags),
-                      surface_counter.count if surface_counter is not None else 0,
+                      surface_count.count if surface_count is not None else 0,
                       loss_counter.count)
     counter.deleteLater()
     loss_counter.deleteLater()
-    if surface_counter is not None:
-        surface_counter.deleteLater()
+    if surface_count is not None:
+        surface_count.deleteLater()
     probe.deleteLater()
     if window.model.divergence_message:
         print(f"    (diverged: {window.model.divergence_message})")

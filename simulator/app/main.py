@@ -206,21 +206,31 @@ def screenshot_size(app: Any) -> tuple[int, int]:
 
 def grab_window(window: QWidget) -> QPixmap:
     """A picture of ``window`` as it is on screen, OpenGL views included: the window's own
-    picture, with each visible OpenGL widget's framebuffer painted over its place."""
+    picture, with the frame of each visible OpenGL view painted over its place (an OpenGL
+    widget's framebuffer, or the picture of a view drawn in a window of its own, which
+    offers ``grab_gl_frame()`` and shows it in its ``container``)."""
     from PySide6.QtCore import QPoint
-    from PySide6.QtGui import QPainter
+    from PySide6.QtGui import QImage, QPainter
     from PySide6.QtOpenGLWidgets import QOpenGLWidget
+    from PySide6.QtWidgets import QWidget as Widget
 
     picture = window.grab()
     painter = QPainter(picture)
+    frames: list[tuple[Widget, QImage]] = []
     for gl in window.findChildren(QOpenGLWidget):
-        if not gl.isVisible() or gl.width() <= 0 or gl.height() <= 0:
-            continue
-        frame = gl.grabFramebuffer()
+        if gl.isVisible() and gl.width() > 0 and gl.height() > 0:
+            frames.append((gl, gl.grabFramebuffer()))
+    for view in window.findChildren(Widget):
+        grab = getattr(view, "grab_gl_frame", None)
+        place = getattr(view, "container", None)
+        if callable(grab) and isinstance(place, Widget) and place.isVisible() \
+                and place.width() > 0 and place.height() > 0:
+            frames.append((place, grab()))
+    for place, frame in frames:
         if frame.isNull():
             continue
         frame.setDevicePixelRatio(picture.devicePixelRatio())
-        painter.drawImage(gl.mapTo(window, QPoint(0, 0)), frame)
+        painter.drawImage(place.mapTo(window, QPoint(0, 0)), frame)
     painter.end()
     return picture
 
@@ -345,8 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = Path(screenshot)
         ok = not picture.isNull() and picture.save(str(out), "PNG")
         window.close()
-        window.deleteLater()
-        _settle(app, 0.05)
+        dispose(window)
         if not ok:
             print(f"backprop-lab: cannot write the screenshot to {out}", file=sys.stderr)
             return 1
@@ -374,7 +383,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         QMessageBox.critical(window, "Cannot open the file",
                              f"Backprop Lab cannot open this file:\n\n{error}\n\n"
                              "The reference example is open instead.")
-    return int(app.exec())
+    status = int(app.exec())
+    dispose(window)
+    return status
+
+
+def dispose(window: QWidget) -> None:
+    """Delete ``window`` now, while the application still exists: left to Python's
+    clean-up at exit, it could go after the QApplication, and the 3D view's OpenGL window
+    cannot be torn down then (a crash on the way out)."""
+    import shiboken6
+
+    if shiboken6.isValid(window):
+        shiboken6.delete(window)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,9 @@ class Blackout(QWidget):
         super().__init__(parent)
         self.setObjectName("blackout")
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        # A window of its own, raised above the others: the 3D view draws in a native
+        # window too, which a plain widget cannot cover.
+        self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.hide()
         parent.installEventFilter(self)
