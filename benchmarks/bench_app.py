@@ -406,8 +406,22 @@ def main(argv: list[str] | None = None) -> int:
         window.reset_layout()  # the wide arrangement: surface and loss side by side
         wait(app, 0.5)
         if window.layout_kind() != "wide":  # compact: the loss beside the surface too
-            window.splitDockWidget(window.docks["surface"], window.docks["loss"],
-                                   Qt.Orientation.Horizontal)
+            # (as the wide layout does it: out of the tabs, then side by side; a dock split
+            # off a tabbed one stays in its tabs)
+            bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+            surface, loss = window.docks["surface"], window.docks["loss"]
+            others = [d for k, d in window.docks.items() if k not in ("surface", "loss")
+                      and window.dockWidgetArea(d) == bottom]
+            for dock in (surface, loss, *others):
+                window.removeDockWidget(dock)
+            window.addDockWidget(bottom, surface)
+            window.addDockWidget(bottom, loss)
+            window.splitDockWidget(surface, loss, Qt.Orientation.Horizontal)
+            for dock in others:
+                window.addDockWidget(bottom, dock)
+                window.tabifyDockWidget(loss, dock)
+            for dock in (surface, loss, *others):
+                dock.show()
             wait(app, 0.3)
         window.show_view("surface")
         window.show_view("loss")

@@ -54,9 +54,6 @@ class Blackout(QWidget):
         super().__init__(parent)
         self.setObjectName("blackout")
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        # A window of its own, raised above the others: the 3D view draws in a native
-        # window too, which a plain widget cannot cover.
-        self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.hide()
         parent.installEventFilter(self)
@@ -72,6 +69,10 @@ class Blackout(QWidget):
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())
+            if parent.findChild(QWidget, "surfaceGLContainer") is not None:
+                # The 3D view draws in a native window of its own, which a plain widget
+                # cannot cover: a native window raised above it can.
+                self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
         self.show()
         self.raise_()
 

@@ -26,6 +26,8 @@ into the circle from a QImage over the array.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
@@ -37,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...engine.boundary import DEFAULT_RESOLUTION
 from ..canvas import NetworkCanvas
 from ..canvas import style as canvas_style
 from ..canvas.items import Z_NEURON
@@ -160,6 +163,8 @@ class NeuronThumbnails(QObject):
         self._items: dict[str, ThumbnailItem] = {}
         self._press: QPointF | None = None
         self._placed = False
+        #: Whether the decision boundary is drawn too (then the pictures use its plane).
+        self.shares_plane: Callable[[], bool] | None = None
         self._redrawer = Coalescer(self._draw, self, interval_ms=RUN_INTERVAL_MS,
                                    is_visible=canvas.isVisible)
         model.structureChanged.connect(self._rebuild)
@@ -261,7 +266,12 @@ class NeuronThumbnails(QObject):
             self._place()
         dark = self.canvas.is_dark()
         net = self.model.document.network
-        values = self.model.plane_values()
+        # The decision boundary's plane when it is drawn too (one pass for both, every
+        # STEP-th point), else a plane of the pictures' own size (STEP^2 times cheaper).
+        shared = self.shares_plane is not None and self.shares_plane()
+        step = STEP if shared else 1
+        values = self.model.plane_values() if shared else \
+            self.model.plane_values(DEFAULT_RESOLUTION // STEP)
         for layer in range(1, len(net.sizes)):
             activation = net.layers[layer - 1].activation
             for j, name in enumerate(net.neurons[layer]):
@@ -270,7 +280,7 @@ class NeuronThumbnails(QObject):
                     continue
                 v = values.neuron(layer, j)
                 low, high = neuron_range(activation, v)  # (over the whole plane)
-                item.set_pixels(neuron_rgba(v[::STEP, ::STEP], low, high, dark))
+                item.set_pixels(neuron_rgba(v[::step, ::step], low, high, dark))
 
     # --- clicks ----------------------------------------------------------------------------
 

@@ -62,7 +62,7 @@ from .state import (
 if TYPE_CHECKING:
     from .view3d import Surface3DView
 
-REDRAW_INTERVAL_MS = 75  # while training: about a dozen redraws a second, no more
+REDRAW_INTERVAL_MS = 60  # while training: about a dozen redraws a second (frames take turns)
 REDRAW_PARTS = frozenset({"grid", "point", "paths"})
 
 
