@@ -13,6 +13,8 @@
   ``--size`` other than the screen's, the window keeps that size).
 - ``--self-test``: run the installed app's self-test and exit with its status.
 - ``--dark``: start with the dark theme.
+- ``--show VIEW``: bring a view to the front of its tabs (``loss``, ``boundary``,
+  ``health``...; may be repeated).
 
 Bad arguments print one line on stderr and exit with status 2. Unexpected exceptions are
 logged and shown in a dialog rather than printed at the user.
@@ -99,6 +101,9 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true",
                         help="check the installation and exit")
     parser.add_argument("--dark", action="store_true", help="use the dark theme")
+    parser.add_argument("--show", action="append", default=[], metavar="VIEW",
+                        help="bring a view to the front (its tab), e.g. loss, boundary, "
+                             "health, surface, inspector, data; may be repeated")
     return parser
 
 
@@ -327,6 +332,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"backprop-lab: {error}", file=sys.stderr)
                 return 2
     window = MainWindow(model, persist=not screenshot)
+    unknown = [key for key in args.show if key not in window.docks]
+    if unknown:
+        print(f"backprop-lab: --show: no view '{unknown[0]}' (views: "
+              f"{', '.join(window.docks)})", file=sys.stderr)
+        dispose(window)
+        return 2
     if args.dark:
         window.set_dark(True)
     elif screenshot:
@@ -348,6 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _ in range(args.steps):
             if not model.step():
                 break
+        for key in args.show:
+            window.show_view(key)
         _settle(app, 0.4)
         _wait_for_surface(app, window, 30.0)
         _settle(app, 0.3)
@@ -379,6 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for _ in range(args.steps):
         if not model.step():
             break
+    for key in args.show:
+        window.show_view(key)
     if error:
         QMessageBox.critical(window, "Cannot open the file",
                              f"Backprop Lab cannot open this file:\n\n{error}\n\n"

@@ -65,6 +65,9 @@ TICK_DIGITS = 3  # significant digits of the tick labels
 MESH_LINES = 11  # lines along the surface in each direction (a shape cue without lighting)
 TICK_LEN = 0.45
 CORNER_GAP = 1.8  # no x or y tick this close to the corner where the two axes meet
+#: The x and y axes' names this far out from the box's edges (their ticks at 1.5 and 1.8:
+#: the y axis runs across the view, where its name would sit on its ticks any closer).
+X_NAME_GAP, Y_NAME_GAP = 6.0, 7.5
 
 ON_TOP = {  # drawn over everything (the current point must never hide inside the surface)
     GL.GL_DEPTH_TEST: False,
@@ -193,7 +196,7 @@ def frame_points() -> np.ndarray:
     and tick (see :class:`Surface3DView`'s axes)."""
     b, h = BOX, HEIGHT
     corners = [(x, y, z) for x in (-b, b) for y in (-b, b) for z in (0.0, h)]
-    anchors = [(0.0, -b - 4.6, 0.0), (-b - 5.8, 0.0, 0.0),  # the x and y axis names
+    anchors = [(0.0, -b - X_NAME_GAP, 0.0), (-b - Y_NAME_GAP, 0.0, 0.0),  # the axis names
                (-b, -b - 1.5, 0.0), (b, -b - 1.5, 0.0),  # the ends of the x ticks' row
                (-b - 1.8, -b, 0.0), (-b - 1.8, b, 0.0),  # ... and of the y ticks'
                (b + 0.8, -b - 0.8, h + 1.4),  # the height axis's name
@@ -366,8 +369,8 @@ class Surface3DView(QWidget):
         # x along the front edge (y = -BOX), y along the left edge (x = -BOX): the edges
         # nearest the camera, so no label sits behind the surface. The height axis stands
         # at the right corner (BOX, -BOX).
-        self.x_label = text((0.0, -BOX - 4.6, 0.0), font)
-        self.y_label = text((-BOX - 5.8, 0.0, 0.0), font)
+        self.x_label = text((0.0, -BOX - X_NAME_GAP, 0.0), font)
+        self.y_label = text((-BOX - Y_NAME_GAP, 0.0, 0.0), font)
         self.x_ticks = [text((0.0, -BOX - 1.5, 0.0)) for _ in range(MAX_TICKS)]
         self.y_ticks = [text((-BOX - 1.8, 0.0, 0.0)) for _ in range(MAX_TICKS)]
         self.z_label = text((BOX + 0.8, -BOX - 0.8, HEIGHT + 1.4), font)
