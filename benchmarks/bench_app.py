@@ -7,7 +7,8 @@ Run it as a script (it is not a test); the 3D cost surface needs OpenGL, so unde
 
 (with QT_QPA_PLATFORM=offscreen the surface is the 2D contour fallback, and the figures say
 so). It opens the real main window (1920x1080, the wide layout: the canvas, the cost surface
-and the loss plot all on screen, side by side; the user's settings are not touched; set up
+and the loss plot all on screen, side by side; with ``--size 1024x768`` the compact one, the
+loss plot put beside the surface; the user's settings are not touched; set up
 as the app's entry point sets it up, start-up objects frozen out of the garbage collector's
 full collections, see ``simulator.app.main.freeze_startup_objects``) for two networks:
 
@@ -19,9 +20,10 @@ For each it runs the Runner twice, at the normal speed (100 iterations/s, the de
 and at "Fast", and measures:
 
 - redraws per second: paint events of the canvas's viewport (every model-triggered
-  repaint of the canvas ends in one), of the cost surface's view (the OpenGL widget, or the
-  contour plot's viewport without OpenGL), of the loss plot's viewport, and the runner's
-  ticks (one set of model signals each);
+  repaint of the canvas ends in one), frames of the cost surface's 3D view (its own OpenGL
+  window; without OpenGL, paint events of the contour plot's viewport), paint events of
+  the loss plot's viewport, and the runner's ticks (one set of model signals each, one
+  frame: see simulator.app.runner);
 - iterations per second;
 - event latency: every 10 ms an "arrival"; the time until the loop handles an input-like
   event (a custom event posted with high priority, as window-system input is handled at
@@ -34,7 +36,8 @@ Targets (from the issues): >= 30 canvas redraws/s while running at the normal sp
 >= 5,000 iterations/s in a Fast run of the reference example; in a Fast run of the 2-8-8-1
 network with the canvas, the 3D surface and the loss plot on screen, >= 30 canvas redraws/s
 and the surface redrawn >= 10 times a second; every event answered within 50 ms.
-The script prints the figures and whether each target is met, and (unless
+The script prints the machine's load before and after (the figures depend on it), the
+figures and whether each target is met, and (unless
 --no-breakdown) a diagnostic pass per network: how a Fast tick splits between the engine
 and the views' slots, and the widgets whose paints cost the most.
 """
@@ -259,8 +262,27 @@ def wait(app: QApplication, seconds: float) -> None:
     loop.exec()
 
 
-def surface_widget(window) -> tuple[QWidget | None, str]:
-    """The widget that draws the cost surface (the OpenGL view, or the contour plot's
+class FrameCounter:
+    """Counts the frames of the 3D view's own OpenGL window (it gets no paint events)."""
+
+    def __init__(self, glview) -> None:
+        self._glview = glview
+        self._start = glview.frames
+
+    @property
+    def count(self) -> int:
+        return self._glview.frames - self._start
+
+    @count.setter
+    def count(self, value: int) -> None:
+        self._start = self._glview.frames - value
+
+    def deleteLater(self) -> None:
+        pass
+
+
+def surface_widget(window) -> tuple[object | None, str]:
+    """What draws the cost surface (the 3D view's OpenGL window, or the contour plot's
     viewport), and which it is."""
     view = window.views.get("surface")
     if view is None:
@@ -270,12 +292,21 @@ def surface_widget(window) -> tuple[QWidget | None, str]:
     return view.contour.plot_widget.viewport(), f"contour ({view.gl_reason or '2D'})"
 
 
+def surface_counter(surface: object | None) -> PaintCounter | FrameCounter | None:
+    """A counter of the surface's redraws: its frames (OpenGL window) or paint events."""
+    if surface is None:
+        return None
+    if isinstance(surface, QWidget):
+        return PaintCounter(surface)
+    return FrameCounter(surface)
+
+
 def measure(app: QApplication, window, speed: int | None, seconds: float) -> Figures:
     canvas = window.canvas
     target = canvas.viewport() if isinstance(canvas, QAbstractScrollArea) else canvas
     counter = PaintCounter(target)
     surface, _kind = surface_widget(window)
-    surface_counter = PaintCounter(surface) if surface is not None else None
+    surface_count = surface_counter(surface)
     loss_counter = PaintCounter(window.loss_plot.plot_widget.viewport())
     probe = LatencyProbe()
     ticks = [0]
@@ -285,8 +316,8 @@ def measure(app: QApplication, window, speed: int | None, seconds: float) -> Fig
     wait(app, 0.5)
     counter.count = 0
     loss_counter.count = 0
-    if surface_counter is not None:
-        surface_counter.count = 0
+    if surface_count is not None:
+        surface_count.count = 0
     before = window.model.stepper.completed_iterations
     probe.start()
     t0 = time.perf_counter()
@@ -299,12 +330,12 @@ def measure(app: QApplication, window, speed: int | None, seconds: float) -> Fig
     wait(app, 0.05)
     figures = Figures(done, elapsed, counter.count, ticks[0] - 1, list(probe.lags),
                       list(probe.timer_lags),
-                      surface_counter.count if surface_counter is not None else 0,
+                      surface_count.count if surface_count is not None else 0,
                       loss_counter.count)
     counter.deleteLater()
     loss_counter.deleteLater()
-    if surface_counter is not None:
-        surface_counter.deleteLater()
+    if surface_count is not None:
+        surface_count.deleteLater()
     probe.deleteLater()
     if window.model.divergence_message:
         print(f"    (diverged: {window.model.divergence_message})")
@@ -363,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     from simulator.resources import example_path
 
     print(f"Backprop Lab app benchmark: Python {platform.python_version()}, "
-          f"Qt platform {app.platformName()}, {args.seconds:g} s per run")
+          f"Qt platform {app.platformName()}, {args.seconds:g} s per run; before: "
+          f"{load()}")
     canvas_kind = None
     results: dict[tuple[str, str], Figures] = {}
     cases = (("reference", doc_io.load(example_path("reference"))),
@@ -378,8 +410,22 @@ def main(argv: list[str] | None = None) -> int:
         window.reset_layout()  # the wide arrangement: surface and loss side by side
         wait(app, 0.5)
         if window.layout_kind() != "wide":  # compact: the loss beside the surface too
-            window.splitDockWidget(window.docks["surface"], window.docks["loss"],
-                                   Qt.Orientation.Horizontal)
+            # (as the wide layout does it: out of the tabs, then side by side; a dock split
+            # off a tabbed one stays in its tabs)
+            bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+            surface, loss = window.docks["surface"], window.docks["loss"]
+            others = [d for k, d in window.docks.items() if k not in ("surface", "loss")
+                      and window.dockWidgetArea(d) == bottom]
+            for dock in (surface, loss, *others):
+                window.removeDockWidget(dock)
+            window.addDockWidget(bottom, surface)
+            window.addDockWidget(bottom, loss)
+            window.splitDockWidget(surface, loss, Qt.Orientation.Horizontal)
+            for dock in others:
+                window.addDockWidget(bottom, dock)
+                window.tabifyDockWidget(loss, dock)
+            for dock in (surface, loss, *others):
+                dock.show()
             wait(app, 0.3)
         window.show_view("surface")
         window.show_view("loss")
@@ -401,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
         window.deleteLater()
         wait(app, 0.1)
 
-    print(f"(canvas: {canvas_kind}; surface: {surface_kind}; redraws = paint events)")
+    print(f"(canvas: {canvas_kind}; surface: {surface_kind}; redraws = paint events, the 3D "
+          "view's frames)")
     print("(lag: input-like event max / p95; in brackets the zero-timer's max / p95)")
     print(f"{'network':<16} {'speed':<9} {'it/s':>9} {'canvas/s':>9} {'surface/s':>10} "
           f"{'loss/s':>7} {'ticks/s':>8} {'lag max':>8} {'lag p95':>8}  {'(zero-timer)':>17}")
@@ -432,7 +479,19 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for text, ok, figure in checks:
         print(f"[{'met' if ok else 'MISSED'}] {text}: {figure}")
+    print(f"after: {load()}")
     return 0 if all(ok for _t, ok, _f in checks) else 1
+
+
+def load() -> str:
+    """The load average and the number of cores, as a line (the figures depend on it:
+    the machine may be shared)."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "load average: not available"
+    return (f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1/5/15 min) on "
+            f"{os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,12 @@
 """Benchmark of what the network learned (issue 12), live in the app.
 
-Run it as a script (it is not a test)::
+Run it as a script (it is not a test), under Xvfb as the app runs on a projector's laptop
+(software OpenGL)::
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/bench_learned.py [--seconds 4]
+    xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \
+        .venv/bin/python benchmarks/bench_learned.py [--seconds 4] [--size 1024x768]
+
+(with QT_QPA_PLATFORM=offscreen there is no window system: the figures are lower bounds).
 
 Part 1, the model's reads (no window): on a 2-8-8-2 tanh network on make("spiral", n=200)
 with a 30 % test split, the cost of what a redraw reads from the model when training has
@@ -10,7 +14,8 @@ moved (``accuracy``, ``health``, ``plane_values`` on the 100x100 plane) and when
 (each is computed once per position, so every other view's read in the same redraw is a
 lookup).
 
-Part 2, the running app: the real main window (1600x1000, the user's settings untouched)
+Part 2, the running app: the real main window (``--size``, 1600x1000 by default, the
+user's settings untouched)
 with the same network (Adam, batches of 20, the spiral's 140 training samples), its
 decision-boundary view and every neuron's picture on the canvas shown, during a Fast run.
 It counts the decision boundary's redraws (a new 100x100 image each) and the pictures'
@@ -92,7 +97,7 @@ def time_reads(repeats: int = 200) -> None:
         print(f"  {name:<18} {statistics.median(values) * 1000:7.3f} ms")
 
 
-def run_app(seconds: float) -> bool:
+def run_app(seconds: float, size: tuple[int, int] = (1600, 1000)) -> bool:
     """Part 2: a Fast run in the main window; returns whether the targets are met."""
     from simulator.app.main import freeze_startup_objects
     from simulator.app.main_window import MainWindow
@@ -101,7 +106,7 @@ def run_app(seconds: float) -> bool:
     model = LabModel(spiral_document())
     window = MainWindow(model, persist=False)
     window.set_confirm_on_close(False)
-    window.resize(1600, 1000)
+    window.resize(*size)
     window.show()
     window.docks["boundary"].show()
     window.docks["boundary"].raise_()
@@ -156,7 +161,7 @@ def run_app(seconds: float) -> bool:
     worst = max(probe.lags) if probe.lags else float("nan")
     p95 = statistics.quantiles(probe.lags, n=20)[-1] if len(probe.lags) > 1 else worst
     print(f"Part 2: a Fast run of {elapsed:.1f} s in the main window "
-          f"({app.platformName()})")  # type: ignore[union-attr]
+          f"({window.width()}x{window.height()}, {app.platformName()})")  # type: ignore[union-attr]
     print(f"  CPU time the app got:          {cpu / elapsed * 100:9.0f} % of one core "
           f"(the rest went to other processes or to waiting)")
     print(f"  iterations/s:                  {done / elapsed:10,.0f}")
@@ -187,7 +192,9 @@ def run_app(seconds: float) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="length of the run")
+    parser.add_argument("--size", default="1600x1000", help="the window's size, WxH")
     args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
     settings_dir = tempfile.mkdtemp(prefix="bench-learned-settings-")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
@@ -198,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Backprop Lab: what the network learned, live. Python "
           f"{platform.python_version()}; before: {load()}")
     time_reads()
-    ok = run_app(args.seconds)
+    ok = run_app(args.seconds, (width, height))
     print(f"after: {load()}")
     return 0 if ok else 1
 

@@ -45,8 +45,6 @@ def shoot(which: str, out: Path) -> None:
     from simulator.app.gl_platform import ensure_pyopengl_platform
 
     ensure_pyopengl_platform()
-    from PySide6.QtCore import QPoint
-    from PySide6.QtGui import QPainter
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -68,15 +66,11 @@ def shoot(which: str, out: Path) -> None:
     _settle(app)
     view.flush()
     _settle(app)
-    picture = view.grab()
-    glview = view.surface.view3d.glview if view.surface.view3d is not None else None
-    if which == "surface" and glview is not None:
-        # QWidget.grab() leaves out what GLTextItem paints with QPainter on the GL widget;
-        # the framebuffer has it.
-        frame = glview.grabFramebuffer()
-        painter = QPainter(picture)
-        painter.drawImage(glview.mapTo(view, QPoint(0, 0)), frame)
-        painter.end()
+    # QWidget.grab() leaves out the 3D view (a window of its own): the app's screenshot
+    # paints its frame over its place.
+    from simulator.app.main import grab_window
+
+    picture = grab_window(view)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not picture.save(str(out)):
         raise SystemExit(f"could not write {out}")

@@ -7,13 +7,16 @@
   3000 iterations on XOR: solved (100 % accuracy), its decision boundary, and each neuron's
   picture on the canvas;
 - ``docs/learned-spiral.png``: a 2-10-10-2 tanh network with Adam on a noisy spiral with a
-  test split, trained past its best test loss: the train and test curves part, and the
-  lowest test loss is marked (early stopping would have stopped there);
+  test split, trained past its best test loss, the loss plot in front: the train and test
+  curves part, and the lowest test loss is marked (early stopping would have stopped
+  there);
 - ``docs/learned-health.png``: the reference lesson at learning rate 100: every sigmoid
-  saturates, and the canvas rings the culprits and says so in words.
+  saturates; the canvas rings the culprits and says so in its banner, and the Training
+  health panel says what to try.
 
 Each runs in its own process: ``xvfb-run -a -s "-screen 0 1024x768x24"`` with
-``QT_QPA_PLATFORM=xcb`` and ``python -m simulator FILE --screenshot OUT --train N``.
+``QT_QPA_PLATFORM=xcb`` and ``python -m simulator FILE --screenshot OUT --size 1024x768
+--train N --show VIEW``.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 SCREEN = "1024x768x24"
 
 
-def documents(folder: Path) -> list[tuple[str, Path, int]]:
-    """(picture name, document, iterations to train) for each picture."""
+def documents(folder: Path) -> list[tuple[str, Path, int, tuple[str, ...]]]:
+    """(picture name, document, iterations to train, views in front) for each picture."""
     from simulator.engine import datasets, edits
     from simulator.engine import document as doc_io
     from simulator.resources import example_path
@@ -47,12 +50,12 @@ def documents(folder: Path) -> list[tuple[str, Path, int]]:
     reference = doc_io.load(example_path("reference.json"))
     saturated = edits.set_training(reference, learning_rate=100.0)
     out = []
-    for name, doc, iterations in (("learned-xor", xor, 3000),
-                                  ("learned-spiral", spiral, 2500),
-                                  ("learned-health", saturated, 1000)):
+    for name, doc, iterations, shown in (("learned-xor", xor, 3000, ("boundary",)),
+                                         ("learned-spiral", spiral, 2500, ("loss",)),
+                                         ("learned-health", saturated, 1000, ("health",))):
         path = folder / f"{name}.json"
         doc_io.save(doc, path)
-        out.append((name, path, iterations))
+        out.append((name, path, iterations, shown))
     return out
 
 
@@ -62,11 +65,13 @@ def main() -> int:
         return 1
     env = dict(os.environ, QT_QPA_PLATFORM="xcb")
     with tempfile.TemporaryDirectory() as tmp:
-        for name, path, iterations in documents(Path(tmp)):
+        for name, path, iterations, shown in documents(Path(tmp)):
             target = ROOT / "docs" / f"{name}.png"
+            show = [a for key in shown for a in ("--show", key)]
             subprocess.run(["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}", sys.executable,
                             "-m", "simulator", str(path), "--screenshot", str(target),
-                            "--train", str(iterations)], check=True, env=env, cwd=ROOT)
+                            "--size", "1024x768", "--train", str(iterations), *show],
+                           check=True, env=env, cwd=ROOT)
             print(f"wrote {target.relative_to(ROOT)}")
     return 0
 

@@ -54,8 +54,6 @@ def shoot(view_mode: str, out: Path) -> None:
     from simulator.app.surface import ensure_pyopengl_platform
 
     ensure_pyopengl_platform()
-    from PySide6.QtCore import QPoint
-    from PySide6.QtGui import QPainter
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -84,15 +82,11 @@ def shoot(view_mode: str, out: Path) -> None:
     _wait(app, lambda: True, 0.5)
     view.redraw_now()
     _wait(app, lambda: True, 0.3)
-    picture = view.grab()
-    if view.view_mode == VIEW_3D and view.view3d is not None:
-        # QWidget.grab() leaves out what GLTextItem paints with QPainter on the GL widget;
-        # the framebuffer has it.
-        glview = view.view3d.glview
-        frame = glview.grabFramebuffer()
-        painter = QPainter(picture)
-        painter.drawImage(glview.mapTo(view, QPoint(0, 0)), frame)
-        painter.end()
+    # QWidget.grab() leaves out the 3D view (a window of its own): the app's screenshot
+    # paints its frame over its place.
+    from simulator.app.main import grab_window
+
+    picture = grab_window(view)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not picture.save(str(out)):
         raise SystemExit(f"could not write {out}")

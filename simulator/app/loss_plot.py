@@ -39,7 +39,6 @@ follows the interface zoom (:meth:`LossPlot.set_zoom`).
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -208,7 +207,6 @@ class LossPlot(QWidget):
         self.model = model
         self._dark = is_dark(self)
         self._zoom = 1.0
-        self._drawn_at = 0.0
 
         plot = _PlotItem(axisItems={"bottom": IterationAxis("bottom")})
         self.plot_widget = pg.PlotWidget(plotItem=plot)
@@ -323,20 +321,15 @@ class LossPlot(QWidget):
         self._redrawer.cancel()
         self._draw()
 
-    def catch_up(self) -> None:
-        """Draw a pending change now if the running interval has passed (the main window
-        calls this at the end of each training tick, so that the plot is drawn in the same
-        frame as the canvas: one composition of the window instead of two)."""
-        if (self._redrawer.pending and self.isVisible()
-                and time.monotonic() - self._drawn_at >= RUNNING_INTERVAL_MS / 1000 * 0.9):
-            self._redrawer.force()
-
     def _draw(self) -> None:
-        self._drawn_at = time.monotonic()
         self._update_train()
         self._update_test()
         self._update_label()
         self._update_range()
+        # What pyqtgraph leaves for just before the paint (a new view range applied to its
+        # items, the curves re-clipped to it) would mark them again during the paint and
+        # ask for a second one: done now, it is part of the frame's one paint.
+        self.plot_widget.scene().prepareForPaint()
 
     def following(self) -> bool:
         """Whether the view follows the data (False after the user panned or zoomed)."""

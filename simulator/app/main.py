@@ -13,6 +13,8 @@
   ``--size`` other than the screen's, the window keeps that size).
 - ``--self-test``: run the installed app's self-test and exit with its status.
 - ``--dark``: start with the dark theme.
+- ``--show VIEW``: bring a view to the front of its tabs (``loss``, ``boundary``,
+  ``health``...; may be repeated).
 
 Bad arguments print one line on stderr and exit with status 2. Unexpected exceptions are
 logged and shown in a dialog rather than printed at the user. The window's document is
@@ -101,6 +103,9 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true",
                         help="check the installation and exit")
     parser.add_argument("--dark", action="store_true", help="use the dark theme")
+    parser.add_argument("--show", action="append", default=[], metavar="VIEW",
+                        help="bring a view to the front (its tab), e.g. loss, boundary, "
+                             "health, surface, inspector, data; may be repeated")
     return parser
 
 
@@ -208,21 +213,31 @@ def screenshot_size(app: Any) -> tuple[int, int]:
 
 def grab_window(window: QWidget) -> QPixmap:
     """A picture of ``window`` as it is on screen, OpenGL views included: the window's own
-    picture, with each visible OpenGL widget's framebuffer painted over its place."""
+    picture, with the frame of each visible OpenGL view painted over its place (an OpenGL
+    widget's framebuffer, or the picture of a view drawn in a window of its own, which
+    offers ``grab_gl_frame()`` and shows it in its ``container``)."""
     from PySide6.QtCore import QPoint
-    from PySide6.QtGui import QPainter
+    from PySide6.QtGui import QImage, QPainter
     from PySide6.QtOpenGLWidgets import QOpenGLWidget
+    from PySide6.QtWidgets import QWidget as Widget
 
     picture = window.grab()
     painter = QPainter(picture)
+    frames: list[tuple[Widget, QImage]] = []
     for gl in window.findChildren(QOpenGLWidget):
-        if not gl.isVisible() or gl.width() <= 0 or gl.height() <= 0:
-            continue
-        frame = gl.grabFramebuffer()
+        if gl.isVisible() and gl.width() > 0 and gl.height() > 0:
+            frames.append((gl, gl.grabFramebuffer()))
+    for view in window.findChildren(Widget):
+        grab = getattr(view, "grab_gl_frame", None)
+        place = getattr(view, "container", None)
+        if callable(grab) and isinstance(place, Widget) and place.isVisible() \
+                and place.width() > 0 and place.height() > 0:
+            frames.append((place, grab()))
+    for place, frame in frames:
         if frame.isNull():
             continue
         frame.setDevicePixelRatio(picture.devicePixelRatio())
-        painter.drawImage(gl.mapTo(window, QPoint(0, 0)), frame)
+        painter.drawImage(place.mapTo(window, QPoint(0, 0)), frame)
     painter.end()
     return picture
 
@@ -319,6 +334,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"backprop-lab: {error}", file=sys.stderr)
                 return 2
     window = MainWindow(model, persist=not screenshot)
+    unknown = [key for key in args.show if key not in window.docks]
+    if unknown:
+        print(f"backprop-lab: --show: no view '{unknown[0]}' (views: "
+              f"{', '.join(window.docks)})", file=sys.stderr)
+        dispose(window)
+        return 2
     if args.dark:
         window.set_dark(True)
     elif screenshot:
@@ -340,6 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _ in range(args.steps):
             if not model.step():
                 break
+        for key in args.show:
+            window.show_view(key)
         _settle(app, 0.4)
         _wait_for_surface(app, window, 30.0)
         _settle(app, 0.3)
@@ -347,8 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = Path(screenshot)
         ok = not picture.isNull() and picture.save(str(out), "PNG")
         window.close()
-        window.deleteLater()
-        _settle(app, 0.05)
+        dispose(window)
         if not ok:
             print(f"backprop-lab: cannot write the screenshot to {out}", file=sys.stderr)
             return 1
@@ -375,11 +397,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     for _ in range(args.steps):
         if not model.step():
             break
+    for key in args.show:
+        window.show_view(key)
     if error:
         QMessageBox.critical(window, "Cannot open the file",
                              f"Backprop Lab cannot open this file:\n\n{error}\n\n"
                              "The reference example is open instead.")
-    return int(app.exec())
+    status = int(app.exec())
+    dispose(window)
+    return status
+
+
+def dispose(window: QWidget) -> None:
+    """Delete ``window`` now, while the application still exists: left to Python's
+    clean-up at exit, it could go after the QApplication, and the 3D view's OpenGL window
+    cannot be torn down then (a crash on the way out)."""
+    import shiboken6
+
+    if shiboken6.isValid(window):
+        shiboken6.delete(window)
 
 
 if __name__ == "__main__":

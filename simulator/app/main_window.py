@@ -701,7 +701,6 @@ class MainWindow(QMainWindow):
         m.editRefused.connect(self._on_edit_refused)
         m.stepChanged.connect(self._update_step_actions)
         self.runner.runningChanged.connect(self._on_running_changed)
-        self.runner.progress.connect(self._on_tick)
         self.runner.progress.connect(self._on_progress)
         self.runner.stopped.connect(self._on_run_stopped)
         self.canvas.messageRequested.connect(self.show_message)
@@ -989,16 +988,6 @@ class MainWindow(QMainWindow):
         if target:
             self.run_progress.setRange(0, target)
             self.run_progress.setValue(0)
-
-    def _on_tick(self, _done: int, _target: int) -> None:
-        # Everything a training tick changed is drawn in one frame: the canvas now, and
-        # the spaced-out views whose turn it is (each frame composes the whole window,
-        # which is costly on a software-rendered OpenGL display).
-        self.canvas.flush()
-        for view in self.views.values():
-            catch_up = getattr(view, "catch_up", None)
-            if callable(catch_up):
-                catch_up()
 
     def _on_progress(self, done: int, target: int) -> None:
         rate = self.runner.rate()

@@ -69,6 +69,10 @@ class Blackout(QWidget):
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())
+            if parent.findChild(QWidget, "surfaceGLContainer") is not None:
+                # The 3D view draws in a native window of its own, which a plain widget
+                # cannot cover: a native window raised above it can.
+                self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
         self.show()
         self.raise_()
 

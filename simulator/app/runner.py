@@ -1,15 +1,30 @@
-"""Run/Pause: training in slices on the GUI thread, driven by a QTimer.
+"""Run/Pause: training in slices on the GUI thread, one frame per slice.
 
-One engine iteration takes tens of microseconds, so no thread is needed: every timer tick
-runs a slice of iterations with :meth:`LabModel.run_iterations`, which emits one set of
-signals, so the views redraw once per tick. Between ticks the event loop handles input and
-paints, so the window keeps answering.
+One engine iteration takes tens of microseconds, so no thread is needed. A run is a
+sequence of *frames*, each one pass of
 
-- At a paced speed (:data:`simulator.app.speeds.SPEEDS`) the ticks come at most about 60
-  times a second and each takes the iterations that are due by the clock.
+1. a *tick*: a slice of iterations with :meth:`LabModel.run_iterations` (one set of model
+   signals for the whole slice);
+2. the views drawing what changed, all in one pass
+   (:meth:`~simulator.app.coalesce.RedrawScheduler.frame`: the canvas on every frame, the
+   slower views when their interval has passed);
+3. the window painting it, once (the runner waits for that paint: :class:`FrameClock`);
+4. the event loop handling the input that arrived meanwhile;
+
+and only then the next tick. Back-to-back ticks from a repeating zero-timer used to come
+before the paint (a repaint is requested a few milliseconds after the change), so the
+canvas was drawn on every other tick and input waited behind two ticks and a paint.
+
 - At "fast" each tick takes as many iterations as fit in :data:`FAST_BUDGET_S` together
-  with the views' work for that tick; the slice size adapts from the engine's measured
-  cost per iteration (``LabModel.last_run_seconds``) and the views' cost per tick.
+  with the views' work of its frame; the slice adapts from the engine's measured cost per
+  iteration (``LabModel.last_run_seconds``) and the views' cost per frame. Frames come as
+  soon as the window has painted, at most :data:`MAX_FRAMES_PER_S` a second.
+- At a paced speed (:data:`simulator.app.speeds.SPEEDS`) each tick takes the iterations
+  due by the clock, also at most :data:`MAX_FRAMES_PER_S` ticks a second.
+
+When the window paints nothing (nothing changed on screen), the next tick comes after at
+most :data:`PAINT_WAIT_S`. A runner without a window (in tests) drives no frames: its ticks
+come back to back and the views redraw from their own timers.
 
 The run stops on Pause, when a target count is reached, at an epoch's end when asked, on
 divergence (the model keeps the last finite state and emits ``diverged``), when early
@@ -21,25 +36,56 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
-from .coalesce import Coalescer
+from .coalesce import Coalescer, RedrawScheduler
 from .model import LabModel
 from .speeds import DEFAULT_SPEED, SPEEDS
 
-#: Shortest time between two ticks at a paced speed (about 60 redraws a second).
-FRAME_S = 1.0 / 60.0
-#: Time a "fast" tick may spend, the views' slots included. Input that arrives during a
-#: tick can wait for that tick, the paints it caused and the next tick (the repeating
-#: zero timer is always due first), so two ticks and a frame's paints must fit in ~50 ms:
-#: 10 ms leaves ~25 ms for the paints of a 2-8-8-1 network (15 ms left too little).
-FAST_BUDGET_S = 0.010
+#: Most frames (ticks) a second, fast or paced.
+MAX_FRAMES_PER_S = 60.0
+MIN_FRAME_S = 1.0 / MAX_FRAMES_PER_S
+#: Time a "fast" tick may spend, its frame's redraws included (the window's paint comes
+#: after it): input that arrives during a tick waits for the tick and the paint, and the
+#: paint of a 2-8-8-1 network with the canvas, the cost surface and the loss plot on
+#: screen takes ~10-20 ms on a software renderer, so 8 ms keeps the wait near 30 ms.
+FAST_BUDGET_S = 0.008
+#: The longest wait for the window's paint before the next tick comes anyway.
+PAINT_WAIT_S = 0.025
+#: After the paint, the event loop gets this long to itself before the next tick: input
+#: that arrived during the tick and the paint (and timers due meanwhile) is handled first,
+#: not after one more tick.
+INPUT_GAP_S = 0.002
 #: Iterations in the first slice of a fast run, before the cost is known.
 FIRST_SLICE = 50
 #: Most iterations in one slice.
 MAX_SLICE = 1_000_000
 #: Most iterations a paced run catches up after the event loop was blocked.
 MAX_CATCH_UP_S = 0.25
+
+
+class FrameClock(QObject):
+    """Says when ``window`` has painted: ``painted`` comes after the window has handled
+    its next repaint request (its UpdateRequest: every widget's paint of that frame)."""
+
+    painted = Signal()
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.window = window
+        # The filter sees the request before the paint: a zero-timer started then fires
+        # once the paint is done (a timer of this object's, gone with the window).
+        self._after_paint = QTimer(self)
+        self._after_paint.setSingleShot(True)
+        self._after_paint.setInterval(0)
+        self._after_paint.timeout.connect(self.painted)
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.UpdateRequest and not self._after_paint.isActive():
+            self._after_paint.start()
+        return False
 
 
 class Runner(QObject):
@@ -61,9 +107,21 @@ class Runner(QObject):
         super().__init__(parent)
         self._model = model
         self._speed: int | None = DEFAULT_SPEED
-        self._timer = QTimer(self)
+        self._timer = QTimer(self)  # the next tick
+        self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
+        self._paint_wait = QTimer(self)  # the next tick when no paint comes
+        self._paint_wait.setSingleShot(True)
+        self._paint_wait.timeout.connect(self._after_frame)
+        self._awaiting_paint = False
+        self._tick_started = 0.0
+        self._scheduler = RedrawScheduler.instance()
+        #: Waits for the window's paint after each tick (None: a runner without a window).
+        self.clock: FrameClock | None = None
+        if isinstance(parent, QWidget):
+            self.clock = FrameClock(parent.window())
+            self.clock.painted.connect(self._after_frame)
         self._running = False
         self._target = 0
         self._until_epoch_end = False
@@ -100,6 +158,11 @@ class Runner(QObject):
     def done(self) -> int:
         """Iterations taken in the current (or last) run."""
         return self._done
+
+    @property
+    def awaiting_paint(self) -> bool:
+        """Whether the run waits for the window to paint its last tick's frame."""
+        return self._awaiting_paint
 
     @property
     def target(self) -> int:
@@ -139,11 +202,12 @@ class Runner(QObject):
         self._redraw_mark = Coalescer.redraw_seconds
         self._started_at = time.perf_counter()
         self._running = True
+        self._awaiting_paint = False
+        if self.clock is not None:
+            self._scheduler.begin_run()  # a window: its views draw in the run's frames
         self._restart_clock()
         self.runningChanged.emit(True)
         self.progress.emit(0, self._target)
-        # The first slice runs at once: pressing Run answers immediately.
-        QTimer.singleShot(0, self._tick)
 
     def pause(self) -> None:
         """Stop running (no-op when not running)."""
@@ -161,17 +225,19 @@ class Runner(QObject):
     def _restart_clock(self) -> None:
         self._t0 = time.perf_counter()
         self._paced_done = 0
-        if self.fast or self._speed is None:
+        if not self._awaiting_paint:
+            # The first slice runs at once: pressing Run answers immediately.
             self._timer.start(0)
-        else:
-            interval = max(FRAME_S, 1.0 / self._speed)
-            self._timer.start(max(1, round(interval * 1000)))
 
     def _stop(self, reason: str) -> None:
         if not self._running:
             return
         self._running = False
+        self._awaiting_paint = False
         self._timer.stop()
+        self._paint_wait.stop()
+        if self.clock is not None:
+            self._scheduler.end_run()  # what is still pending is drawn promptly
         self.runningChanged.emit(False)
         self.stopped.emit(reason)
 
@@ -213,12 +279,13 @@ class Runner(QObject):
         if not self._running or self._in_tick:
             return
         t_start = time.perf_counter()
-        # Views that redraw through a Coalescer do it after a tick; their time since the
-        # last tick belongs to the views' cost of a tick all the same.
+        self._tick_started = t_start
+        # Redraws outside the frames since the last tick (a view shown, a tab brought to
+        # the front) belong to the views' cost of a tick all the same.
         deferred = Coalescer.redraw_seconds - self._redraw_mark
-        self._redraw_mark = Coalescer.redraw_seconds
         k = self._due(t_start)
         if k <= 0:
+            self._next_tick()
             return
         if self._target:
             k = min(k, self._target - self._done)
@@ -232,11 +299,8 @@ class Runner(QObject):
             raise
         finally:
             self._in_tick = False
-        elapsed = time.perf_counter() - t_start
         self._done += result.steps
         self._paced_done += result.steps
-        if self.fast and result.steps:
-            self._adapt(result.steps, elapsed + deferred)
         self.progress.emit(self._done, self._target)
         if result.divergence is not None:
             self._stop(result.divergence.message)
@@ -248,6 +312,45 @@ class Runner(QObject):
             self._stop("Finished the epoch.")
         elif result.steps == 0:
             self._stop("Stopped: nothing more to run.")
+        if not self._running:
+            return  # the views draw the last state from the event loop (end_run)
+        # Every view draws what this tick changed, in one pass: one repaint of the window.
+        if self.clock is not None:
+            self._scheduler.frame()
+        self._redraw_mark = Coalescer.redraw_seconds
+        if self.fast and result.steps:
+            self._adapt(result.steps, time.perf_counter() - t_start + deferred)
+        self._await_paint()
+
+    def _await_paint(self) -> None:
+        """The next tick comes once the window has painted this frame (or after
+        :data:`PAINT_WAIT_S` when no paint comes)."""
+        window = self.clock.window if self.clock is not None else None
+        if window is None or not window.isVisible():
+            self._next_tick()
+            return
+        self._awaiting_paint = True
+        self._paint_wait.start(round(PAINT_WAIT_S * 1000))
+
+    def _after_frame(self) -> None:
+        if not self._awaiting_paint or not self._running:
+            return
+        self._awaiting_paint = False
+        self._paint_wait.stop()
+        self._next_tick()
+
+    def _next_tick(self) -> None:
+        """Arm the timer for the next tick: after the input that arrived meanwhile, at
+        most :data:`MAX_FRAMES_PER_S` a second (with a window), and at a paced speed not
+        before the next iteration is due."""
+        now = time.perf_counter()
+        at = now
+        if self.clock is not None:
+            at = max(at + INPUT_GAP_S, self._tick_started + MIN_FRAME_S)
+        if not self.fast and self._speed:
+            at = max(at, self._t0 + self._paced_done / self._speed)
+        self._timer.start(max(0, round((at - now) * 1000)))
 
 
-__all__ = ["FAST_BUDGET_S", "Runner"]
+__all__ = ["FAST_BUDGET_S", "INPUT_GAP_S", "MAX_FRAMES_PER_S", "PAINT_WAIT_S", "FrameClock",
+           "Runner"]

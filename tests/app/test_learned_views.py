@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import math
-import time
 
 import numpy as np
 import pytest
@@ -660,45 +659,3 @@ def test_learned_views_follow_the_theme_and_runs(qtbot, kept) -> None:
         view.set_throttled(True)
         view.set_throttled(False)
     QApplication.processEvents()
-
-
-def test_paced_redraws_keep_in_step_with_the_ticks(qtbot, kept) -> None:
-    """While throttled: the first request at least the interval after the last redraw is
-    drawn at once (in the tick's own signal); earlier ones wait for it, or, when none comes,
-    for the interval and LATE_MS; unthrottled, one redraw per burst at the next pass."""
-    from simulator.app.learned.pacing import LATE_MS, PacedRedraw
-
-    holder = QWidget()
-    kept.append(holder)
-    calls: list[float] = []
-
-    class Target:
-        def draw(self) -> None:
-            calls.append(time.perf_counter())
-
-    target = Target()
-    paced = PacedRedraw(target.draw, holder, interval_ms=150)
-    paced.set_throttled(True)
-    paced.request()
-    assert len(calls) == 1  # nothing drawn before: drawn at once
-    for _ in range(5):
-        paced.request()  # too soon: waits
-    qtbot.wait(100)
-    assert len(calls) == 1 and paced.pending
-    qtbot.wait(60)  # past the interval: the next request ("tick") is drawn at once
-    paced.request()
-    assert len(calls) == 2 and not paced.pending
-    paced.request()  # too soon, and no request follows: drawn late, but drawn
-    qtbot.waitUntil(lambda: len(calls) == 3, timeout=2000)
-    assert calls[2] - calls[1] >= (150 + LATE_MS) / 1000 - 0.02
-    paced.set_throttled(False)
-    for _ in range(3):
-        paced.request()
-    assert len(calls) == 3
-    qtbot.waitUntil(lambda: len(calls) == 4, timeout=1000)  # one redraw for the burst
-    qtbot.wait(50)
-    assert len(calls) == 4
-    del target  # a bound method is held weakly: nothing is drawn for a target that went
-    paced.request()
-    paced.flush()
-    assert len(calls) == 4

@@ -598,6 +598,26 @@ def test_screenshot_of_a_bad_file_exits_2(tmp_path):
     assert not (tmp_path / "x.png").exists()
 
 
+def test_screenshot_with_a_view_in_front_and_a_bad_view_name(tmp_path):
+    example = str(REPO / "resources" / "examples" / "reference.json")
+    plain, shown = tmp_path / "plain.png", tmp_path / "loss.png"
+    for out, extra in ((plain, ()), (shown, ("--show", "loss"))):
+        proc = _run_app(example, "--screenshot", str(out), "--size", "1024x768", *extra,
+                        tmp_path=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    # the loss plot's tab replaced the cost surface's under the canvas: the pictures differ
+    # there and only there (the right side, the derivation, is the same)
+    a, b = QImage(str(plain)), QImage(str(shown))
+    assert a.copy(0, 500, 500, 200) != b.copy(0, 500, 500, 200)
+    assert a.copy(700, 150, 300, 300) == b.copy(700, 150, 300, 300)
+    proc = _run_app(example, "--screenshot", str(tmp_path / "x.png"), "--show", "nothing",
+                    tmp_path=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nothing" in lines[0]
+    assert not (tmp_path / "x.png").exists()
+
+
 def test_model_is_shared_not_copied(qtbot):
     model = LabModel()
     win = MainWindow(model)

@@ -76,8 +76,13 @@ def test_the_3d_view_is_used_under_an_x_server_with_opengl(view):
     assert view.button_3d.isEnabled()
     v3 = view.view3d
     import pyqtgraph.opengl as gl
+    from pyqtgraph.opengl.GLViewWidget import GLViewMixin
+    from PySide6.QtOpenGL import QOpenGLWindow
 
-    assert isinstance(v3.glview, gl.GLViewWidget)
+    # pyqtgraph's 3D view in an OpenGL window of its own (not a QOpenGLWidget, which
+    # would make every repaint of the main window compose it all through OpenGL)
+    assert isinstance(v3.glview, GLViewMixin) and isinstance(v3.glview, QOpenGLWindow)
+    assert v3.container.isVisible()
     items = v3.glview.items
     assert isinstance(v3.surface, gl.GLSurfacePlotItem) and v3.surface in items
     assert v3.surface.opts["computeNormals"] is False

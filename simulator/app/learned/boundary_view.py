@@ -11,8 +11,9 @@ samples. Any hidden or output neuron's own output over the plane can be shown in
 
 Every number is the model's (:meth:`~simulator.app.model.LabModel.plane_values`, one forward
 pass over the plane shared with the canvas's pictures); the view only colours them. It
-redraws once per burst of model signals; while a run is going in step with its ticks, at
-most every :data:`RUN_INTERVAL_MS` ms (:class:`~.pacing.PacedRedraw`); not while hidden.
+redraws once per burst of model signals; while a run is going in each of its frames
+(20 to 40 ms apart), at most every :data:`RUN_INTERVAL_MS` ms
+(:class:`~simulator.app.coalesce.Coalescer`); not while hidden or behind another tab.
 Its pyqtgraph items are made once and updated with ``setImage`` and ``setData``.
 """
 
@@ -31,7 +32,9 @@ from PySide6.QtWidgets import (
 
 from ...engine.boundary import Boundary, boundary_from, fitted_curve, line_for
 from ...engine.metrics import target_kind
+from ..coalesce import Coalescer
 from ..model import LabModel
+from ..visibility import in_view
 from ..widgets import HintLabel, LiveLabel, is_dark, plain_axis
 from .colours import (
     boundary_rgba,
@@ -40,11 +43,10 @@ from .colours import (
     neuron_range,
     neuron_rgba,
 )
-from .pacing import PacedRedraw
 
-#: While a run is going, the view redraws at most this often (ms), in step with the run's
-#: ticks (see :mod:`.pacing`): on every tick of a Fast run (25 to 40 ms apart), on every
-#: second one at 100 iterations/s (ticks 17 ms apart), at most 50 times a second.
+#: While a run is going, the view redraws at most this often (ms), in the run's frames
+#: (:class:`~simulator.app.coalesce.RedrawScheduler`): on every frame of a Fast run (20 to
+#: 40 ms apart), at most 50 times a second.
 RUN_INTERVAL_MS = 20
 #: Points along the one input of a fitted curve.
 CURVE_POINTS = 300
@@ -136,8 +138,9 @@ class DecisionBoundaryView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.note)
 
-        self._redrawer = PacedRedraw(self._draw, self, interval_ms=RUN_INTERVAL_MS,
-                                   is_visible=self.isVisible)
+        # Not while behind another tab (a tab's dock stays "visible" to Qt, off screen).
+        self._redrawer = Coalescer(self._draw, self, interval_ms=RUN_INTERVAL_MS,
+                                   is_visible=lambda: in_view(self))
         model.structureChanged.connect(self._on_structure_changed)
         model.valuesChanged.connect(self._redrawer.request)
         model.historyChanged.connect(self._redrawer.request)

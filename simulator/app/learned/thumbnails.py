@@ -15,16 +15,18 @@ the neuron as a click on the neuron always does, and ``clicked(name)`` asks for 
 large (the decision-boundary view shows it). The overlay is a toggle (:meth:`set_enabled`),
 and simply off where there is no plane to draw (the reference lesson's single sample).
 
-Redraws come once per burst of model signals; while a run is going, in step with its ticks
-and with the decision boundary (:class:`~.pacing.PacedRedraw`: the pass in which the canvas
-refreshes, so the pictures are painted in the canvas's own repaint, from the plane values
-the boundary draws too). A picture is every
+Redraws come once per burst of model signals; while a run is going, in each of its frames
+with the canvas and the decision boundary (:class:`~simulator.app.coalesce.Coalescer`:
+the pictures are painted in the canvas's own repaint, from the plane values the boundary
+draws too). A picture is every
 :data:`STEP`-th point of the plane each way (50 x 50 of the 100 x 100 points: a circle a
 few tens of pixels wide shows no more), coloured through a look-up table and drawn scaled
 into the circle from a QImage over the array.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import shiboken6
@@ -37,13 +39,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...engine.boundary import DEFAULT_RESOLUTION
 from ..canvas import NetworkCanvas
 from ..canvas import style as canvas_style
 from ..canvas.items import Z_NEURON
+from ..coalesce import Coalescer
 from ..model import LabModel
 from .boundary_view import RUN_INTERVAL_MS
 from .colours import neuron_range, neuron_rgba
-from .pacing import PacedRedraw
 
 #: The picture's radius inside the neuron's circle (the border stays visible).
 INSET = 3.0
@@ -51,6 +54,19 @@ INSET = 3.0
 Z_THUMBNAIL = Z_NEURON + 0.5
 #: A picture takes every STEP-th point of the plane along each axis.
 STEP = 2
+
+
+_DISCS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _disc_mask(h: int, w: int) -> np.ndarray:
+    """(h, w) bool: the pixels whose centres lie in the disc inscribed in the picture."""
+    mask = _DISCS.get((h, w))
+    if mask is None:
+        y, x = np.mgrid[0:h, 0:w]
+        mask = ((x + 0.5 - w / 2) / (w / 2)) ** 2 + ((y + 0.5 - h / 2) / (h / 2)) ** 2 <= 1.0
+        _DISCS[(h, w)] = mask
+    return mask
 
 
 class ThumbnailItem(QGraphicsItem):
@@ -63,6 +79,11 @@ class ThumbnailItem(QGraphicsItem):
         self._image: QImage | None = None
         self._pixels: np.ndarray | None = None
         self._font = canvas_style.font(canvas_style.NAME_FONT_PX, bold=True)
+        # The name's outline, centred on the item (made once: a text path is costly).
+        self._name = QPainterPath()
+        self._name.addText(QPointF(0, 0), self._font, name)
+        box = self._name.boundingRect()
+        self._name.translate(-box.center().x(), -box.center().y())
         self._text = QColor("#1A1A1A")
         self._halo = QColor("#FFFFFF")
         self.setZValue(Z_THUMBNAIL)
@@ -81,7 +102,13 @@ class ThumbnailItem(QGraphicsItem):
         pixels = np.ascontiguousarray(rgba[::-1])  # the scene's y grows downwards
         h, w = pixels.shape[:2]
         self._pixels = pixels
-        self._image = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
+        # Drawn without clipping (a clip path costs more than the picture): the corners
+        # outside the disc are made transparent instead.
+        shown = pixels.copy()
+        shown[..., 3] = np.where(_disc_mask(h, w), shown[..., 3], 0)
+        # Converted once to the painter's own format (not on every paint).
+        self._image = QImage(shown.data, w, h, 4 * w, QImage.Format.Format_RGBA8888
+                             ).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
         self.update()
 
     def set_colours(self, text: QColor, halo: QColor) -> None:
@@ -110,20 +137,14 @@ class ThumbnailItem(QGraphicsItem):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.setClipPath(self.shape())
         painter.drawImage(self.disc(), self._image)
-        painter.setClipping(False)
-        text = QPainterPath()
-        text.addText(QPointF(0, 0), self._font, self.name)
-        box = text.boundingRect()
-        text.translate(-box.center().x(), -box.center().y())
         painter.setPen(QPen(self._halo, 4.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                             Qt.PenJoinStyle.RoundJoin))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(text)
+        painter.drawPath(self._name)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self._text)
-        painter.drawPath(text)
+        painter.drawPath(self._name)
         painter.restore()
 
 
@@ -142,8 +163,10 @@ class NeuronThumbnails(QObject):
         self._items: dict[str, ThumbnailItem] = {}
         self._press: QPointF | None = None
         self._placed = False
-        self._redrawer = PacedRedraw(self._draw, self, interval_ms=RUN_INTERVAL_MS,
-                                     is_visible=canvas.isVisible)
+        #: Whether the decision boundary is drawn too (then the pictures use its plane).
+        self.shares_plane: Callable[[], bool] | None = None
+        self._redrawer = Coalescer(self._draw, self, interval_ms=RUN_INTERVAL_MS,
+                                   is_visible=canvas.isVisible)
         model.structureChanged.connect(self._rebuild)
         model.valuesChanged.connect(self._redrawer.request)
         model.historyChanged.connect(self._redrawer.request)
@@ -177,8 +200,8 @@ class NeuronThumbnails(QObject):
             self._rebuild()
 
     def set_throttled(self, throttled: bool) -> None:
-        """While a run is going, redraw in step with its ticks, at most every
-        :data:`~.boundary_view.RUN_INTERVAL_MS` ms (:class:`~.pacing.PacedRedraw`)."""
+        """While a run is going, redraw in its frames, at most every
+        :data:`~.boundary_view.RUN_INTERVAL_MS` ms."""
         self._redrawer.set_throttled(throttled)
 
     def set_dark(self, _dark: bool) -> None:
@@ -243,7 +266,12 @@ class NeuronThumbnails(QObject):
             self._place()
         dark = self.canvas.is_dark()
         net = self.model.document.network
-        values = self.model.plane_values()
+        # The decision boundary's plane when it is drawn too (one pass for both, every
+        # STEP-th point), else a plane of the pictures' own size (STEP^2 times cheaper).
+        shared = self.shares_plane is not None and self.shares_plane()
+        step = STEP if shared else 1
+        values = self.model.plane_values() if shared else \
+            self.model.plane_values(DEFAULT_RESOLUTION // STEP)
         for layer in range(1, len(net.sizes)):
             activation = net.layers[layer - 1].activation
             for j, name in enumerate(net.neurons[layer]):
@@ -252,7 +280,7 @@ class NeuronThumbnails(QObject):
                     continue
                 v = values.neuron(layer, j)
                 low, high = neuron_range(activation, v)  # (over the whole plane)
-                item.set_pixels(neuron_rgba(v[::STEP, ::STEP], low, high, dark))
+                item.set_pixels(neuron_rgba(v[::step, ::step], low, high, dark))
 
     # --- clicks ----------------------------------------------------------------------------
 

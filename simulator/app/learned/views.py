@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDockWidget
 from ..canvas import NetworkCanvas
 from ..coalesce import Themeable, Throttleable
 from ..model import LabModel
+from ..visibility import in_view
 from .boundary_view import DecisionBoundaryView
 from .health_overlay import HealthOverlay
 from .health_view import HealthView
@@ -33,6 +34,8 @@ class LearnedViews(QObject):
         self.boundary = DecisionBoundaryView(model)
         self.health = HealthView(model)
         self.thumbnails = NeuronThumbnails(model, canvas, self)
+        self.thumbnails.shares_plane = lambda: (self.boundary.mode == "plane"
+                                                and in_view(self.boundary))
         self.health_marks = HealthOverlay(model, canvas, self)
         self._docks: dict[str, QDockWidget] = {}
         self._applied = self._applies()

@@ -19,7 +19,6 @@ the current point with the rest; otherwise the point moves at once.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
@@ -45,6 +44,7 @@ from ...engine import surface as engine_surface
 from ..coalesce import Coalescer
 from ..model import LabModel
 from ..settings import Settings
+from ..visibility import in_view
 from .contour import ContourView
 from .controller import SurfaceController
 from .display import DIRECTIONS_NOTE, PATH_NOTE, SliceDisplay
@@ -62,7 +62,7 @@ from .state import (
 if TYPE_CHECKING:
     from .view3d import Surface3DView
 
-REDRAW_INTERVAL_MS = 75  # while training: about a dozen redraws a second, no more
+REDRAW_INTERVAL_MS = 60  # while training: about a dozen redraws a second (frames take turns)
 REDRAW_PARTS = frozenset({"grid", "point", "paths"})
 
 
@@ -84,9 +84,10 @@ class SurfaceView(QWidget):
         self._parts: set[str] = set()  # what the next redraw redraws
         self._run_throttled = False  # set_throttled: the runner is running
         self._stale: set[QWidget] = set()  # views that missed updates while hidden
-        self._flushed_at = 0.0
+        # Not while behind another tab (a tab's dock stays "visible" to Qt, off screen):
+        # the window calls flush() when the tab comes to the front.
         self._redraws = Coalescer(self._flush, self, interval_ms=REDRAW_INTERVAL_MS,
-                                  is_visible=self.isVisible)
+                                  is_visible=lambda: in_view(self))
 
         # --- the views ------------------------------------------------------------------
         ok, reason = gl_available()
@@ -299,13 +300,6 @@ class SurfaceView(QWidget):
         self._redraws.set_throttled(self._throttled)
         self.controller.jobs.set_running(throttled)
 
-    def catch_up(self) -> None:
-        """Redraw what is pending now if the running interval has passed (called at the
-        end of each training tick, so that the surface is drawn in the canvas's frame)."""
-        if (self._redraws.pending and self.isVisible()
-                and time.monotonic() - self._flushed_at >= REDRAW_INTERVAL_MS / 1000 * 0.9):
-            self._redraws.force()
-
     def redraw_now(self) -> None:
         """Redraw everything at once (for the first picture, or a screenshot)."""
         self._parts |= REDRAW_PARTS
@@ -350,6 +344,10 @@ class SurfaceView(QWidget):
         super().showEvent(event)
         self._redraws.flush()
 
+    def flush(self) -> None:
+        """Draw what is pending now, if the view can be seen (its tab came to the front)."""
+        self._redraws.flush()
+
     # --- redraws ----------------------------------------------------------------------------
 
     @property
@@ -380,7 +378,6 @@ class SurfaceView(QWidget):
         self._redraws.request()
 
     def _flush(self) -> None:
-        self._flushed_at = time.monotonic()
         if self.controller.closed:
             self._parts.clear()
             return

@@ -14,12 +14,16 @@ value sits at 0 and the highest at ``HEIGHT``.
 
 from __future__ import annotations
 
+import atexit
 import math
+import weakref
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QColor, QFont, QPalette, QResizeEvent, QVector3D
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPalette, QVector3D
+from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from .gl import ensure_pyopengl_platform
@@ -28,6 +32,7 @@ ensure_pyopengl_platform()  # before the first import of OpenGL
 
 import pyqtgraph.opengl as gl  # noqa: E402
 from OpenGL import GL  # noqa: E402
+from pyqtgraph.opengl.GLViewWidget import GLViewMixin  # noqa: E402
 
 from ...engine.numbers import format_number  # noqa: E402
 from ...engine.surface import finite_range, nice_ticks  # noqa: E402
@@ -60,6 +65,9 @@ TICK_DIGITS = 3  # significant digits of the tick labels
 MESH_LINES = 11  # lines along the surface in each direction (a shape cue without lighting)
 TICK_LEN = 0.45
 CORNER_GAP = 1.8  # no x or y tick this close to the corner where the two axes meet
+#: The x and y axes' names this far out from the box's edges (their ticks at 1.5 and 1.8:
+#: the y axis runs across the view, where its name would sit on its ticks any closer).
+X_NAME_GAP, Y_NAME_GAP = 6.0, 7.5
 
 ON_TOP = {  # drawn over everything (the current point must never hide inside the surface)
     GL.GL_DEPTH_TEST: False,
@@ -86,21 +94,63 @@ def _forget_gl_programs() -> None:
                 shader.compiled = None
 
 
-class SurfaceGLView(gl.GLViewWidget):
-    """pyqtgraph's GLViewWidget, recompiling shaders in each new unshared context;
-    ``resized`` is called after every change of its size (the camera is framed again)."""
+#: The containers of every 3D window made (weakly), so that those still alive at exit go
+#: first (see below).
+_LIVE: weakref.WeakSet[QWidget] = weakref.WeakSet()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+
+@atexit.register
+def _release_gl_windows() -> None:
+    """Delete the 3D views' window containers (and so their OpenGL windows) while the
+    application still exists: a view closed but not yet deleted (pytest-qt closes its
+    widgets with a deferred deletion) is otherwise torn down by the QApplication's own
+    destructor, and a window container does not survive that (a crash on the way out).
+    (Registered after PySide's own clean-up, so it runs before it.)"""
+    for container in list(_LIVE):
+        if shiboken6.isValid(container):
+            shiboken6.delete(container)
+
+
+class SurfaceGLView(GLViewMixin, QOpenGLWindow):
+    """pyqtgraph's 3D view (its GLViewMixin) in a :class:`QOpenGLWindow` of its own, shown
+    in the window through a container widget (:attr:`Surface3DView.container`).
+
+    A QOpenGLWidget would make Qt compose the whole main window through OpenGL on every
+    repaint of any widget in it: on a software renderer (a projector's laptop, Xvfb with
+    Mesa's llvmpipe) that costs ~26 ms per frame at 1920x1080 and ~7 ms at 1024x768, for
+    a changed label as much as for the canvas. A window of its own is drawn by itself (a
+    frame of the 3D view costs ~2 ms there) and the rest of the window is flushed as plain
+    pixels (~0.5 ms).
+
+    Shaders are recompiled in each new unshared context; ``resized`` is called after every
+    change of its size (the camera is framed again); ``frames`` counts the frames drawn.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
         self.resized: Callable[[], None] | None = None
+        self.frames = 0
 
     def initializeGL(self) -> None:
         if not QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts):
             _forget_gl_programs()
         super().initializeGL()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
+    def paintGL(self) -> None:
+        self.frames += 1
+        super().paintGL()
+
+    # What pyqtgraph's items ask of a QOpenGLWidget that a QWindow names differently.
+    def rect(self) -> QRect:
+        """The view's rectangle in its own coordinates (GLTextItem projects onto it)."""
+        return QRect(0, 0, self.width(), self.height())
+
+    def devicePixelRatioF(self) -> float:
+        """The device pixel ratio (QWidget's name for it)."""
+        return float(self.devicePixelRatio())
+
+    def resizeGL(self, w: int, h: int) -> None:
+        super().resizeGL(w, h)
         if self.resized is not None:
             self.resized()
 
@@ -146,7 +196,7 @@ def frame_points() -> np.ndarray:
     and tick (see :class:`Surface3DView`'s axes)."""
     b, h = BOX, HEIGHT
     corners = [(x, y, z) for x in (-b, b) for y in (-b, b) for z in (0.0, h)]
-    anchors = [(0.0, -b - 4.6, 0.0), (-b - 5.8, 0.0, 0.0),  # the x and y axis names
+    anchors = [(0.0, -b - X_NAME_GAP, 0.0), (-b - Y_NAME_GAP, 0.0, 0.0),  # the axis names
                (-b, -b - 1.5, 0.0), (b, -b - 1.5, 0.0),  # the ends of the x ticks' row
                (-b - 1.8, -b, 0.0), (-b - 1.8, b, 0.0),  # ... and of the y ticks'
                (b + 0.8, -b - 0.8, h + 1.4),  # the height axis's name
@@ -214,15 +264,21 @@ def fit_camera(points: np.ndarray, width: float, height: float, elevation: float
 
 
 class Surface3DView(QWidget):
-    """GLViewWidget with the surface, point, paths and arrow; a colour bar and key beside."""
+    """The 3D view (:class:`SurfaceGLView` in :attr:`container`) with the surface, point,
+    paths and arrow; a colour bar and key beside."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.glview = SurfaceGLView()
-        self.glview.setMinimumSize(240, 180)
         self.glview.setBackgroundColor(BACKGROUND)
-        self.glview.setToolTip("Drag to rotate, wheel to zoom, middle-drag (or Ctrl+drag) "
-                               "to pan. \"Reset view\" brings the camera back.")
+        #: The widget the 3D view is shown in (a native window's container).
+        self.container = QWidget.createWindowContainer(self.glview, self)
+        self.container.setObjectName("surfaceGLContainer")
+        _LIVE.add(self.container)
+        self.container.setMinimumSize(240, 180)
+        self.container.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.container.setToolTip("Drag to rotate, wheel to zoom, middle-drag (or Ctrl+drag) "
+                                  "to pan. \"Reset view\" brings the camera back.")
         self.color_legend = ColorLegend()
         self.path_legend = PathLegend()
         self.path_legend.setMaximumWidth(170)
@@ -240,7 +296,7 @@ class Surface3DView(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.glview, 1)
+        layout.addWidget(self.container, 1)
         layout.addWidget(self.side, 0)
 
         self.lut = lookup_table()
@@ -313,8 +369,8 @@ class Surface3DView(QWidget):
         # x along the front edge (y = -BOX), y along the left edge (x = -BOX): the edges
         # nearest the camera, so no label sits behind the surface. The height axis stands
         # at the right corner (BOX, -BOX).
-        self.x_label = text((0.0, -BOX - 4.6, 0.0), font)
-        self.y_label = text((-BOX - 5.8, 0.0, 0.0), font)
+        self.x_label = text((0.0, -BOX - X_NAME_GAP, 0.0), font)
+        self.y_label = text((-BOX - Y_NAME_GAP, 0.0, 0.0), font)
         self.x_ticks = [text((0.0, -BOX - 1.5, 0.0)) for _ in range(MAX_TICKS)]
         self.y_ticks = [text((-BOX - 1.8, 0.0, 0.0)) for _ in range(MAX_TICKS)]
         self.z_label = text((BOX + 0.8, -BOX - 0.8, HEIGHT + 1.4), font)
@@ -330,6 +386,11 @@ class Surface3DView(QWidget):
         self._zoom = 1.0
         self.reset_view()
         self.glview.resized = self._on_gl_resized
+
+    def grab_gl_frame(self) -> QImage:
+        """The 3D view's picture as drawn now (its own window: ``QWidget.grab`` of the
+        main window leaves its place empty); paint it at :attr:`container`'s place."""
+        return self.glview.grabFramebuffer()
 
     def set_zoom(self, factor: float) -> None:
         """The axis labels and ticks at ``factor`` times their size."""
