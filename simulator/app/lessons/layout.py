@@ -26,7 +26,7 @@ Corner = Qt.Corner
 #: The views that go in the right-hand column, in this order.
 COLUMN_ORDER: tuple[str, ...] = ("derivation", "surface", "loss", "boundary")
 #: The lesson pane's share of the window's height, and the column's of its width.
-PANE_SHARE = 0.34
+PANE_SHARE = 0.36
 COLUMN_SHARE = 0.38
 #: In the column, the derivation's share of the height when plots share it.
 DERIVATION_SHARE = 0.6

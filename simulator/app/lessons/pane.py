@@ -18,8 +18,8 @@ and stacked when it is tall. Its text follows the window's zoom, larger than the
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QCheckBox,
@@ -45,6 +45,9 @@ TITLE_POINTS = 16.0
 SMALL_POINTS = 10.0
 #: Wider than this many times its height, the pane puts the question beside the text.
 WIDE_RATIO = 1.6
+#: A text that does not fit is set smaller, down to this share of its size (then it
+#: scrolls).
+FIT_FLOOR = 0.78
 
 
 class LessonPane(QWidget):
@@ -96,6 +99,8 @@ class LessonPane(QWidget):
         self.text.setObjectName("stepText")
         self.text.setOpenLinks(False)
         self.text.setFrameShape(QTextBrowser.Shape.NoFrame)
+        # The text on the window's colour, not a white box (it follows the theme).
+        self.text.viewport().setBackgroundRole(QPalette.ColorRole.Window)
         self.text.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.text.document().setDocumentMargin(2)
         self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -106,7 +111,7 @@ class LessonPane(QWidget):
         self.notes.setTextFormat(Qt.TextFormat.RichText)
         self.notes.hide()
         reading.addWidget(self.notes)
-        self.body.addLayout(reading, 3)
+        self.body.addLayout(reading, 5)
 
         side = QVBoxLayout()
         side.setSpacing(4)
@@ -124,7 +129,7 @@ class LessonPane(QWidget):
         self.run_progress.hide()
         side.addWidget(self.run_progress)
         side.addStretch(1)
-        self.body.addLayout(side, 2)
+        self.body.addLayout(side, 3)
         outer.addLayout(self.body, 1)
 
         bottom = QHBoxLayout()
@@ -218,6 +223,7 @@ class LessonPane(QWidget):
         self.title_label.setText(plan.title)
         self.text.setHtml(markup_html(plan.text))
         self.text.verticalScrollBar().setValue(0)
+        self.fit_text()
         self.previous_button.setEnabled(plan.index > 0)
         self.next_button.setEnabled(plan.index + 1 < count)
         self.set_notes(plan.notes, notes_visible)
@@ -289,14 +295,49 @@ class LessonPane(QWidget):
             widget.setVisible(lesson and not self._presenting)
         self.start_button.setVisible(not lesson and not self._presenting)
 
+    def text_point_size(self) -> float:
+        """The step text's point size now (after fitting it to the pane)."""
+        return self.text.document().defaultFont().pointSizeF()
+
+    def fit_text(self) -> None:
+        """The step's text at the zoom's size, or smaller (to :data:`FIT_FLOOR` of it)
+        when that is what it takes to show it whole."""
+        size = TEXT_POINTS * self._zoom
+        self._set_text_points(size)
+        if not self.isVisible() or self._text_fits():
+            return
+        low, high = size * FIT_FLOOR, size
+        self._set_text_points(low)
+        if not self._text_fits():
+            return
+        for _ in range(5):
+            middle = (low + high) / 2
+            self._set_text_points(middle)
+            if self._text_fits():
+                low = middle
+            else:
+                high = middle
+        self._set_text_points(low)
+
+    def _set_text_points(self, points: float) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(points)
+        self.text.document().setDefaultFont(font)
+        self.text.setFont(font)
+
+    def _text_fits(self) -> bool:
+        viewport = self.text.viewport()
+        document = self.text.document()
+        document.setTextWidth(viewport.width())
+        return document.size().height() <= viewport.height() + 1
+
     def _apply_fonts(self) -> None:
         z = self._zoom
         base = QFont(self.font())
         text = QFont(base)
         text.setPointSizeF(TEXT_POINTS * z)
-        self.text.document().setDefaultFont(text)
-        self.text.setFont(text)
         self.notes.setFont(text)
+        self.fit_text()
         title = QFont(base)
         title.setPointSizeF(TITLE_POINTS * z)
         title.setBold(True)
@@ -319,6 +360,7 @@ class LessonPane(QWidget):
             QBoxLayout.Direction.TopToBottom
         if self.body.direction() != direction:
             self.body.setDirection(direction)
+        QTimer.singleShot(0, self.fit_text)
 
     # --- input -----------------------------------------------------------------------------------
 

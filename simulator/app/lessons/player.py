@@ -65,6 +65,7 @@ from ...engine.quiz import Grade, PredictionError, Question, Score, grade, save_
 from ..function.state import LabRequestError
 from ..view_registry import LESSON, ViewSpec
 from .asking import Waiting, quiz_question, step_question, waiting_for
+from .cover import Cover
 from .examples_menu import fill_examples_menu
 from .handout_export import HandoutExport
 from .layout import SavedLayout, apply_step_sizes, arrange_step, column_views
@@ -140,6 +141,7 @@ class LessonPlayer(QObject):
         self._revealing = False
         self._filtering = False
         self._start_page: StartPage | None = None
+        self._covers: list[Cover] = []
 
         self.mover = PositionMover(self.model, self)
         self.mover.progress.connect(self._on_move_progress)
@@ -451,18 +453,11 @@ class LessonPlayer(QObject):
                      downhill_only=DOWNHILL_ONLY)
 
     def _arrange(self, show: tuple[str, ...]) -> None:
-        """The step's views on screen (see :mod:`simulator.app.lessons.layout`)."""
+        """The step's views on screen (see :mod:`simulator.app.lessons.layout`); with the
+        function lab shown, only the pane, across the bottom."""
         window = self.window
-        docks = dict(window.docks)
-        if window.function_lab.shown:
-            for dock in docks.values():
-                if dock is not self.dock:
-                    dock.hide()
-            self.dock.show()
-            self._column = None
-        else:
-            arrange_step(window, docks, self.dock, show, self._column)
-            self._column = tuple(column_views(show))
+        arrange_step(window, dict(window.docks), self.dock, show, self._column)
+        self._column = tuple(column_views(show))
         self._apply_sizes()
         QTimer.singleShot(0, self._apply_sizes)
 
@@ -505,8 +500,27 @@ class LessonPlayer(QObject):
             question = step_question(plan, self.model)
             position = linear(self.model.stepper) if plan.question.on == "network" else None
             self._ask(Asking(question, "lesson", waiting.reveal, position))
+            if plan.question.on == "function" and plan.question.kind != "choice" \
+                    and not plan.question.quantity.startswith("new "):
+                self._cover_numbers()
         self._focus_step()
         self.changed.emit()
+
+    def _cover_numbers(self) -> None:
+        """Cover the function lab's numbers (they hold the answer) until it is revealed."""
+        view = self.window.function_lab.view
+        if view is None:
+            return
+        self._uncover()
+        self._covers = [Cover(view.tabs, "Predict first: the numbers show once you have "
+                                         "answered (Page Down shows the answer)."),
+                        Cover(view.status, "")]
+
+    def _uncover(self) -> None:
+        for cover in self._covers:
+            with contextlib.suppress(RuntimeError):  # its widget may be gone already
+                cover.remove()
+        self._covers = []
 
     def _focus_step(self) -> None:
         lab = self.window.function_lab
@@ -545,6 +559,7 @@ class LessonPlayer(QObject):
         self._waiting = None
         self.window.runner.pause()
         self.window.function_lab.lab_model.stop()
+        self._uncover()
         if self.asking is not None:
             self.asking = None
             self.pane.question_box.clear()
@@ -595,6 +610,7 @@ class LessonPlayer(QObject):
 
     def _do_reveal(self, asking: Asking) -> None:
         asking.revealed = True
+        self._uncover()
         how = asking.reveal
         if how == "step":
             self._revealing = True
@@ -830,6 +846,15 @@ class LessonPlayer(QObject):
     def busy(self) -> bool:
         """Whether the step is still being reached (a run under way)."""
         return self.mover.busy
+
+    def idle(self) -> bool:
+        """Whether everything the step shows is drawn: no run under way, the function
+        lab's background work and redraws done."""
+        lab = self.window.function_lab
+        view = lab.view
+        return not self.mover.busy and not lab.lab_model.pirate_busy \
+            and not lab.lab_model.derivatives_busy \
+            and not (view is not None and lab.shown and view.redraw_pending)
 
 
 def _insert_after(menu: QMenu, anchor: QAction, actions: list[QAction]) -> None:
