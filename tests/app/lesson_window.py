@@ -3,7 +3,6 @@ and helpers that wait for a step to be reached and read what it shows."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from simulator.app.lessons.player import LessonPlayer
@@ -46,11 +45,6 @@ def open_window(qtbot, monkeypatch, size=(1024, 768), persist: bool = True) -> M
     return win
 
 
-@pytest.fixture
-def window(qtbot, monkeypatch):
-    return open_window(qtbot, monkeypatch)
-
-
 def settle(qtbot, player: LessonPlayer, timeout: int = 120_000) -> None:
     """Wait until the step is reached (a run finished) and the function lab's background
     work (derivatives, the pirate) is done."""
@@ -60,4 +54,4 @@ def settle(qtbot, player: LessonPlayer, timeout: int = 120_000) -> None:
     QApplication.processEvents()
 
 
-__all__ = ["Recorder", "open_window", "settle", "window"]
+__all__ = ["Recorder", "open_window", "settle"]

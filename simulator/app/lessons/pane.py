@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTextBrowser,
     QVBoxLayout,
@@ -73,6 +74,9 @@ class LessonPane(QWidget):
         top.setSpacing(8)
         self.lesson_label = QLabel()
         self.lesson_label.setObjectName("lessonTitle")
+        # Long titles are cut rather than widening the window (the pane spans it).
+        self.lesson_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                        QSizePolicy.Policy.Preferred)
         top.addWidget(self.lesson_label, 1)
         self.progress_label = QLabel()
         self.progress_label.setObjectName("lessonProgress")
@@ -82,7 +86,7 @@ class LessonPane(QWidget):
         self.step_combo.setToolTip("Go to any step of the lesson")
         self.step_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.step_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.step_combo.setMinimumContentsLength(14)
+        self.step_combo.setMinimumContentsLength(6)
         self.step_combo.activated.connect(self._on_step_chosen)
         top.addWidget(self.step_combo)
         outer.addLayout(top)
@@ -113,7 +117,10 @@ class LessonPane(QWidget):
         reading.addWidget(self.notes)
         self.body.addLayout(reading, 5)
 
-        side = QVBoxLayout()
+        # The question side scrolls rather than making the pane (and the window) taller.
+        side_widget = QWidget()
+        side = QVBoxLayout(side_widget)
+        side.setContentsMargins(0, 0, 0, 0)
         side.setSpacing(4)
         self.question_box = QuestionBox()
         side.addWidget(self.question_box)
@@ -129,7 +136,15 @@ class LessonPane(QWidget):
         self.run_progress.hide()
         side.addWidget(self.run_progress)
         side.addStretch(1)
-        self.body.addLayout(side, 3)
+        self.side = QScrollArea()
+        self.side.setObjectName("questionSide")
+        self.side.setWidgetResizable(True)
+        self.side.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.side.setWidget(side_widget)
+        self.side.viewport().setBackgroundRole(QPalette.ColorRole.Window)
+        side_widget.setBackgroundRole(QPalette.ColorRole.Window)
+        self.body.addWidget(self.side, 3)
         outer.addLayout(self.body, 1)
 
         bottom = QHBoxLayout()
@@ -149,6 +164,8 @@ class LessonPane(QWidget):
         bottom.addWidget(self.next_button)
         self.score_label = QLabel()
         self.score_label.setObjectName("scoreLabel")
+        self.score_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                       QSizePolicy.Policy.Preferred)
         bottom.addWidget(self.score_label, 1, Qt.AlignmentFlag.AlignCenter)
         self.notes_button = QPushButton("Teacher notes")
         self.notes_button.setObjectName("notesButton")

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 
@@ -333,12 +333,19 @@ class LessonPlayer(QObject):
         self._stop_everything()
         self.lesson = lesson
         self._column = None
+        index = self.memory.step_of(lesson.id) if step is None else step
+        index = min(max(0, index), len(lesson.steps) - 1)
+        # The pane goes across the bottom before it shows the lesson's controls (beside
+        # the derivation they would widen the window).
+        if self.window.function_lab.shown and "function" not in lesson.steps[index].show:
+            self.window.function_lab.set_shown(False)
+        arrange_step(self.window, dict(self.window.docks), self.dock,
+                     lesson.steps[index].show, None)
         self.questions_on = self.memory.questions_on(lesson.id, lesson.questions)
         self.pane.show_lesson(lesson)
         self.pane.set_questions(self.questions_on)
         self._set_key_filter(True)
-        index = self.memory.step_of(lesson.id) if step is None else step
-        self.go_to(min(max(0, index), len(lesson.steps) - 1))
+        self.go_to(index)
         return True
 
     def open_by_id(self, ident: str, step: int | None = None) -> bool:
@@ -456,10 +463,22 @@ class LessonPlayer(QObject):
         """The step's views on screen (see :mod:`simulator.app.lessons.layout`); with the
         function lab shown, only the pane, across the bottom."""
         window = self.window
+        size = window.size()
         arrange_step(window, dict(window.docks), self.dock, show, self._column)
         self._column = tuple(column_views(show))
         self._apply_sizes()
+        QTimer.singleShot(0, lambda: self._keep_size(size))
         QTimer.singleShot(0, self._apply_sizes)
+
+    def _keep_size(self, size: QSize) -> None:
+        """A step never changes the window's size: moving docks can make Qt grow it (a
+        view made for the first time asks for room); it goes back, as far as the views'
+        minimum sizes allow."""
+        window = self.window
+        if window.isMaximized() or window.isFullScreen():
+            return
+        if window.width() > size.width() or window.height() > size.height():
+            window.resize(size)
 
     def _apply_sizes(self) -> None:
         if self.lesson is not None and self.plan is not None:
