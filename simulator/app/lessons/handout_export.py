@@ -106,6 +106,7 @@ class _WriteJob(QRunnable):
     def __init__(self, doc: Document, fmt: str, out: Path, worksheet: bool,
                  digits: int) -> None:
         super().__init__()
+        self.setAutoDelete(False)  # kept until its result is in
         self.signals = _Signals()
         self._args = (doc, fmt, out, worksheet, digits)
 

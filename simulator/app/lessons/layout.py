@@ -53,12 +53,18 @@ def arrange_step(window: QMainWindow, docks: dict[str, QDockWidget], pane: QDock
         if key not in column:
             dock.hide()
     if not keep:
-        pane.setFloating(False)
-        window.addDockWidget(Area.BottomDockWidgetArea, pane)
+        # Every move relays the window out (and a large network's canvas lays itself out
+        # again on each resize): move only what is not where it goes.
+        if pane.isFloating():
+            pane.setFloating(False)
+        if window.dockWidgetArea(pane) != Area.BottomDockWidgetArea \
+                or window.tabifiedDockWidgets(pane):
+            window.addDockWidget(Area.BottomDockWidgetArea, pane)
         above = None
         for key in column:
             dock = docks[key]
-            dock.setFloating(False)
+            if dock.isFloating():
+                dock.setFloating(False)
             if above is None:
                 window.addDockWidget(Area.RightDockWidgetArea, dock)
             else:

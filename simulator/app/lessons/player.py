@@ -50,6 +50,7 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 
+from ...engine import document as doc_io
 from ...engine.function.pirate import DOWNHILL_ONLY
 from ...engine.lesson import (
     NETWORK_VIEWS,
@@ -142,6 +143,7 @@ class LessonPlayer(QObject):
         self._filtering = False
         self._start_page: StartPage | None = None
         self._covers: list[Cover] = []
+        self._placed: object = None  # the last document a step opened
 
         self.mover = PositionMover(self.model, self)
         self.mover.progress.connect(self._on_move_progress)
@@ -327,7 +329,9 @@ class LessonPlayer(QObject):
         """Open ``lesson`` at ``step`` (0-based; by default where it was left). Asks about
         unsaved changes of the network first (the lesson replaces it)."""
         if self.lesson is None:
-            if not self.window.maybe_save():
+            # A lesson's own untitled copy, only stepped or trained, is not the student's
+            # work: the lesson makes it again. Anything else may be: ask first.
+            if not self._scratch() and not self.window.maybe_save():
                 return False
             self._saved_layout = SavedLayout.of(self.window, self.window.state_version)
         self._stop_everything()
@@ -347,6 +351,11 @@ class LessonPlayer(QObject):
         self._set_key_filter(True)
         self.go_to(index)
         return True
+
+    def _scratch(self) -> bool:
+        """Whether the open network is a lesson's own untitled copy, only stepped or
+        trained (not edited): nothing of the student's is lost by replacing it."""
+        return self.model.path is None and self.model.document is self._placed
 
     def open_by_id(self, ident: str, step: int | None = None) -> bool:
         """Open the shipped lesson ``ident`` (False when there is none)."""
@@ -429,6 +438,7 @@ class LessonPlayer(QObject):
         if network and plan.document is not None:
             if self.model.document is not plan.document:
                 self.model.set_document(plan.document, None)
+                self._placed = plan.document
                 QTimer.singleShot(0, window.zoom_to_fit)
             self._apply_surface(plan)
             waiting = self._waiting = waiting_for(plan, self.model) \
@@ -464,9 +474,12 @@ class LessonPlayer(QObject):
         function lab shown, only the pane, across the bottom."""
         window = self.window
         size = window.size()
+        column = tuple(column_views(show))
+        moved = column != self._column
         arrange_step(window, dict(window.docks), self.dock, show, self._column)
-        self._column = tuple(column_views(show))
-        self._apply_sizes()
+        self._column = column
+        if moved:  # once laid out (a resize costs a large network's canvas a layout)
+            QTimer.singleShot(0, self._apply_sizes)
         QTimer.singleShot(0, lambda: self._keep_size(size))
         QTimer.singleShot(0, self._apply_sizes)
 
@@ -839,8 +852,17 @@ class LessonPlayer(QObject):
         """The reference network, untitled, ready to step (the lesson is left)."""
         from ...resources import example_path
 
+        scratch = self._scratch()
         self.close_lesson()
-        self.window.open_path(example_path("reference.json"), example=True)
+        if self.window.function_lab.shown:
+            self.window.function_lab.set_shown(False)
+        path = example_path("reference.json")
+        if scratch:  # nothing of the student's to lose (see open_lesson)
+            self.window.runner.pause()
+            self.model.set_document(doc_io.load(path), None)
+            QTimer.singleShot(0, self.window.zoom_to_fit)
+        else:
+            self.window.open_path(path, example=True)
         self.window.focus_canvas()
 
     def open_function_lab(self) -> None:
