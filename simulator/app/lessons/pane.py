@@ -145,6 +145,7 @@ class LessonPane(QWidget):
         self.side.viewport().setBackgroundRole(QPalette.ColorRole.Window)
         side_widget.setBackgroundRole(QPalette.ColorRole.Window)
         self.body.addWidget(self.side, 3)
+        self.question_box.feedbackShown.connect(self._on_feedback_shown)
         outer.addLayout(self.body, 1)
 
         bottom = QHBoxLayout()
@@ -378,6 +379,18 @@ class LessonPane(QWidget):
         if self.body.direction() != direction:
             self.body.setDirection(direction)
         QTimer.singleShot(0, self.fit_text)
+
+    def _on_feedback_shown(self, shown: bool) -> None:
+        # An answer's feedback (a few sentences) gets half the pane; a waiting question
+        # leaves the text the larger part.
+        self.body.setStretch(0, 1 if shown else 5)
+        self.body.setStretch(1, 1 if shown else 3)
+        if shown:
+            QTimer.singleShot(0, self._show_feedback)
+        QTimer.singleShot(0, self.fit_text)
+
+    def _show_feedback(self) -> None:
+        self.side.ensureWidgetVisible(self.question_box.feedback)
 
     # --- input -----------------------------------------------------------------------------------
 

@@ -45,6 +45,8 @@ class QuestionBox(QFrame):
 
     answered = Signal(object)
     revealRequested = Signal()
+    #: The box now waits for an answer (False) or shows an answer's feedback (True).
+    feedbackShown = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +121,7 @@ class QuestionBox(QFrame):
         """Show ``question`` waiting for an answer."""
         self.question = question
         self.heading.setText(heading)
+        self.heading.show()
         self.prompt.setText(markup_html(question.prompt))
         self.hint.hide()
         self.feedback.hide()
@@ -133,6 +136,7 @@ class QuestionBox(QFrame):
         self.reveal_button.show()
         self._apply_fonts()
         self.show()
+        self.feedbackShown.emit(False)
 
     def _make_options(self, options: tuple[str, ...]) -> None:
         while self.options_layout.count():
@@ -173,6 +177,7 @@ class QuestionBox(QFrame):
         self.feedback.setText(mark + grade.message)
         self._colour_feedback(RIGHT_COLOR if grade.correct else WRONG_COLOR)
         self.feedback.show()
+        self.feedbackShown.emit(True)
 
     def show_revealed(self, question: Question) -> None:
         """The answer, shown without a prediction."""
@@ -183,14 +188,19 @@ class QuestionBox(QFrame):
         self.feedback.setText(text)
         self._colour_feedback(None)
         self.feedback.show()
+        self.feedbackShown.emit(True)
 
     def _close_input(self) -> None:
+        # The feedback quotes the answer: the input makes room for it.
         self.hint.hide()
         self.field.setEnabled(False)
         self.check_button.setEnabled(False)
         for button in self.option_buttons:
             button.setEnabled(False)
+        self.value_row.hide()
+        self.options_box.hide()
         self.reveal_button.hide()
+        self.heading.hide()
 
     def _colour_feedback(self, colour: str | None) -> None:
         if colour is None:
@@ -203,6 +213,7 @@ class QuestionBox(QFrame):
         """No question."""
         self.question = None
         self.hide()
+        self.feedbackShown.emit(False)
 
     @property
     def waiting(self) -> bool:
