@@ -1,5 +1,6 @@
 """Start the desktop app: ``python -m simulator [FILE] [--screenshot OUT.png] [--size WxH]
-[--presenter] [--dark] [--train N] [--steps N] [--self-test]``.
+[--presenter] [--dark] [--train N] [--steps N] [--lesson ID [--lesson-step N]]
+[--self-test]``.
 
 - ``FILE``: a network to open (default: the reference example, ready to step).
 - ``--screenshot OUT.png``: open the window at ``--size`` (default 1600x1000), run
@@ -11,6 +12,10 @@
 - ``--size WxH``: the window's size (also without ``--screenshot``).
 - ``--presenter``: start in presenter mode (full screen; with ``--screenshot`` at a
   ``--size`` other than the screen's, the window keeps that size).
+- ``--lesson ID``: open a lesson (a shipped lesson's id, such as ``mechanics``, or a lesson
+  file) at ``--lesson-step N`` (1 for the first step; by default where it was left). With
+  ``--screenshot`` the picture is taken once the step stands where it should (a step with
+  a question shows it waiting for the prediction).
 - ``--self-test``: run the installed app's self-test and exit with its status.
 - ``--dark``: start with the dark theme.
 - ``--show VIEW``: bring a view to the front of its tabs (``loss``, ``boundary``,
@@ -82,6 +87,13 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: '{text}'")
+    return value
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The app's argument parser."""
     parser = _Parser(prog="backprop-lab",
@@ -106,6 +118,10 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--show", action="append", default=[], metavar="VIEW",
                         help="bring a view to the front (its tab), e.g. loss, boundary, "
                              "health, surface, inspector, data; may be repeated")
+    parser.add_argument("--lesson", metavar="ID",
+                        help="open a lesson: its id (e.g. mechanics) or a lesson file")
+    parser.add_argument("--lesson-step", type=_positive, metavar="N",
+                        help="the lesson's step to open (1 is the first)")
     return parser
 
 
@@ -260,6 +276,20 @@ def _wait_for_surface(app: object, window: object, seconds: float) -> None:
         time.sleep(0.01)
 
 
+def _wait_for_lesson(app: object, window: object, seconds: float) -> None:
+    """Until the lesson's step stands where it should (its run done, the function lab's
+    background work and redraws done), or ``seconds`` pass."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    assert isinstance(app, QApplication)
+    end = time.monotonic() + seconds
+    player = getattr(window, "lessons", None)
+    while time.monotonic() < end and player is not None and not player.idle():
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.01)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -271,6 +301,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot and not args.screenshot.lower().endswith(".png"):
         print("backprop-lab: --screenshot: the picture must be a .png file", file=sys.stderr)
         return 2
+
+    lesson = None
+    if args.lesson_step is not None and not args.lesson:
+        print("backprop-lab: --lesson-step needs --lesson", file=sys.stderr)
+        return 2
+    if args.lesson:
+        from ..engine.lesson import LessonError
+        from .lessons.catalog import find_lesson
+
+        try:
+            lesson = find_lesson(args.lesson)
+        except LessonError as exc:
+            print(f"backprop-lab: --lesson: {exc}", file=sys.stderr)
+            return 2
+        if args.lesson_step is not None and args.lesson_step > len(lesson.steps):
+            print(f"backprop-lab: --lesson-step: the lesson has {len(lesson.steps)} steps",
+                  file=sys.stderr)
+            return 2
+    lesson_step = args.lesson_step - 1 if args.lesson_step is not None else None
 
     ensure_pyopengl_platform()
     from .display import refuse_without_display  # before Qt: without a display it aborts
@@ -286,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         return int(self_test.run_self_test() or 0)
 
-    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtCore import QCoreApplication, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from ..engine.document import DocumentError
@@ -361,6 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _ in range(args.steps):
             if not model.step():
                 break
+        if lesson is not None:
+            window.lessons.open_lesson(lesson, lesson_step if lesson_step is not None else 0)
+            _wait_for_lesson(app, window, 120.0)
         for key in args.show:
             window.show_view(key)
         _settle(app, 0.4)
@@ -386,6 +438,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.show()
     if args.presenter:
         window.toggle_presenter()
+    if lesson is not None:
+        window.lessons.open_lesson(lesson, lesson_step)
+    elif not args.file and window.lessons.start_page_at_start:
+        QTimer.singleShot(0, window.lessons.show_start_page)
     from .recovery import start_autosave
 
     start_autosave(window)  # autosave from now on, and offer what a crash left

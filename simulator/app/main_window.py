@@ -72,6 +72,7 @@ from .derivation_panel import DerivationPanel
 from .function import FunctionLab
 from .inspector import Inspector
 from .learned.views import LearnedViews
+from .lessons import LessonPlayer
 from .loss_plot import LossPlot
 from .model import LabModel
 from .presenter import Blackout, PresenterMode
@@ -257,7 +258,10 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.setAcceptDrops(True)
         self.setWindowIcon(QApplication.windowIcon())
-        self.presenter = PresenterMode(self, self)
+        self.presenter: PresenterMode = PresenterMode(self, self)
+        #: Asked before Space (True) or Shift+Space (False) steps; returns True when it
+        #: took the key instead (the lesson player: a prediction first, a function step).
+        self.step_hook: Callable[[bool], bool] | None = None
 
         self._build_central()
         self._build_docks()
@@ -678,6 +682,9 @@ class MainWindow(QMainWindow):
         help_menu = mb.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
+        # Lessons (issue 10): the lesson pane, the Lessons menu, Open lesson..., Export
+        # handout..., Save score..., the start page and the hook before Space steps.
+        self.lessons = LessonPlayer(self, file_menu, export_menu, help_menu)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -910,11 +917,15 @@ class MainWindow(QMainWindow):
     def step(self) -> None:
         """Take one sub-step."""
         self.runner.pause()
+        if self.step_hook is not None and self.step_hook(True):
+            return
         self.model.step()
 
     def step_back(self) -> None:
         """Undo one sub-step."""
         self.runner.pause()
+        if self.step_hook is not None and self.step_hook(False):
+            return
         if not self.model.step_back():
             self.show_message("Already at the start of training.", 3000)
 
@@ -1168,15 +1179,8 @@ class MainWindow(QMainWindow):
         return result
 
     def _fill_examples_menu(self) -> None:
-        menu = self.examples_menu
-        menu.clear()
-        examples = self.example_files()
-        for name, path in examples:
-            act = menu.addAction(name)
-            act.setStatusTip(str(path.name))
-            act.triggered.connect(lambda _c=False, p=path: self.open_path(p, example=True))
-        if not examples:
-            menu.addAction("No examples found").setEnabled(False)
+        # Names and one-line descriptions from resources/examples/index.json.
+        self.lessons.fill_examples_menu(self.examples_menu)
 
     def export_canvas(self, kind: str) -> bool:
         """File > Export > Canvas as PNG or SVG."""

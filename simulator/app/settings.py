@@ -16,6 +16,10 @@ Stored keys (nothing pickled; the window layout is the QByteArray Qt's ``saveSta
   (:class:`simulator.app.surface.state.SurfaceState` reads and migrates it). It is an
   optional key, so adding it did not change :data:`SETTINGS_VERSION`: an older version
   drops it as unknown and keeps everything else.
+- ``lesson/state``: JSON object, the lesson player's memory (the lesson open and each
+  lesson's step, whether its questions are on, the start page at start, quiz mode) with its
+  own ``version`` (:mod:`simulator.app.lessons.memory` reads it). Optional, like
+  ``surface/state``.
 
 Every reader validates what it finds and falls back to the default, so a hand-edited or
 corrupt store cannot stop the app from starting. :func:`migrate` runs on every open: it
@@ -46,7 +50,7 @@ THEMES: tuple[str, ...] = ("light", "dark")
 
 KNOWN_KEYS: frozenset[str] = frozenset({
     "settings_version", "theme", "digits", "recent_files", "run/speed", "view/zoom",
-    "window/geometry", "window/state", "surface/state",
+    "window/geometry", "window/state", "surface/state", "lesson/state",
 })
 #: Keys that describe the window's arrangement: dropped when the version changes.
 LAYOUT_KEYS: tuple[str, ...] = ("window/geometry", "window/state")
@@ -89,8 +93,9 @@ def migrate(store: QSettings | MemoryStore) -> None:
         store.remove("view/zoom")
     if store.contains("recent_files") and _parse_recent(store.value("recent_files")) is None:
         store.remove("recent_files")
-    if store.contains("surface/state") and _parse_object(store.value("surface/state")) is None:
-        store.remove("surface/state")
+    for key in ("surface/state", "lesson/state"):
+        if store.contains(key) and _parse_object(store.value(key)) is None:
+            store.remove(key)
     for key in ("window/geometry", "window/state"):
         if store.contains(key) and not isinstance(store.value(key), (QByteArray, bytes)):
             store.remove(key)
@@ -251,6 +256,18 @@ class Settings:
     @surface_state.setter
     def surface_state(self, value: dict[str, Any]) -> None:
         self._store.setValue("surface/state", json.dumps(value))
+
+    # --- the lesson player ------------------------------------------------------------------
+
+    @property
+    def lesson_state(self) -> dict[str, Any]:
+        """The lesson player's saved memory (empty when there is none); the player checks
+        each value."""
+        return _parse_object(self._store.value("lesson/state", "{}")) or {}
+
+    @lesson_state.setter
+    def lesson_state(self, value: dict[str, Any]) -> None:
+        self._store.setValue("lesson/state", json.dumps(value))
 
     # --- window layout -------------------------------------------------------------------------
 
