@@ -1,7 +1,7 @@
 """Offering what a crash left: the recovery dialog and the restore; and the app's set-up
 of autosave (:func:`start_autosave`).
 
-At start (:func:`simulator.app.autosave.start_autosave`), every autosaved document whose
+At start (:func:`start_autosave`), every autosaved document whose
 window is gone is offered in turn, newest first, in a :class:`RecoveryDialog` that names
 the document, when it was autosaved and the file it came from:
 

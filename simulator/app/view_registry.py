@@ -11,7 +11,7 @@ or ``set_zoom`` (:class:`~simulator.app.zoom.Zoomable`) about the theme, runs an
 Adding a view is one entry here (or one ``add_view`` call)::
 
     ViewSpec("weights", "Weights", lambda model, settings: WeightsView(model),
-             group=PLOTS, shortcut="Ctrl+9")
+             group=PLOTS, shortcut="Ctrl+Shift+9")
 
 A key another view or action already has is refused (``ValueError``).
 

@@ -26,8 +26,9 @@ from ...engine.function import (
     FunctionExample,
 )
 from ...engine.limits import MAX_ABS_VALUE
+from ...engine.limits import MAX_LEARNING_RATE as LR_MAX  # the training bar's bounds too
+from ...engine.limits import MIN_LEARNING_RATE as LR_MIN
 from ...engine.numbers import format_bound
-from ..toolbar import LR_MAX, LR_MIN  # the training settings bar's bounds: the same here
 
 #: The view modes: one variable is drawn as a curve, two as a surface or contours; the
 #: computational graph is there for any expression.

@@ -5,7 +5,7 @@ LaTeX or PDF, through :func:`simulator.engine.handout.write_handout`.
 The window keeps answering: HTML, Markdown and LaTeX are written by a worker thread (the
 engine is pure Python and NumPy). A PDF is laid out by Qt's QTextDocument on the GUI
 thread (:mod:`simulator.engine.handout_pdf`), which cannot be split into slices: for the
-lessons' largest networks it takes 1 to 2.5 seconds (``benchmarks/bench_handout_export.py``),
+lessons' largest networks it takes 1 to 2.5 seconds (``benchmarks/bench_lessons.py``),
 so a progress window says what is happening while it runs. A problem gets one message
 (the engine's one line), never a traceback; nothing is half written (each file is written
 whole or not at all).

@@ -44,11 +44,11 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
 
 from ...engine import document as doc_io
 from ...engine.function.pirate import DOWNHILL_ONLY
@@ -77,7 +77,7 @@ from .positions import PositionMover, linear, target_of
 from .start_page import StartPage
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
+    from .host import LessonHost
 
 LESSON_FILTER = "Backprop Lab lessons (*.json);;All files (*)"
 SCORE_FILTER = "Score (*.json)"
@@ -117,12 +117,15 @@ class LessonPlayer(QObject):
 
     changed = Signal()
 
-    def __init__(self, window: MainWindow, file_menu: QMenu, export_menu: QMenu,
+    def __init__(self, window: QMainWindow, file_menu: QMenu, export_menu: QMenu,
                  help_menu: QMenu) -> None:
         super().__init__(window)
-        self.window = window
-        self.model = window.model
-        self.memory = LessonMemory(window.settings)
+        self.widget = window  # the window as a Qt widget: the parent of dialogs
+        #: the window as the player uses it (see .host: no import of main_window here)
+        self.window: LessonHost = cast("LessonHost", window)
+        host = self.window
+        self.model = host.model
+        self.memory = LessonMemory(host.settings)
         self.score = Score()
         self.lesson: Lesson | None = None
         self.index = 0
@@ -148,11 +151,11 @@ class LessonPlayer(QObject):
         self.mover = PositionMover(self.model, self)
         self.mover.progress.connect(self._on_move_progress)
         self.mover.finished.connect(self._on_move_finished)
-        self.handout = HandoutExport(window)
+        self.handout = HandoutExport(self.widget)
         self.handout.finished.connect(self._on_handout_written)
 
         self.pane = LessonPane()
-        self.dock = window.add_view(ViewSpec("lesson", "Lesson", lambda _m, _s: self.pane,
+        self.dock = host.add_view(ViewSpec("lesson", "Lesson", lambda _m, _s: self.pane,
                                              LESSON, "Ctrl+9", presenter=True))
         self.pane.nextRequested.connect(self.next)
         self.pane.previousRequested.connect(self.previous)
@@ -167,14 +170,14 @@ class LessonPlayer(QObject):
             self.pane.show_quiz()
 
         self._build_actions(file_menu, export_menu, help_menu)
-        window.step_hook = self._step_hook
+        host.step_hook = self._step_hook
         self.model.stepChanged.connect(self._on_model_moved)
-        window.presenter.changed.connect(self._on_presenter_changed)
+        host.presenter.changed.connect(self._on_presenter_changed)
 
     # --- menus and actions ---------------------------------------------------------------------
 
     def _action(self, text: str, slot: object, tip: str = "") -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.widget)
         if tip:
             action.setStatusTip(tip)
         if callable(slot):
@@ -227,7 +230,7 @@ class LessonPlayer(QObject):
         _insert_after(file_menu, export_menu.menuAction(),
                       [self.handout_action, self.save_score_action])
 
-        self.menu = QMenu("&Lessons", w)
+        self.menu = QMenu("&Lessons", self.widget)
         self.menu.setObjectName("lessonsMenu")
         self.menu.setToolTipsVisible(True)
         self.menu.aboutToShow.connect(self._fill_menu)
@@ -308,7 +311,7 @@ class LessonPlayer(QObject):
         """File > Open lesson...: a lesson file; a bad one gets one message."""
         start = str(self.lesson.path.parent) if self.lesson is not None and \
             self.lesson.path is not None else ""
-        path, _filter = QFileDialog.getOpenFileName(self.window, "Open lesson", start,
+        path, _filter = QFileDialog.getOpenFileName(self.widget, "Open lesson", start,
                                                     LESSON_FILTER)
         if not path:
             return False
@@ -320,7 +323,7 @@ class LessonPlayer(QObject):
         try:
             lesson = load_lesson(path)
         except LessonError as exc:
-            QMessageBox.critical(self.window, "Cannot open the lesson",
+            QMessageBox.critical(self.widget, "Cannot open the lesson",
                                  f"Backprop Lab cannot open this lesson:\n\n{exc}")
             return False
         return self.open_lesson(lesson)
@@ -333,7 +336,7 @@ class LessonPlayer(QObject):
             # work: the lesson makes it again. Anything else may be: ask first.
             if not self._scratch() and not self.window.maybe_save():
                 return False
-            self._saved_layout = SavedLayout.of(self.window, self.window.state_version)
+            self._saved_layout = SavedLayout.of(self.widget, self.window.state_version)
         self._stop_everything()
         self.lesson = lesson
         self._column = None
@@ -343,7 +346,7 @@ class LessonPlayer(QObject):
         # the derivation they would widen the window).
         if self.window.function_lab.shown and "function" not in lesson.steps[index].show:
             self.window.function_lab.set_shown(False)
-        arrange_step(self.window, dict(self.window.docks), self.dock,
+        arrange_step(self.widget, dict(self.window.docks), self.dock,
                      lesson.steps[index].show, None)
         self.questions_on = self.memory.questions_on(lesson.id, lesson.questions)
         self.pane.show_lesson(lesson)
@@ -378,7 +381,7 @@ class LessonPlayer(QObject):
         if self.notes_window is not None:
             self.notes_window.hide()
         if self._saved_layout is not None and not self.window.presenter.active:
-            self._saved_layout.restore(self.window, self.window.state_version)
+            self._saved_layout.restore(self.widget, self.window.state_version)
         self._saved_layout = None
         self._column = None
         if self.quiz_on:
@@ -476,7 +479,7 @@ class LessonPlayer(QObject):
         size = window.size()
         column = tuple(column_views(show))
         moved = column != self._column
-        arrange_step(window, dict(window.docks), self.dock, show, self._column)
+        arrange_step(self.widget, dict(window.docks), self.dock, show, self._column)
         self._column = column
         if moved:  # once laid out (a resize costs a large network's canvas a layout)
             QTimer.singleShot(0, self._apply_sizes)
@@ -495,7 +498,7 @@ class LessonPlayer(QObject):
 
     def _apply_sizes(self) -> None:
         if self.lesson is not None and self.plan is not None:
-            apply_step_sizes(self.window, self.window.docks, self.dock, self.plan.show)
+            apply_step_sizes(self.widget, self.window.docks, self.dock, self.plan.show)
 
     def _apply_surface(self, plan: StepPlan) -> None:
         """The cost surface's axes and range (the view is made the first time it shows)."""
@@ -742,14 +745,14 @@ class LessonPlayer(QObject):
 
     def save_score(self) -> bool:
         """File > Save score...: the session's score as JSON, where the student chooses."""
-        path, _filter = QFileDialog.getSaveFileName(self.window, "Save score", "score.json",
+        path, _filter = QFileDialog.getSaveFileName(self.widget, "Save score", "score.json",
                                                     SCORE_FILTER)
         if not path:
             return False
         try:
             written = save_score(self.score, path)
         except OSError as exc:
-            QMessageBox.critical(self.window, "Cannot save the score",
+            QMessageBox.critical(self.widget, "Cannot save the score",
                                  f"The score was not saved:\n\n{exc.strerror or exc}")
             return False
         self.window.show_message(f"Saved the score ({self.score.summary()}) to "
@@ -775,7 +778,7 @@ class LessonPlayer(QObject):
         if screen is None:
             return
         if self.notes_window is None:
-            self.notes_window = NotesWindow(window)
+            self.notes_window = NotesWindow(self.widget)
         self.notes_window.show_step(self.lesson, self.index, self.score.summary())
         if not self.notes_window.isVisible():
             self.notes_window.place_on(screen)
@@ -835,7 +838,7 @@ class LessonPlayer(QObject):
                 self._start_page.close()
         lessons = self.shipped_lessons()
         page = StartPage(lessons, {ls.id: self.memory.step_of(ls.id) for ls in lessons},
-                         self._shipped_problems, self.memory.start_page, self.window)
+                         self._shipped_problems, self.memory.start_page, self.widget)
         page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         page.lessonChosen.connect(lambda ident: self.open_by_id(ident))
         page.exploreChosen.connect(self.explore_freely)
