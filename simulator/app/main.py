@@ -440,11 +440,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.toggle_presenter()
     if lesson is not None:
         window.lessons.open_lesson(lesson, lesson_step)
-    elif not args.file and window.lessons.start_page_at_start:
-        QTimer.singleShot(0, window.lessons.show_start_page)
-    from .recovery import start_autosave
+    from .recovery import offer_recovery, start_autosave
 
-    start_autosave(window)  # autosave from now on, and offer what a crash left
+    autosaver = start_autosave(window, offer=False)  # autosave from now on
+    start_page = lesson is None and not args.file and window.lessons.start_page_at_start
+
+    def at_start() -> None:
+        # What a crash left is offered first; the start page only when nothing was
+        # restored (two window-modal dialogs at once would fight for the keys)
+        restored = autosaver is not None and offer_recovery(window, autosaver)
+        if start_page and not restored:
+            window.lessons.show_start_page()
+
+    QTimer.singleShot(0, at_start)
     freeze_startup_objects()
     if path is not None:
         window.settings.add_recent(str(path))

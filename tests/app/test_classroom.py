@@ -365,12 +365,13 @@ def test_a_new_view_registers_in_a_few_lines(qtbot, small):
     with pytest.raises(ValueError, match="Ctrl\\+7 is taken by the view 'boundary'"):
         small.add_view(ViewSpec("function", "Function lab", make, PLOTS, "Ctrl+7"))
     assert made == [] and "function" not in small.docks
-    dock = small.add_view(ViewSpec("function", "Function lab", make, PLOTS, "Ctrl+9"))
+    dock = small.add_view(ViewSpec("function", "Function lab", make, PLOTS, "Ctrl+Shift+9"))
     _settle(qtbot)
     assert isinstance(dock, QDockWidget) and made == [small.model]
     assert dock in small.tabifiedDockWidgets(small.docks["surface"])
     assert dock.toggleViewAction() in small.panels_menu.actions()
-    key(qtbot, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
+    key(qtbot, Qt.Key.Key_9,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     _settle(qtbot, 30)
     assert on_screen(small.views["function"])
     with pytest.raises(ValueError):
