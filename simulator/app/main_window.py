@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QIcon,
     QKeySequence,
     QShowEvent,
+    QUndoGroup,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -466,9 +467,14 @@ class MainWindow(QMainWindow):
         self.export_svg_action = a("Canvas as &SVG...", lambda: self.export_canvas("svg"))
         self.quit_action = a("&Quit", self.close, "quit")
 
-        self.undo_action = self.model.undo_stack.createUndoAction(self, "&Undo")
+        # Edit > Undo and its keys act on what is in front: the network's document, or the
+        # function lab's own history while the lab is shown (see _on_lab_shown)
+        self.undo_group = QUndoGroup(self)
+        self.undo_group.addStack(self.model.undo_stack)
+        self.undo_group.setActiveStack(self.model.undo_stack)
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
         shortcuts.apply_keys(self.undo_action, "undo")
-        self.redo_action = self.model.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
         shortcuts.apply_keys(self.redo_action, "redo")
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
@@ -588,6 +594,8 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         self.function_lab = FunctionLab(self, self.model)  # F4; a lesson calls .open(...)
+        self.undo_group.addStack(self.function_lab.lab_model.undo_stack)
+        self.function_lab.shownChanged.connect(self._on_lab_shown)
         self._themeable.append(self.function_lab)
         mb = self.menuBar()
         file_menu = mb.addMenu("&File")
@@ -842,6 +850,10 @@ class MainWindow(QMainWindow):
             self.blackout.hide()
         else:
             self.blackout.cover()
+
+    def _on_lab_shown(self, shown: bool) -> None:
+        lab_stack = self.function_lab.lab_model.undo_stack
+        self.undo_group.setActiveStack(lab_stack if shown else self.model.undo_stack)
 
     def focus_canvas(self) -> None:
         """Ctrl+1: the keyboard focus on the network (where Space steps)."""

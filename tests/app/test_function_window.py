@@ -116,6 +116,33 @@ def test_f4_switches_to_the_lab_and_back(qtbot, window):
     assert window.docks["derivation"].isVisible() and window.steps_toolbar.isVisible()
 
 
+def test_edit_undo_acts_on_the_lab_while_it_is_shown_and_on_the_network_after(qtbot,
+                                                                               window):
+    model = window.model
+
+    def w5() -> float:
+        net = model.current_document().network
+        return float(net.params[net.index_of["w5"]])
+
+    assert model.set_parameter("w5", 0.5)  # one network edit, to undo later
+    lab = window.function_lab
+    qtbot.keyClick(window, Qt.Key.Key_F4)
+    lab_model = lab.lab_model
+    before = lab_model.text
+    assert lab_model.set_text("x^2 + 3*y^2")
+    assert window.undo_action.isEnabled()
+    assert "x^2 + 3*y^2" not in before
+    window.undo_action.trigger()  # Edit > Undo (Ctrl+Z) in the lab: the lab's typing
+    assert lab_model.text == before
+    assert w5() == 0.5
+    window.redo_action.trigger()
+    assert lab_model.text == "x^2 + 3*y^2"
+    qtbot.keyClick(window, Qt.Key.Key_F4)  # back to the network: its own history again
+    window.undo_action.trigger()
+    assert w5() == 0.18
+    assert lab_model.text == "x^2 + 3*y^2"
+
+
 def test_docks_hidden_before_stay_hidden_and_closing_gives_the_panels_back(qtbot, window):
     window.docks["data"].hide()
     lab = window.function_lab
