@@ -593,7 +593,8 @@ class MainWindow(QMainWindow):
         self.batch_spin = self.settings_bar.batch_spin
 
     def _build_menus(self) -> None:
-        self.function_lab = FunctionLab(self, self.model)  # F4; a lesson calls .open(...)
+        self.function_lab = FunctionLab(self, self.model, self.settings)
+        # (F4; a lesson calls .open(...))
         self.undo_group.addStack(self.function_lab.lab_model.undo_stack)
         self.function_lab.shownChanged.connect(self._on_lab_shown)
         self._themeable.append(self.function_lab)
@@ -758,6 +759,7 @@ class MainWindow(QMainWindow):
             s.window_state = state
         s.digits = self.model.digits
         s.speed = speed_name(self.runner.speed)
+        self.function_lab.save_state()
         s.zoom = self._zoom
         s.sync()
 

@@ -50,7 +50,7 @@ THEMES: tuple[str, ...] = ("light", "dark")
 
 KNOWN_KEYS: frozenset[str] = frozenset({
     "settings_version", "theme", "digits", "recent_files", "run/speed", "view/zoom",
-    "window/geometry", "window/state", "surface/state", "lesson/state",
+    "window/geometry", "window/state", "surface/state", "lesson/state", "function/state",
 })
 #: Keys that describe the window's arrangement: dropped when the version changes.
 LAYOUT_KEYS: tuple[str, ...] = ("window/geometry", "window/state")
@@ -93,7 +93,7 @@ def migrate(store: QSettings | MemoryStore) -> None:
         store.remove("view/zoom")
     if store.contains("recent_files") and _parse_recent(store.value("recent_files")) is None:
         store.remove("recent_files")
-    for key in ("surface/state", "lesson/state"):
+    for key in ("surface/state", "lesson/state", "function/state"):
         if store.contains(key) and _parse_object(store.value(key)) is None:
             store.remove(key)
     for key in ("window/geometry", "window/state"):
@@ -268,6 +268,18 @@ class Settings:
     @lesson_state.setter
     def lesson_state(self, value: dict[str, Any]) -> None:
         self._store.setValue("lesson/state", json.dumps(value))
+
+    # --- the function lab ----------------------------------------------------------------------
+
+    @property
+    def function_state(self) -> dict[str, Any]:
+        """The function lab's last expression and descent settings (empty when there are
+        none); the lab checks each value as it checks a lesson's request."""
+        return _parse_object(self._store.value("function/state", "{}")) or {}
+
+    @function_state.setter
+    def function_state(self, value: dict[str, Any]) -> None:
+        self._store.setValue("function/state", json.dumps(value))
 
     # --- window layout -------------------------------------------------------------------------
 

@@ -192,3 +192,56 @@ def test_the_lab_follows_the_dark_theme(qtbot, window):
     qtbot.waitUntil(lambda: text_colour() == "#e6e8eb" and "#e6e8eb" in view.info.toHtml())
     window.set_dark(False)
     assert lab.view.graph.canvas.theme.name == "light"
+
+
+def _persisting_window(qtbot) -> MainWindow:
+    win = MainWindow(persist=True)  # QSettings in the test's own folder (conftest)
+    qtbot.addWidget(win, before_close_func=_no_prompt)
+    win.resize(1024, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_the_lab_comes_back_as_it_was_left_in_the_next_session(qtbot):
+    first = _persisting_window(qtbot)
+    first.function_lab.set_shown(True)
+    lab = first.function_lab.lab_model
+    assert lab.set_text("x^2 + 3*y^2")
+    lab.open(at=(1.5, -0.5), learning_rate=0.05, optimizer="momentum", seed=7)
+    first.function_lab.set_shown(False)  # leaving the lab keeps it
+    first.close()
+
+    second = _persisting_window(qtbot)
+    second.function_lab.set_shown(True)
+    again = second.function_lab.lab_model
+    assert again.text == "x^2 + 3*y^2"
+    assert again.settings.start == (1.5, -0.5)
+    assert (again.settings.learning_rate, again.settings.optimizer) == (0.05, "momentum")
+    assert again.settings.seed == 7
+    assert not again.undo_stack.canUndo()  # the restore is no edit of the student's
+
+
+@pytest.mark.parametrize("state", [
+    {"expression": "x^", "at": [1, 2]},
+    {"expression": "x*y", "at": "junk", "learning_rate": 1e300},
+    {"expression": ["x"], "view": "nothing", "seed": -5},
+    {"expression": "x*y", "at": [1e400], "optimizer": {"a": 1}},
+])
+def test_a_bad_saved_lab_state_leaves_the_lab_at_its_default(qtbot, state):
+    from simulator.app.settings import Settings
+
+    default = _persisting_window(qtbot)
+    default.function_lab.set_shown(True)
+    expected = default.function_lab.lab_model.text
+    default.function_lab.lab_model.undo_stack.clear()
+    default.settings.function_state = {}
+    default.set_confirm_on_close(False)
+    default.close()
+    Settings().function_state = state  # as if the settings file had been edited by hand
+
+    win = _persisting_window(qtbot)
+    win.function_lab.set_shown(True)
+    assert win.function_lab.view is not None
+    assert win.function_lab.lab_model.text == expected
+    assert not win.function_lab.lab_model.undo_stack.canUndo()

@@ -18,6 +18,7 @@ shown), and offers
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,10 +29,14 @@ from shiboken6 import isValid
 
 from ..model import LabModel
 from ..selection import ParameterSel
+from ..settings import Settings
 from ..shortcuts import own_keys
 from .model import FunctionLabModel
 from .nudge import NetworkNudgeDialog, open_network_nudge
+from .state import LabRequestError
 from .view import FunctionView
+
+log = logging.getLogger(__name__)
 
 #: The keys of View > Function lab.
 KEYS = ("F4",)  # Ctrl+1 ... Ctrl+8 go to the window's views
@@ -43,11 +48,13 @@ class FunctionLab(QObject):
 
     shownChanged = Signal(bool)
 
-    def __init__(self, window: QMainWindow, model: LabModel) -> None:
+    def __init__(self, window: QMainWindow, model: LabModel,
+                 settings: Settings | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.network_model = model
         self.lab_model = FunctionLabModel(self)
+        self._settings = settings  # where the lab's last expression is kept (None: nowhere)
         self.view: FunctionView | None = None
         self._dark = False
         self.stack = QStackedWidget()
@@ -92,7 +99,42 @@ class FunctionLab(QObject):
             own_keys(self.view)
             self.view.set_dark(self._dark)
             self.stack.addWidget(self.view)
+            self._restore_state()
         return self.view
+
+    # --- what the lab keeps between sessions ------------------------------------------------
+
+    def saved_state(self) -> dict[str, Any]:
+        """The lab's expression and descent settings as plain values (for the settings)."""
+        m = self.lab_model
+        s = m.settings
+        return {"expression": m.text if m.error is None else s.expression,
+                "at": list(s.start), "learning_rate": s.learning_rate,
+                "optimizer": s.optimizer, "pirate": s.pirate,
+                "downhill_only": s.downhill_only, "seed": s.seed, "view": m.view_mode}
+
+    def save_state(self) -> None:
+        """Keep the lab's expression and settings for the next session (once the lab has
+        been used: a lab never opened keeps what an earlier session left)."""
+        if self._settings is not None and self.view is not None:
+            self._settings.function_state = self.saved_state()
+
+    def _restore_state(self) -> None:
+        # The settings file is the user's to edit: every value goes through the lab's own
+        # checks, and anything refused leaves the lab at its default, with nothing to undo.
+        state = self._settings.function_state if self._settings is not None else {}
+        if not state:
+            return
+        try:
+            self.lab_model.open(state.get("expression"), at=state.get("at"),
+                                view=state.get("view"),
+                                learning_rate=state.get("learning_rate"),
+                                optimizer=state.get("optimizer"), pirate=state.get("pirate"),
+                                downhill_only=state.get("downhill_only"),
+                                seed=state.get("seed"))
+        except (LabRequestError, TypeError, ValueError) as exc:
+            log.info("the function lab's saved state is not used: %s", exc)
+        self.lab_model.undo_stack.clear()
 
     def set_shown(self, shown: bool) -> None:
         """Show the lab (True) or the network (False) in the central area. The lab takes
@@ -107,6 +149,7 @@ class FunctionLab(QObject):
             view.setFocus()
         elif not shown and self.shown:
             self.lab_model.stop()
+            self.save_state()
             self.stack.setCurrentWidget(self.network_page)
             self._restore_panels()
         if self.action.isChecked() != shown:

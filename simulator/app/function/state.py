@@ -1,7 +1,6 @@
 """What the function lab holds besides the descent itself: the settings a student edits
-(one undo step each), the view modes, and the plot ranges. Plain values and checks: the
-only Qt-side name used is the training settings bar's learning-rate bounds, shared so that
-both learning-rate fields accept the same values.
+(one undo step each), the view modes, and the plot ranges. Plain values and checks (no
+Qt); the learning-rate bounds are the engine's limits, as in the training settings bar.
 
 :class:`LabSettings` is immutable: an edit makes a new one, and an undo command swaps two
 of them (with the descent that goes with each). Every check that turns a request (typed,
