@@ -58,6 +58,8 @@ from ..engine.boundary import (
     Plane,
     PlaneValues,
     curve_applies,
+    fitted_curve,
+    line_for,
     plane_applies,
     plane_for,
 )
@@ -357,6 +359,18 @@ class LabModel(QObject):
             self._position_key(), f"plane{resolution}",
             lambda: _plane_values_in_blocks(self.network, self.plane(resolution)))
         assert isinstance(result, PlaneValues)
+        return result
+
+    def curve_values(self, points: int = 300) -> tuple[np.ndarray, np.ndarray]:
+        """For one input: ``points`` inputs across the data's range and the network's
+        outputs there at the current parameters, ``(xs, ys)`` with ys (points, outputs);
+        computed once per training position, like :meth:`plane_values`."""
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            xs = line_for(self.document.data, points)
+            return xs, fitted_curve(self.network, xs)
+
+        result = self._position.get(self._position_key(), f"curve{points}", compute)
+        assert isinstance(result, tuple)
         return result
 
     def set_early_stopping(self, patience: int | None, restore_best: bool = True,

@@ -241,6 +241,15 @@ def test_one_input_draws_the_fitted_curve(qtbot, kept) -> None:
     np.testing.assert_allclose(y[:, 0], forward(model.network, x[:, None]).output[:, 0],
                                atol=TOL, rtol=0)
     assert x.min() < data.inputs.min() and x.max() > data.inputs.max()
+    # the model computes the curve once per training position: after more training it is
+    # the new network's, not a stale copy
+    before = y.copy()
+    model.run_iterations(300)
+    qtbot.waitUntil(lambda: view.curve_y is not None and not np.array_equal(view.curve_y,
+                                                                           before))
+    np.testing.assert_allclose(view.curve_y[:, 0],
+                               forward(model.network, view.curve_x[:, None]).output[:, 0],
+                               atol=TOL, rtol=0)
 
 
 def test_the_reference_lesson_has_no_picture(qtbot, kept) -> None:

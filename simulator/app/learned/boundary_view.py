@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...engine.boundary import Boundary, boundary_from, fitted_curve, line_for
+from ...engine.boundary import Boundary, boundary_from
 from ...engine.metrics import target_kind
 from ..coalesce import Coalescer
 from ..model import LabModel
@@ -404,9 +404,7 @@ class DecisionBoundaryView(QWidget):
 
     def _draw_curve(self) -> None:
         model = self.model
-        data = model.document.data
-        xs = line_for(data, CURVE_POINTS)
-        ys = fitted_curve(model.network, xs)
+        xs, ys = model.curve_values(CURVE_POINTS)
         while len(self.curves) < ys.shape[1]:
             colour = CURVE_COLOURS[len(self.curves) % len(CURVE_COLOURS)]
             curve = pg.PlotDataItem(pen=pg.mkPen(colour, width=2.5))
