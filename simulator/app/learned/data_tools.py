@@ -24,8 +24,9 @@ from ...engine.numbers import format_number
 from ..model import LabModel
 from ..widgets import HintLabel
 
-#: The slider's noise range and step.
-MAX_NOISE = 0.5
+#: The slider's noise range and step: the useful part of what a document may hold (up to
+#: engine.limits.MAX_NOISE); a larger noise from a file shows at the slider's end, kept.
+SLIDER_MAX_NOISE = 0.5
 NOISE_STEP = 0.005
 
 _drags = itertools.count(1)
@@ -49,7 +50,7 @@ class DataTools(QWidget):
         self.setObjectName("dataTools")
         self.model = model
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(0, round(MAX_NOISE / NOISE_STEP))
+        self.slider.setRange(0, round(SLIDER_MAX_NOISE / NOISE_STEP))
         self.slider.setPageStep(4)
         self.slider.setToolTip("The noise of the generated samples: drag, and the data is "
                                "made again with it")
@@ -95,7 +96,7 @@ class DataTools(QWidget):
         noise = noise_of(self.model.document.data_source)
         self.slider.blockSignals(True)
         if noise is not None:
-            self.slider.setValue(round(min(noise, MAX_NOISE) / NOISE_STEP))
+            self.slider.setValue(round(min(noise, SLIDER_MAX_NOISE) / NOISE_STEP))
         self.slider.blockSignals(False)
         generated = noise is not None
         for widget in (self.slider, self.regenerate_button):
