@@ -28,9 +28,6 @@ COLUMN_ORDER: tuple[str, ...] = ("derivation", "surface", "loss", "boundary")
 #: The lesson pane's share of the window's height, and the column's of its width.
 PANE_SHARE = 0.36
 COLUMN_SHARE = 0.38
-#: The column's share when it holds only plots (no derivation): a loss curve or a decision
-#: boundary needs width to be read, and such a step is about them, not the canvas.
-PLOTS_COLUMN_SHARE = 0.5
 #: In the column, the derivation's share of the height when plots share it.
 DERIVATION_SHARE = 0.6
 
@@ -88,8 +85,7 @@ def apply_step_sizes(window: QMainWindow, docks: dict[str, QDockWidget], pane: Q
     column = [docks[k] for k in column_views(show) if docks[k].isVisible()]
     if not column:
         return
-    share = COLUMN_SHARE if "derivation" in show else PLOTS_COLUMN_SHARE
-    window.resizeDocks([column[0]], [int(width * share)], Qt.Orientation.Horizontal)
+    window.resizeDocks([column[0]], [int(width * COLUMN_SHARE)], Qt.Orientation.Horizontal)
     if len(column) > 1:
         room = int(height * (1 - PANE_SHARE))
         if column[0] is docks.get("derivation"):
@@ -124,6 +120,5 @@ class SavedLayout:
         window.restoreState(self.state, version)
 
 
-__all__ = ["COLUMN_ORDER", "COLUMN_SHARE", "DERIVATION_SHARE", "PANE_SHARE", "PLOTS_COLUMN_SHARE",
-           "SavedLayout",
+__all__ = ["COLUMN_ORDER", "COLUMN_SHARE", "DERIVATION_SHARE", "PANE_SHARE", "SavedLayout",
            "apply_step_sizes", "arrange_step", "column_views"]
