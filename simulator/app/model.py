@@ -52,7 +52,7 @@ from PySide6.QtGui import QUndoStack
 
 from ..engine import document as doc_io
 from ..engine import edits
-from ..engine.backprop import BackwardPass, ForwardPass
+from ..engine.backprop import BackwardPass, ForwardPass, backward
 from ..engine.boundary import (
     DEFAULT_RESOLUTION,
     Plane,
@@ -73,6 +73,7 @@ from ..engine.network import Network
 from ..engine.numbers import format_number
 from ..engine.optimizers import TrainingConfig
 from ..engine.stepper import Iteration, Stepper, SubStep
+from ..engine.surface.spec import check_data
 from ..engine.training import Divergence, RunResult, Trainer
 from ..engine.validation import Best, EarlyStopping, TestLossHistory
 from ..resources import example_path
@@ -359,6 +360,21 @@ class LabModel(QObject):
             self._position_key(), f"plane{resolution}",
             lambda: _plane_values_in_blocks(self.network, self.plane(resolution)))
         assert isinstance(result, PlaneValues)
+        return result
+
+    def whole_data_gradient(self) -> BackwardPass:
+        """The backward pass over the whole training set at the current parameters (its
+        input features and weight penalty included): the loss the cost surface draws and
+        its gradient, once per training position. Raises the engine's SurfaceError when
+        the data does not fit the network."""
+        def compute() -> BackwardPass:
+            doc, net = self.document, self.network
+            x, t = check_data(net, doc.data.inputs, doc.data.targets, doc.loss)
+            with np.errstate(all="ignore"):
+                return backward(net, x, t, doc.loss, penalty=doc.training.penalty)
+
+        result = self._position.get(self._position_key(), "whole_data_gradient", compute)
+        assert isinstance(result, BackwardPass)
         return result
 
     def curve_values(self, points: int = 300) -> tuple[np.ndarray, np.ndarray]:

@@ -195,3 +195,34 @@ def test_the_shown_sample_and_row_follow_the_batch(model):
     assert (model.shown_sample, model.shown_row) == (0, last[0])  # ...and shown inside this one
     explanation = model.explanation()
     assert explanation is not None  # the explanation reads the same sample (no IndexError)
+
+
+def test_the_whole_data_gradient_is_the_surfaces_loss_and_its_finite_difference(qtbot):
+    """What the cost surface's point and arrow read: the loss over every training sample
+    (penalty included) and its gradient, against central differences of that loss, once
+    per training position, and not the last mini-batch's."""
+    from simulator.engine import datasets
+    from simulator.engine.backprop import backward
+
+    data = datasets.make("circle", n=40, test_fraction=0.25)
+    doc = edits.fit_to_data(edits.new_document((2, 3, 1), "tanh"), data, {"kind": "circle"})
+    doc = edits.set_training(doc, optimizer="sgd", batch_size=4, l2=0.01)
+    model = LabModel(document=doc)
+    model.run_iterations(5)
+    bp = model.whole_data_gradient()
+    assert model.whole_data_gradient() is bp  # computed once at this position
+
+    net, d = model.network, model.document
+    x, t = d.data.inputs, d.data.targets
+
+    def loss_at(params: np.ndarray) -> float:
+        return float(backward(net.with_params(params), x, t, d.loss,
+                              penalty=d.training.penalty).loss)
+
+    h = 1e-6
+    fd = np.array([(loss_at(net.params + h * e) - loss_at(net.params - h * e)) / (2 * h)
+                   for e in np.eye(net.params.size)])
+    np.testing.assert_allclose(bp.grad, fd, rtol=1e-5, atol=1e-8)
+    assert bp.loss == pytest.approx(loss_at(net.params), rel=1e-12)
+    model.run_iterations(1)
+    assert model.whole_data_gradient() is not bp

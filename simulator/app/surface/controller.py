@@ -42,7 +42,6 @@ import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from ...engine import surface as engine_surface
-from ...engine.backprop import backward
 from ...engine.network import ParamInfo
 from ...engine.numbers import format_number
 from ...engine.optimizers import OPTIMIZER_LABELS
@@ -59,7 +58,6 @@ from ...engine.surface import (
     bilinear,
     losses_at,
 )
-from ...engine.surface.spec import check_data
 from ..model import LabModel
 from .display import GridView, PathView, PointView
 from .jobs import CompareJobs, GridJobs, JobTicket
@@ -614,20 +612,17 @@ class SurfaceController(QObject):
             if emit:
                 self.pointChanged.emit()
             return
-        doc = self.model.document
         net = self.model.network
         centre = self._display_centre()
         try:
             # The network's inputs (its input features applied) and the weight penalty:
             # the point's loss and gradient are those of the E the surface draws.
-            X, T = check_data(net, doc.data.inputs, doc.data.targets, doc.loss)
+            bp = self.model.whole_data_gradient()
         except engine_surface.SurfaceError:
             self._point = None  # data that does not fit: the frame's status says why
             if emit:
                 self.pointChanged.emit()
             return
-        with np.errstate(all="ignore"):
-            bp = backward(net, X, T, doc.loss, penalty=doc.training.penalty)
         loss = float(bp.loss) if math.isfinite(bp.loss) else math.inf
         u, v = (float(c) for c in frame.coords(net.params, centre)[0])
         gu, gv = frame.gradient(np.asarray(bp.grad))
