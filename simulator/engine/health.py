@@ -68,6 +68,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backprop import BackwardPass, _backward
+from .numbers import format_number
 from .stepper import Stepper
 from .training import Divergence, Trainer
 
@@ -280,7 +281,7 @@ def _dead_relus(bp: BackwardPass, iteration: int) -> list[HealthWarning]:
         for j in np.flatnonzero(dead):
             name = net.neurons[k + 1][j]
             bias = net.bias_name(k, int(j))
-            hint = f" (its bias {bias} is {net.get(bias):.3g})" if bias else ""
+            hint = f" (its bias {bias} is {format_number(net.get(bias), 3)})" if bias else ""
             found.append(HealthWarning(
                 "dead_relu", name, iteration,
                 f"{name} is a dead ReLU: its net input is never positive, on any sample{hint}, so "
@@ -298,7 +299,7 @@ def _gradient_ratio(bp: BackwardPass, sizes: tuple[LayerGradient, ...],
         return []
     ratio = first / last
     net = bp.network
-    listing = ", ".join(f"{s.name} {s.size:.2g}" for s in sizes)
+    listing = ", ".join(f"{s.name} {format_number(s.size, 2)}" for s in sizes)
     if ratio < 10.0 ** -GRADIENT_ORDERS:
         weakest = min(sizes, key=lambda s: s.size)
         orders = np.log10(last / max(first, np.finfo(float).tiny))
@@ -359,7 +360,8 @@ def _plateau(bp: BackwardPass, losses: np.ndarray, iteration: int) -> list[Healt
         return []
     net = bp.network
     outputs = tuple(net.neurons[-1])
-    values = ", ".join(f"{n} = {float(np.mean(out[:, j])):.3g}" for j, n in enumerate(outputs))
+    values = ", ".join(f"{n} = {format_number(float(np.mean(out[:, j])), 3)}"
+                       for j, n in enumerate(outputs))
     shared = [net.bias_name(k, 0) for k, layer in enumerate(net.layers[:-1])
               if layer.bias == "shared"]
     hint = (f" Its hidden neurons share one bias ({', '.join(n for n in shared if n)}), "

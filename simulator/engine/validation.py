@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .numbers import format_number
+
 if TYPE_CHECKING:
     from .training import TrainState
 
@@ -159,5 +161,5 @@ class EarlyStopping:
         """Why training stopped, in words."""
         return (f"Stopped early at iteration {iteration}: the test loss has not improved for "
                 f"{iteration - best.iteration} iterations (at least {self.patience}). Its "
-                f"lowest value was {best.loss:.5g} at iteration {best.iteration}; you can go "
-                f"back to the parameters of that iteration.")
+                f"lowest value was {format_number(best.loss, 5)} at iteration "
+                f"{best.iteration}; you can go back to the parameters of that iteration.")

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ...engine.boundary import Boundary, boundary_from
 from ...engine.metrics import target_kind
+from ...engine.numbers import format_number
 from ..coalesce import Coalescer
 from ..model import LabModel
 from ..visibility import in_view
@@ -60,7 +61,7 @@ PLANE, CURVE, NONE = "plane", "curve", "none"
 
 def percent(share: float | None) -> str:
     """An accuracy as "97.5 %" ("-" when there is none)."""
-    return "-" if share is None else f"{100.0 * share:.4g} %"
+    return "-" if share is None else f"{format_number(100.0 * share, 4)} %"
 
 
 def sample_classes(targets: np.ndarray) -> np.ndarray | None:
