@@ -53,6 +53,9 @@ MAX_BATCH_SIZE = 100_000
 MIN_SEED = 0
 MAX_SEED = 2**31 - 1
 
+#: Early stopping's patience: from 1 to MAX_PATIENCE iterations without a better test loss.
+MAX_PATIENCE = 10_000_000
+
 # --- data -------------------------------------------------------------------------------------
 
 #: Samples in a data set (training and test split each).
@@ -147,7 +150,7 @@ __all__ = [
     "MAX_LESSON_BYTES", "MAX_LESSON_CHOICES", "MAX_LESSON_ITERATIONS", "MAX_LESSON_STEPS",
     "MAX_LESSON_TEXT", "MAX_NAME_LENGTH",
     "MAX_NEURONS",
-    "MAX_NOISE", "MAX_PATH_LENGTH", "MAX_SAMPLES", "MAX_SEED", "MAX_SOURCE_DEPTH",
+    "MAX_NOISE", "MAX_PATH_LENGTH", "MAX_PATIENCE", "MAX_SAMPLES", "MAX_SEED", "MAX_SOURCE_DEPTH",
     "MAX_SOURCE_ITEMS", "MAX_TEST_FRACTION", "MIN_BATCH_SIZE", "MIN_DECAY", "MIN_DIGITS",
     "MIN_EPS", "MIN_LEARNING_RATE", "MIN_SEED", "STALE_TEMP_SECONDS",
 ]

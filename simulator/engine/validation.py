@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .limits import MAX_PATIENCE
 from .numbers import format_number
 
 if TYPE_CHECKING:
@@ -131,7 +132,8 @@ class EarlyStoppingError(ValueError):
 
 @dataclass(frozen=True)
 class EarlyStopping:
-    """Stop when the test loss has not improved for ``patience`` iterations (at least 1):
+    """Stop when the test loss has not improved for ``patience`` iterations (1 to
+    :data:`~.limits.MAX_PATIENCE`):
     improved means lower than the best so far by more than ``min_delta`` (at least 0)."""
 
     patience: int
@@ -139,9 +141,9 @@ class EarlyStopping:
 
     def __post_init__(self) -> None:
         if (isinstance(self.patience, bool) or not isinstance(self.patience, (int, np.integer))
-                or self.patience < 1):
-            raise EarlyStoppingError(f"the patience must be a whole number of iterations of at "
-                                     f"least 1, not {self.patience!r}")
+                or not 1 <= self.patience <= MAX_PATIENCE):
+            raise EarlyStoppingError(f"the patience must be a whole number of iterations from "
+                                     f"1 to {MAX_PATIENCE:,}, not {self.patience!r}")
         if not (math.isfinite(self.min_delta) and self.min_delta >= 0):
             raise EarlyStoppingError(f"min_delta must be a number of at least 0, not "
                                      f"{self.min_delta!r}")

@@ -185,3 +185,13 @@ def test_early_stopping_rule_and_its_settings() -> None:
             EarlyStopping(patience=bad)  # type: ignore[arg-type]
     with pytest.raises(EarlyStoppingError, match="min_delta"):
         EarlyStopping(patience=3, min_delta=-1.0)
+
+
+def test_the_patience_is_bounded_by_the_engines_limit():
+    from simulator.engine.limits import MAX_PATIENCE
+    from simulator.engine.validation import EarlyStopping, EarlyStoppingError
+
+    assert EarlyStopping(MAX_PATIENCE).patience == MAX_PATIENCE
+    for bad in (0, MAX_PATIENCE + 1, 2**63, True, 1.5):
+        with pytest.raises(EarlyStoppingError, match="patience"):
+            EarlyStopping(bad)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QSpinBox, QWidget
 
+from ...engine.limits import MAX_PATIENCE
 from ...engine.validation import EarlyStoppingError
 from ..coalesce import Coalescer
 from ..model import LabModel
 
 #: The patience a new session offers (iterations without a better test loss).
 DEFAULT_PATIENCE = 200
-MAX_PATIENCE = 10_000_000
 
 
 class EarlyStoppingBar(QWidget):
