@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from . import strict_json
 from .activations import ACTIVATIONS
 from .datasets import Dataset, DatasetError
 from .features import FeatureError, check_features, check_raw_width
@@ -55,7 +56,6 @@ from .limits import (
     MAX_DECAY,
     MAX_DOCUMENT_BYTES,
     MAX_EPS,
-    MAX_INT_DIGITS,
     MAX_L1,
     MAX_L2,
     MAX_LAYERS,
@@ -78,6 +78,7 @@ from .limits import (
 from .losses import LOSSES
 from .network import BIAS_MODES, LayerSpec, Network, NetworkError
 from .optimizers import OPTIMIZER_NAMES, OptimizerError, TrainingConfig
+from .strict_json import Unreadable
 from .text import one_line, printable
 
 FORMAT = "backprop-lab"
@@ -211,62 +212,11 @@ class Document:
 
 # --- reading JSON --------------------------------------------------------------------------
 
-class _Unreadable:
-    """A number the JSON text holds but no field can: an integer of more than
-    :data:`MAX_INT_DIGITS` digits, or a number too large for a double (1e400). Validation
-    refuses it by the field's name."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def describe(self) -> str:
-        digits = sum(c.isdigit() for c in self.text)
-        if digits > 40:
-            return f"a {digits}-digit number"
-        return self.text
-
-
-class _Duplicated(dict[str, Any]):
-    """A JSON object in which a key appears more than once (the last value kept)."""
-
-    duplicate: str = ""
-
-
-def _parse_int(text: str) -> int | _Unreadable:
-    if len(text) - text.startswith("-") > MAX_INT_DIGITS:
-        return _Unreadable(text)  # int() would be slow, or refuse (4,300 digits)
-    return int(text)
-
-
-def _parse_float(text: str) -> float | _Unreadable:
-    value = float(text)
-    return _Unreadable(text) if math.isinf(value) else value
-
-
 def _parse(text: str) -> Any:
-    """The JSON value of ``text``; duplicate keys, long integers and overflowing numbers
-    are marked so that validation names their field."""
-    duplicated: list[_Duplicated] = []
-
-    def make_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(pairs)
-        if len(obj) == len(pairs):
-            return obj
-        marked = _Duplicated(pairs)
-        seen: set[str] = set()
-        for key, _value in pairs:
-            if key in seen:
-                marked.duplicate = key
-                break
-            seen.add(key)
-        duplicated.append(marked)
-        return marked
-
+    """The JSON value of ``text`` (:func:`~.strict_json.loads`: duplicate keys refused by
+    their field, long integers and overflowing numbers marked for validation to name)."""
     try:
-        raw = json.loads(text, object_pairs_hook=make_object, parse_int=_parse_int,
-                         parse_float=_parse_float)
+        return strict_json.loads(text)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: "
                             f"{exc.msg})") from None
@@ -274,29 +224,9 @@ def _parse(text: str) -> Any:
         raise DocumentError("not a Backprop Lab document (nested too deeply)") from None
     except MemoryError:
         raise DocumentError("too large to read") from None
-    if duplicated:
-        where = _path_of(raw, duplicated[0])
-        key = _key_path(where, duplicated[0].duplicate)
-        raise DocumentError(f"{key}: the field appears more than once (each field may be "
-                            "given only once)")
-    return raw
-
-
-def _path_of(root: Any, target: object) -> str:
-    """The field path of the object ``target`` inside ``root`` (iteratively: no recursion
-    limit)."""
-    stack: list[tuple[Any, str]] = [(root, "")]
-    while stack:
-        obj, path = stack.pop()
-        if obj is target:
-            return path
-        if isinstance(obj, dict):
-            stack.extend((v, _key_path(path, k)) for k, v in obj.items()
-                         if isinstance(v, (dict, list)))
-        elif isinstance(obj, list):
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(obj)
-                         if isinstance(v, (dict, list)))
-    return ""
+    except strict_json.DuplicateKey as exc:
+        raise DocumentError(f"{exc.path}: the field appears more than once (each field may "
+                            "be given only once)") from None
 
 
 def _key_path(path: str, key: Any) -> str:
@@ -762,7 +692,7 @@ def _clean_json(value: Any, path: str, depth: int, count: list[int]) -> Any:
             raise DocumentError(f"{path}: {_show(int(value))} is too large (the limit is "
                                 f"{_g(MAX_ABS_VALUE)})")
         return int(value)
-    if isinstance(value, (float, np.floating, _Unreadable)):
+    if isinstance(value, (float, np.floating, Unreadable)):
         return _number(value, path)
     raise DocumentError(f"{path}: must be a JSON value, not {_show(value)}")
 
@@ -827,7 +757,7 @@ def _g(value: float) -> str:
 
 
 def _number(value: Any, path: str) -> float:
-    if isinstance(value, _Unreadable):
+    if isinstance(value, Unreadable):
         raise DocumentError(f"{path}: {value.describe()} is too large (the limit is "
                             f"{_g(MAX_ABS_VALUE)})")
     if not _is_number(value):
@@ -909,7 +839,7 @@ def _count(value: Any) -> str:
 
 def _show(value: Any) -> str:
     """A value as a message shows it: short, on one line."""
-    if isinstance(value, _Unreadable):
+    if isinstance(value, Unreadable):
         return value.describe()
     if value is None or isinstance(value, (bool, np.bool_)):
         return json.dumps(None if value is None else bool(value))

@@ -43,7 +43,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import datasets
+from . import datasets, strict_json
 from . import document as doc_io
 from .document import Document, DocumentError
 from .edits import set_data, set_training
@@ -66,7 +66,6 @@ from .limits import (
     DEFAULT_DIGITS,
     MAX_ABS_VALUE,
     MAX_DIGITS,
-    MAX_INT_DIGITS,
     MAX_LEARNING_RATE,
     MAX_LESSON_BYTES,
     MAX_LESSON_CHOICES,
@@ -85,6 +84,7 @@ from .numbers import format_bound
 from .optimizers import OptimizerError, TrainingConfig
 from .quiz import DIRECTIONS, QUESTION_KINDS, SIGNS, Mistake, result_quantities
 from .stepper import STAGES, Iteration, SubStep, plan_substeps
+from .strict_json import Unreadable
 from .surface.spec import SurfaceError, SurfaceSpec
 from .text import printable
 from .training import Trainer
@@ -267,80 +267,22 @@ class Lesson:
 
 # --- reading JSON ------------------------------------------------------------------------------
 
-class _Bad:
-    """A value JSON holds but a lesson does not take (NaN, Infinity, a number beyond the
-    range of doubles, an integer of too many digits); validation refuses it by field."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text if len(self.text) <= 20 else f"a {len(self.text)}-character number"
-
-
-class _Duplicated(dict[str, Any]):
-    duplicate: str = ""
-
-
-def _parse_int(text: str) -> int | _Bad:
-    return _Bad(text) if len(text.lstrip("-")) > MAX_INT_DIGITS else int(text)
-
-
-def _parse_float(text: str) -> float | _Bad:
-    value = float(text)
-    return _Bad(text) if math.isinf(value) else value
-
-
 def parse_json(text: str, name: str) -> Any:
-    """The JSON value of a lesson file's ``text``; :class:`LessonError` for invalid JSON or
-    a key given twice (named by its field path)."""
-    marked: list[_Duplicated] = []
-
-    def make_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(pairs)
-        if len(obj) == len(pairs):
-            return obj
-        dup = _Duplicated(pairs)
-        seen: set[str] = set()
-        for key, _value in pairs:
-            if key in seen:
-                dup.duplicate = key
-                break
-            seen.add(key)
-        marked.append(dup)
-        return dup
-
+    """The JSON value of a lesson file's ``text`` (:func:`~.strict_json.loads`, NaN and
+    Infinity marked too); :class:`LessonError` for invalid JSON or a key given twice (named
+    by its field path)."""
     try:
-        raw = json.loads(text, object_pairs_hook=make_object, parse_int=_parse_int,
-                         parse_float=_parse_float, parse_constant=_Bad)
+        return strict_json.loads(text, constants_unreadable=True)
     except json.JSONDecodeError as exc:
         raise LessonError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
                           f"{exc.msg})") from None
     except RecursionError:
         raise LessonError(f"{name}: nested too deeply to be a lesson") from None
-    if marked:
-        path = _path_of(raw, marked[0])
-        key = f"{path}.{marked[0].duplicate}" if path else marked[0].duplicate
-        raise LessonError(f"{name}: {_field_label(key, raw)}: the field appears more than "
-                          "once (each field may be given only once)")
-    return raw
-
-
-def _path_of(root: Any, target: object) -> str:
-    stack: list[tuple[Any, str]] = [(root, "")]
-    while stack:
-        obj, path = stack.pop()
-        if obj is target:
-            return path
-        if isinstance(obj, dict):
-            stack.extend((v, f"{path}.{printable(str(k), 40)}" if path else printable(str(k), 40))
-                         for k, v in obj.items() if isinstance(v, (dict, list)))
-        elif isinstance(obj, list):
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(obj)
-                         if isinstance(v, (dict, list)))
-    return ""
+    except MemoryError:
+        raise LessonError(f"{name}: too large to read") from None
+    except strict_json.DuplicateKey as exc:
+        raise LessonError(f"{name}: {_field_label(exc.path, exc.root)}: the field appears "
+                          "more than once (each field may be given only once)") from None
 
 
 def _field_label(path: str, raw: Any) -> str:
@@ -477,7 +419,7 @@ class _Where:
 
     def number(self, value: Any, fieldname: str, lo: float = -MAX_ABS_VALUE,
                hi: float = MAX_ABS_VALUE) -> float:
-        if isinstance(value, _Bad):
+        if isinstance(value, Unreadable):
             raise self.error(fieldname, f"must be a finite number, not {value!r}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(fieldname, f"must be a number, not {_show(value)}")
@@ -514,7 +456,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, _Bad):
+    if isinstance(value, Unreadable):
         return repr(value)
     if value is None or isinstance(value, bool):
         return json.dumps(value)
@@ -534,7 +476,7 @@ def _bad_inside(value: Any, path: str) -> str | None:
     stack: list[tuple[Any, str]] = [(value, path)]
     while stack:
         item, where = stack.pop()
-        if isinstance(item, _Bad):
+        if isinstance(item, Unreadable):
             return where
         if isinstance(item, dict):
             stack.extend((v, f"{where}.{printable(str(k), 40)}") for k, v in item.items())

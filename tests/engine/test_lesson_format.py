@@ -228,7 +228,7 @@ def test_bad_json_text(tmp_path: Path) -> None:
                    'd.json: step 2 ("Forward"): checks[0].value: must be a finite number'),
         "e.json": (good.replace('"value": 0.53842', '"value": ' + "9" * 400),
                    'e.json: step 2 ("Forward"): checks[0].value: must be a finite number, not a '
-                   '400-character number'),
+                   '400-digit number'),
         "f.json": ("[" * 100_000, "f.json: nested too deeply"),
         "g.json": (good.replace('"version": 1', '"version": 1, "version": 1'),
                    "g.json: version: the field appears more than once"),
