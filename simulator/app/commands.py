@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from PySide6.QtGui import QUndoCommand
 
 from ..engine.document import Document
 from ..engine.stepper import Stepper
 
-#: The QUndoCommand id of commands that may merge (those with a merge key).
+S = TypeVar("S")
+
+#: The QUndoCommand id of the network's commands that may merge (those with a merge key).
 MERGE_ID = 4711
 
 
@@ -29,11 +32,15 @@ class Snapshot:
     stepper: Stepper
 
 
-class DocumentCommand(QUndoCommand):
-    """Go from ``before`` to ``after`` (redo) and back (undo) through ``restore``."""
+class SwapCommand(QUndoCommand, Generic[S]):
+    """Go from snapshot ``before`` to ``after`` (redo) and back (undo) through
+    ``restore``; commands of the same class with the same (non-None) merge key merge into
+    one undo step, the later one's text and ``after`` kept. Subclasses give their own
+    :attr:`merge_id` (Qt merges only commands of one id)."""
 
-    def __init__(self, text: str, before: Snapshot, after: Snapshot,
-                 restore: Callable[[Snapshot], None],
+    merge_id = -1
+
+    def __init__(self, text: str, before: S, after: S, restore: Callable[[S], None],
                  merge_key: Hashable | None = None) -> None:
         super().__init__(text)
         self._before = before
@@ -46,15 +53,19 @@ class DocumentCommand(QUndoCommand):
         """Commands with the same (non-None) key merge into one undo step."""
         return self._merge_key
 
+    @property
+    def after(self) -> S:
+        """The snapshot redo restores."""
+        return self._after
+
     def id(self) -> int:
-        return MERGE_ID if self._merge_key is not None else -1
+        return self.merge_id if self._merge_key is not None else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, DocumentCommand) or other.merge_key is None:
+        if type(other) is not type(self) or not isinstance(other, SwapCommand) \
+                or other.merge_key is None or other.merge_key != self._merge_key:
             return False
-        if other.merge_key != self._merge_key:
-            return False
-        self._after = other._after
+        self._after = other.after
         self.setText(other.text())  # "Set w5 to <where the drag ended>"
         return True
 
@@ -65,4 +76,10 @@ class DocumentCommand(QUndoCommand):
         self._restore(self._before)
 
 
-__all__ = ["MERGE_ID", "DocumentCommand", "Snapshot"]
+class DocumentCommand(SwapCommand[Snapshot]):
+    """An edit of the network's document: swaps whole :class:`Snapshot` s."""
+
+    merge_id = MERGE_ID
+
+
+__all__ = ["MERGE_ID", "DocumentCommand", "Snapshot", "SwapCommand"]

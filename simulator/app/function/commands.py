@@ -8,12 +8,10 @@ typing in the expression field is one undo step.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from PySide6.QtGui import QUndoCommand
-
 from ...engine.function import Descent
+from ..commands import SwapCommand
 from .state import LabSettings
 
 #: The QUndoCommand id of the function lab's mergeable commands.
@@ -29,44 +27,10 @@ class LabSnapshot:
     descent: Descent
 
 
-class LabCommand(QUndoCommand):
-    """Go from ``before`` to ``after`` (redo) and back (undo) through ``restore``."""
+class LabCommand(SwapCommand[LabSnapshot]):
+    """An edit of the function lab: swaps whole :class:`LabSnapshot` s."""
 
-    def __init__(self, text: str, before: LabSnapshot, after: LabSnapshot,
-                 restore: Callable[[LabSnapshot], None],
-                 merge_key: Hashable | None = None) -> None:
-        super().__init__(text)
-        self._before = before
-        self._after = after
-        self._restore = restore
-        self._merge_key = merge_key
-
-    @property
-    def merge_key(self) -> Hashable | None:
-        """Commands with the same (non-None) key merge into one undo step."""
-        return self._merge_key
-
-    @property
-    def after(self) -> LabSnapshot:
-        """The snapshot redo restores."""
-        return self._after
-
-    def id(self) -> int:
-        return MERGE_ID if self._merge_key is not None else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, LabCommand) or other.merge_key is None \
-                or other.merge_key != self._merge_key:
-            return False
-        self._after = other.after
-        self.setText(other.text())
-        return True
-
-    def redo(self) -> None:
-        self._restore(self._after)
-
-    def undo(self) -> None:
-        self._restore(self._before)
+    merge_id = MERGE_ID
 
 
 __all__ = ["MERGE_ID", "LabCommand", "LabSnapshot"]
