@@ -478,6 +478,36 @@ def test_a_2_8_8_2_network_shows_fewer_labels_never_overlapping_ones(qtbot, monk
     _assert_legible_and_apart(canvas)
 
 
+def test_a_large_networks_update_labels_only_the_selection_not_every_parameter(qtbot,
+                                                                               monkeypatch):
+    """The update writes all 108 parameters of a 2-8-8-2 network: labelling them all
+    would bury the network. None is labelled but the selected one; the reference lesson's
+    10 are labelled at its update, as far as they find room."""
+    doc = edits.new_document([2, 8, 8, 2], "sigmoid", "neuron", 0)
+    win = open_window(qtbot, monkeypatch, size=(1024, 768), model=LabModel(doc))
+    canvas, model = win.canvas, win.model
+    model.finish_iteration()
+    assert model.current_substep.stage == "update"
+    _settle(qtbot)
+    canvas.flush()
+    assert canvas.level() in (FOCUS, SPARSE)
+    assert not [label for label in _visible_labels(canvas) if label.ref.kind == "weight"]
+    model.select("w20")
+    _settle(qtbot)
+    canvas.flush()
+    shown = {label.ref.name for label in _visible_labels(canvas) if label.ref.kind == "weight"}
+    assert shown == {"w20"}
+
+    small = open_window(qtbot, monkeypatch, size=(1024, 768))
+    step_to(small.model, "Update: all parameters")
+    _settle(qtbot)
+    small.canvas.flush()
+    names = set(small.model.network.names)
+    shown = {label.ref.name for label in _visible_labels(small.canvas)}
+    # under the cap: labelled as far as they find room (here most of them)
+    assert len(names & shown) >= len(names) // 2
+
+
 def test_the_update_shows_every_parameter_changed_at_default_digits(qtbot, small):
     model = small.model
     step_to(model, "Update: all parameters")

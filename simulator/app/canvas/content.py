@@ -17,8 +17,9 @@ drawn below a minimum size on screen. ``"full"`` labels every edge on one line
 ("dE/dw5 = 0.072952"); ``"stacked"`` writes each label on two lines (name over value), so
 a gap between two columns needs about half the width; ``"focus"`` keeps the value boxes
 but labels only the edges of what the current sub-step reads and writes
-(:func:`simulator.engine.dataflow.substep_flow`), the selection and the edge under the
-mouse; ``"sparse"`` also shows the value boxes of those neurons only, so the rows close
+(:func:`simulator.engine.dataflow.substep_flow`; none when that is more than
+:data:`MAX_FOCUS_PARAMETERS`, as a large network's update is), the selection and the edge
+under the mouse; ``"sparse"`` also shows the value boxes of those neurons only, so the rows close
 up. Every other value is in the tooltips.
 
 The spotlight (presenter mode) dims every item the current sub-step neither reads nor
@@ -71,6 +72,9 @@ if TYPE_CHECKING:
 
 #: Levels of labelling, densest first (see the module's docstring).
 FULL, STACKED, FOCUS, SPARSE = "full", "stacked", "focus", "sparse"
+#: At the focus and sparse levels, a sub-step that reads or writes more parameters than
+#: this labels none of them (only the selection and the element under the mouse).
+MAX_FOCUS_PARAMETERS = 24
 LEVELS: tuple[str, ...] = (FULL, STACKED, FOCUS, SPARSE)
 #: The ways of laying a level out that the canvas tries (the one fitting the view best is
 #: used): inputs and targets above or beside their neurons, crowded labels given room by
@@ -565,6 +569,11 @@ class SceneContent:
                                                                             ParamGrad)))
             names += sorted(e.name for e in flow.reads if isinstance(e, (ParamValue,
                                                                            ParamGrad)))
+            if len(set(names)) > MAX_FOCUS_PARAMETERS:
+                # The update of a large network writes every parameter: a screenful of
+                # labels would hide the network. The derivation lists them all; here only
+                # the selection and the element under the mouse are labelled.
+                names = []
         net = self._network
         selection = model.selection
         if isinstance(selection, ParameterSel):

@@ -87,7 +87,7 @@ from ...engine.numbers import format_number
 from ..coalesce import Coalescer
 from ..selection import Selection
 from . import style
-from .content import LEVELS, SPARSE, SceneContent
+from .content import FULL, LEVELS, SPARSE, STACKED, SceneContent
 from .editor import EDIT_DIGITS, InlineEditor
 from .items import BiasItem, EdgeItem, NeuronItem, Ref, ValueLabel
 from .menus import build_menu
@@ -494,6 +494,8 @@ class NetworkCanvas(QGraphicsView):
 
     def _on_selection_changed(self, selection: Selection | None) -> None:
         self._content.apply_selection(selection)
+        if self._content.level not in (FULL, STACKED):
+            self._mark_stale()  # the selection's labels are shown at the sparse levels
 
     def _on_model_destroyed(self, _obj: object = None) -> None:
         self._model = None
