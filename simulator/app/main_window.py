@@ -74,6 +74,7 @@ from .function import FunctionLab
 from .inspector import Inspector
 from .learned.views import LearnedViews
 from .lessons import LessonPlayer
+from .loading import load_document
 from .loss_plot import LossPlot
 from .model import LabModel
 from .presenter import Blackout, PresenterMode
@@ -1100,16 +1101,19 @@ class MainWindow(QMainWindow):
         self.runner.pause()
         p = Path(path)
         try:
-            doc = doc_io.load(p)
+            loaded = load_document(p, self)
         except DocumentError as exc:
             QMessageBox.critical(self, "Cannot open the file",
                                  f"Backprop Lab cannot open this file:\n\n{exc}")
             if not example and str(p) in self.settings.recent_files and not p.exists():
                 self.settings.remove_recent(str(p))
             return False
+        if loaded is None:
+            self.show_message(f"Opening {p.name} was cancelled.", 4000)
+            return False
         if not self.maybe_save():
             return False
-        self._set_document(doc, None if example else p.resolve())
+        self._set_document(loaded, None if example else p.resolve())
         self.show_message(f"Opened {p.name}.", 4000)
         return True
 

@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, QLocale, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from ..engine import document as doc_io
 from ..engine.document import DocumentError
 from ..engine.text import printable
 from .autosave import Autosaver, RecoveryEntry, RecoveryStore, tidy_in_background
+from .loading import load_document
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -109,17 +108,17 @@ def offer_recovery(window: MainWindow, autosaver: Autosaver) -> bool:
 def restore(window: MainWindow, autosaver: Autosaver, entry: RecoveryEntry) -> bool:
     """Open ``entry`` in ``window`` as an unsaved, modified network and make its autosaved
     copy the window's. A copy that cannot be read is kept and the reason shown."""
-    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        doc = doc_io.load(entry.document_path)
+        doc = load_document(entry.document_path, window, "Restoring")
     except DocumentError as exc:
-        QGuiApplication.restoreOverrideCursor()
         autosaver.store.release(entry)
         QMessageBox.warning(window, "Cannot restore",
                             f"The autosaved copy of \u201c{entry.shown_name}\u201d cannot be "
                             f"opened:\n\n{exc}\n\nIt stays in {autosaver.store.folder}.")
         return False
-    QGuiApplication.restoreOverrideCursor()
+    if doc is None:  # cancelled: the copy stays for the next start
+        autosaver.store.release(entry)
+        return False
     if not window.maybe_save():
         autosaver.store.release(entry)
         return False
