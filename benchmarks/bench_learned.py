@@ -99,7 +99,7 @@ def time_reads(repeats: int = 200) -> None:
 
 def run_app(seconds: float, size: tuple[int, int] = (1600, 1000)) -> bool:
     """Part 2: a Fast run in the main window; returns whether the targets are met."""
-    from simulator.app.main import freeze_startup_objects
+    from simulator.app.main import freeze_startup_objects, share_the_gil
     from simulator.app.main_window import MainWindow
     from simulator.app.model import LabModel
 
@@ -111,6 +111,7 @@ def run_app(seconds: float, size: tuple[int, int] = (1600, 1000)) -> bool:
     window.docks["boundary"].show()
     window.docks["boundary"].raise_()
     wait(QApplication.instance(), 0.5)  # type: ignore[arg-type]
+    share_the_gil()
     freeze_startup_objects()
     boundary = window.learned.boundary
     thumbnails = window.learned.thumbnails

@@ -30,6 +30,7 @@ autosaved while it has unsaved changes, and a start after a crash offers to rest
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import logging
 import os
@@ -201,6 +202,20 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+#: Python's thread switch interval in the app (the default is 5 ms). A worker thread (the
+#: cost-surface grid, autosave, the function lab's derivatives) holds the GIL up to this
+#: long before the GUI thread gets it back, and the window's Python handlers wait for it
+#: several times a frame: at 5 ms the slowest events of a Fast run took 50 to 71 ms in
+#: benchmarks/bench_app.py, at 1 ms 36 to 46 ms.
+SWITCH_INTERVAL_S = 0.001
+
+
+def share_the_gil() -> None:
+    """Let the GUI thread take the GIL back from a worker thread sooner (see
+    :data:`SWITCH_INTERVAL_S`)."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 def _settle(app: object, seconds: float) -> None:
@@ -413,6 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if lesson is not None:
             window.lessons.open_lesson(lesson, lesson_step if lesson_step is not None else 0)
             _wait_for_lesson(app, window, 120.0)
+        _settle(app, 0.1)  # a tab is brought to the front once the tab bars are laid out
         for key in args.show:
             window.show_view(key)
         _settle(app, 0.4)
@@ -453,6 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             window.lessons.show_start_page()
 
     QTimer.singleShot(0, at_start)
+    share_the_gil()
     freeze_startup_objects()
     if path is not None:
         window.settings.add_recent(str(path))
@@ -461,8 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for _ in range(args.steps):
         if not model.step():
             break
-    for key in args.show:
-        window.show_view(key)
+    for key in args.show:  # once the window is laid out (see the screenshot's)
+        QTimer.singleShot(0, functools.partial(window.show_view, key))
     if error:
         QMessageBox.critical(window, "Cannot open the file",
                              f"Backprop Lab cannot open this file:\n\n{error}\n\n"

@@ -786,8 +786,10 @@ class MainWindow(QMainWindow):
             kind = window_layout.layout_kind(self.width())
             if kind != self._layout_kind:
                 self._arrange(kind)
-            else:  # (a tab raised before the window is shown does not stay in front)
-                self.learned.show_what_applies()
+            # (a tab raised before the window is shown does not stay in front; nor does one
+            # raised before the new arrangement's tab bars are laid out: again once they are)
+            self.learned.show_what_applies()
+            QTimer.singleShot(0, self.learned.show_what_applies)
             # Dock sizes need the window's real size: apply them once it is laid out.
             QTimer.singleShot(0, self._apply_default_sizes)
             self._apply_default_sizes()
@@ -868,8 +870,7 @@ class MainWindow(QMainWindow):
             self.focus_canvas()
             return
         dock = self.docks[key]
-        dock.show()
-        dock.raise_()
+        window_layout.bring_to_front(dock)
         view = self.views.get(key)
         if view is not None:
             view.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -202,9 +202,7 @@ def _exercise_main_window(app: Any, example: Path) -> None:
             raise SelfTestError("one training iteration did not complete")
         _say(f"self-test: one iteration done, loss {format_number(window.model.losses[-1], 10)}")
 
-        dock = window.docks["surface"]  # the surface view is made when its dock shows
-        dock.show()
-        dock.raise_()
+        window.show_view("surface")  # the surface view is made when its dock shows
         if not _settle(app, 10, lambda: "surface" in window.views):
             raise SelfTestError("the cost-surface dock did not create its view")
         view = window.views["surface"]

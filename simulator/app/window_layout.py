@@ -22,7 +22,7 @@ import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QTabWidget
 
 from .view_registry import EDIT, LESSON, PLOTS, ViewSpec
 
@@ -90,7 +90,30 @@ def arrange(window: QMainWindow, specs: Sequence[ViewSpec], docks: dict[str, QDo
         dock.show()
     for group in (lesson, edit, plots):
         if group:
-            group[0].raise_()
+            bring_to_front(group[0])
+
+
+def bring_to_front(dock: QDockWidget) -> None:
+    """Show ``dock`` and put it in front of the docks tabbed with it.
+
+    ``QDockWidget.raise_`` alone does not always switch the tab: in the wide arrangement
+    (a dock split off and then tabbed with another) Qt keeps the old tab current. The tab
+    bar that holds the dock's title is then switched directly.
+    """
+    dock.show()
+    dock.raise_()
+    window = dock.parentWidget()
+    if not isinstance(window, QMainWindow) or dock.isFloating():
+        return
+    tabbed = window.tabifiedDockWidgets(dock)
+    if not tabbed:
+        return
+    titles = {dock.windowTitle(), *(d.windowTitle() for d in tabbed)}
+    for bar in window.findChildren(QTabBar):
+        texts = [bar.tabText(i) for i in range(bar.count())]
+        if dock.windowTitle() in texts and set(texts) <= titles:
+            bar.setCurrentIndex(texts.index(dock.windowTitle()))
+            return
 
 
 def _tabify(window: QMainWindow, docks: list[QDockWidget]) -> None:
@@ -108,7 +131,7 @@ def place_new(window: QMainWindow, specs: Sequence[ViewSpec], docks: dict[str, Q
     window.addDockWidget(area, dock)
     if others:
         window.tabifyDockWidget(others[0], dock)
-        others[0].raise_()
+        bring_to_front(others[0])
 
 
 def apply_sizes(window: QMainWindow, specs: Sequence[ViewSpec], docks: dict[str, QDockWidget],

@@ -611,3 +611,23 @@ def test_a_bad_size_exits_2_with_one_line(tmp_path, bad):
                     tmp_path=tmp_path)
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
+def test_every_view_comes_to_the_front_in_both_arrangements(qtbot, monkeypatch, size):
+    """Ctrl+N and --show bring a view in front of its tabs in the compact and the wide
+    arrangement alike (in the wide one, QDockWidget.raise_ alone left the Loss tab in front
+    of the decision boundary), and a classification data set starts with its boundary in
+    front."""
+    from simulator.engine import datasets
+
+    data = datasets.make("spiral", n=60, test_fraction=0.25)
+    doc = edits.fit_to_data(edits.new_document((2, 4, 2), "tanh"), data, {"kind": "spiral"})
+    win = open_window(qtbot, monkeypatch, size=size, model=LabModel(doc))
+    assert win.layout_kind() == ("wide" if size[0] >= 1800 else "compact")
+    assert on_screen(win.docks["boundary"])
+    for key in ("loss", "boundary", "health", "data", "inspector", "derivation", "surface",
+                "loss", "boundary"):
+        win.show_view(key)
+        _settle(qtbot)
+        assert on_screen(win.docks[key]), key

@@ -18,6 +18,7 @@ from ..canvas import NetworkCanvas
 from ..coalesce import Themeable, Throttleable
 from ..model import LabModel
 from ..visibility import in_view
+from ..window_layout import bring_to_front
 from .boundary_view import DecisionBoundaryView
 from .health_overlay import HealthOverlay
 from .health_view import HealthView
@@ -74,7 +75,7 @@ class LearnedViews(QObject):
         self._applied = self._applies()
         dock = self._docks.get("boundary" if self._applied else "plots_front")
         if dock is not None and not dock.isHidden():
-            dock.raise_()
+            bring_to_front(dock)
 
     def _on_structure_changed(self) -> None:
         if self._applies() != self._applied:
@@ -83,8 +84,7 @@ class LearnedViews(QObject):
     def _raise(self, key: str) -> None:
         dock = self._docks.get(key)
         if dock is not None:
-            dock.show()
-            dock.raise_()
+            bring_to_front(dock)
 
     def show_large(self, neuron: str | None) -> None:
         """Show a neuron's picture large in the decision-boundary view (None: the

@@ -65,6 +65,7 @@ from ...engine.lesson_scene import PIRATE_SEED
 from ...engine.quiz import Grade, PredictionError, Question, Score, grade, save_score
 from ..function.state import LabRequestError
 from ..view_registry import LESSON, ViewSpec
+from ..window_layout import bring_to_front
 from .asking import Waiting, quiz_question, step_question, waiting_for
 from .cover import Cover
 from .examples_menu import fill_examples_menu
@@ -734,8 +735,7 @@ class LessonPlayer(QObject):
         if self.lesson is None:
             if on:
                 self.pane.show_quiz()
-                self.dock.show()
-                self.dock.raise_()
+                bring_to_front(self.dock)
             else:
                 self.pane.show_idle()
         if not on and self.asking is not None and self.asking.source == "quiz":
