@@ -47,7 +47,7 @@ from . import strict_json
 from .activations import ACTIVATIONS
 from .datasets import Dataset, DatasetError
 from .features import FeatureError, check_features, check_raw_width
-from .files import UnreadableFile, atomic_write, format_size, read_regular
+from .files import UnreadableFile, atomic_write, format_size, read_text
 from .limits import (
     MAX_ABS_VALUE,
     MAX_BATCH_SIZE,
@@ -253,13 +253,9 @@ def load(path: str | os.PathLike[str]) -> Document:
     p = Path(path)
     name = printable(p.name or str(p), 80)
     try:
-        data = read_regular(p, MAX_DOCUMENT_BYTES)
+        text = read_text(p, MAX_DOCUMENT_BYTES)
     except UnreadableFile as exc:
         raise DocumentError(f"{name}: {exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DocumentError(f"{name}: not a text file (not UTF-8)") from None
     try:
         return loads(text)
     except DocumentError as exc:

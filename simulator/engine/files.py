@@ -105,6 +105,16 @@ def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     return data
 
 
+def read_text(path: str | os.PathLike[str], max_bytes: int) -> str:
+    """The UTF-8 text (a byte-order mark allowed) of a regular file of at most
+    ``max_bytes`` bytes (see :func:`read_regular`); :class:`UnreadableFile` for anything
+    else, bytes that are not UTF-8 included."""
+    try:
+        return read_regular(path, max_bytes).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableFile("not a text file (not UTF-8)") from None
+
+
 # --- writing -------------------------------------------------------------------------------
 
 _TEMP_SUFFIX = ".tmp"
@@ -206,4 +216,5 @@ def tidy_folder(folder: str | os.PathLike[str], extensions: Iterable[str] = (".j
 
 
 __all__ = ["UnreadableFile", "atomic_write", "format_size", "open_regular", "read_regular",
+           "read_text",
            "remove_stale_temp_files", "tidy_folder"]

@@ -49,7 +49,7 @@ from .document import Document, DocumentError
 from .edits import set_data, set_training
 from .explain import explain_substep
 from .explanation import Explanation, equations, tokens_numbers
-from .files import UnreadableFile, read_regular
+from .files import UnreadableFile, read_text
 from .function import (
     DESCENT_OPTIMIZERS,
     MAX_DESCENT_STEPS,
@@ -310,13 +310,9 @@ def load_lesson(path: str | os.PathLike[str]) -> Lesson:
     p = Path(path)
     name = printable(p.name or str(p), 80)
     try:
-        data = read_regular(p, MAX_LESSON_BYTES)
+        text = read_text(p, MAX_LESSON_BYTES)
     except UnreadableFile as exc:
         raise LessonError(f"{name}: {exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LessonError(f"{name}: not a text file (not UTF-8)") from None
     lesson = lesson_from_dict(parse_json(text, name), name)
     return Lesson(lesson.id, lesson.title, lesson.summary, lesson.questions, lesson.steps, p)
 
