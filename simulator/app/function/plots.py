@@ -29,12 +29,11 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from ...engine.numbers import format_number
 from ...engine.optimizers import OPTIMIZER_LABELS
 from ...engine.surface import AXES, finite_range, subsample
-from ..surface.contour import BACKGROUND, ContourView
+from ..surface.contour import ContourView, dark_legend, dark_plot
 from ..surface.controller import ARROW_FRACTION, ARROW_SAMPLES, LABEL_DIGITS
 from ..surface.display import GridView, PathView, PointView, SliceDisplay
 from ..surface.gl import ensure_pyopengl_platform, gl_available
 from ..surface.style import ARROW_COLOUR, OUTLINE_COLOUR, POINT_COLOUR, path_colour
-from ..widgets import plain_axis
 from .model import FunctionLabModel
 from .state import VIEW_CONTOUR, VIEW_SURFACE
 
@@ -88,19 +87,7 @@ class CurvePlot(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot_widget = pg.PlotWidget(background=BACKGROUND)
-        self.plot_widget.setMinimumSize(240, 180)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot_widget)
-        self.plot = self.plot_widget.getPlotItem()
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=False, y=False)  # grid lines cost ~10 ms a paint (QPicture)
-        for name in ("left", "bottom"):
-            plain_axis(self.plot.getAxis(name))
-        self.view_box = self.plot.getViewBox()
-        self.view_box.disableAutoRange()
+        self.plot_widget, self.plot, self.view_box = dark_plot(self)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(CURVE_COLOUR, width=2.5), connect="finite")
         self.tangent = pg.PlotDataItem(pen=pg.mkPen(ARROW_COLOUR, width=2.5,
                                                     style=Qt.PenStyle.DashLine))
@@ -115,9 +102,7 @@ class CurvePlot(QWidget):
                                       symbolPen=pg.mkPen(OUTLINE_COLOUR, width=1))
         self.marker = pg.ScatterPlotItem(size=14, brush=pg.mkBrush(POINT_COLOUR),
                                          pen=pg.mkPen(OUTLINE_COLOUR, width=1.5))
-        self.legend = pg.LegendItem(offset=(-8, 8), labelTextColor=(230, 230, 230),
-                                    brush=pg.mkBrush(28, 28, 30, 200))
-        self.legend.setParentItem(self.view_box)
+        self.legend = dark_legend(self.view_box, (-8, 8))
         for item, z in ((self.curve, 0), (self.tangent, 5), (self.pirate, 8),
                         (self.descent, 10), (self.marker, 20)):
             item.setZValue(z)

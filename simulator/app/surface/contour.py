@@ -38,30 +38,46 @@ LABEL_COLOUR = "#e1e1e1"  # the axis names, on the dark background
 LABEL_POINTS = 10.0  # the axis names' size at 100% zoom
 
 
+def dark_plot(owner: QWidget) -> tuple[pg.PlotWidget, pg.PlotItem, pg.ViewBox]:
+    """A plot on the dark background filling ``owner``: no context menu, no auto-range
+    button, no grid (grid lines cost ~10 ms a paint), axes in plain numbers, the range set
+    by code. The slice's contour view and the function lab's curve draw in one."""
+    plot_widget = pg.PlotWidget(background=BACKGROUND)
+    plot_widget.setMinimumSize(240, 180)
+    layout = QVBoxLayout(owner)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(plot_widget)
+    plot = plot_widget.getPlotItem()
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.showGrid(x=False, y=False)
+    for name in ("left", "bottom"):  # "w5 = 0.18 (x0.001)" would confuse a student
+        plain_axis(plot.getAxis(name))
+    view_box = plot.getViewBox()
+    view_box.disableAutoRange()
+    return plot_widget, plot, view_box
+
+
+def dark_legend(view_box: pg.ViewBox, offset: tuple[int, int]) -> pg.LegendItem:
+    """A legend for a :func:`dark_plot`, light text on a translucent dark box."""
+    legend = pg.LegendItem(offset=offset, labelTextColor=(230, 230, 230),
+                           brush=pg.mkBrush(28, 28, 30, 200))
+    legend.setParentItem(view_box)
+    return legend
+
+
 class ContourView(QWidget):
     """A pyqtgraph PlotWidget showing the slice as a coloured image with contours."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot_widget = pg.PlotWidget(background=BACKGROUND)
-        self.plot_widget.setMinimumSize(240, 180)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot_widget)
-        self.plot = self.plot_widget.getPlotItem()
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=False, y=False)
-        self.view_box = self.plot.getViewBox()
-        self.view_box.disableAutoRange()
+        self.plot_widget, self.plot, self.view_box = dark_plot(self)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
         self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colormap(),
                                          interactive=False, width=14)
         self.color_bar.axis.enableAutoSIPrefix(False)
-        for name in ("left", "bottom"):  # "w5 = 0.18 (x0.001)" would confuse a student
-            plain_axis(self.plot.getAxis(name))
         self.color_bar.setImageItem(self.image, insert_in=self.plot)
         self.contours = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((255, 255, 255, 110),
                                                                        width=1))
@@ -85,9 +101,7 @@ class ContourView(QWidget):
             self.plot.addItem(item)
         self.marker.setZValue(20)
         self.arrow_head.setZValue(15)
-        self.legend = pg.LegendItem(offset=(-8, -8), labelTextColor=(230, 230, 230),
-                                    brush=pg.mkBrush(28, 28, 30, 200))
-        self.legend.setParentItem(self.view_box)
+        self.legend = dark_legend(self.view_box, (-8, -8))
         self.legend.setToolTip(PATH_NOTE)
         self._legend_keys: list[tuple[str, str]] = []
 
