@@ -23,6 +23,16 @@ class _Relay(QObject):
     done = Signal(int, object)  # generation, result
 
 
+class _Runnable(QRunnable):
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__()
+        self._work = work
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self._work()
+
+
 class BackgroundTask(QObject):
     """Runs ``work(argument)`` on a worker thread; ``finished(result)`` carries the result
     of the newest submission only. An exception in ``work`` is delivered as the result (the
@@ -66,7 +76,7 @@ class BackgroundTask(QObject):
 
         was_busy = self.busy
         self._pending += 1
-        self._pool.start(QRunnable.create(run))
+        self._pool.start(_Runnable(run))
         if not was_busy:
             self.busyChanged.emit(True)
         return generation

@@ -56,6 +56,18 @@ class _Relay(QObject):
     result = Signal(object)
 
 
+class _Runnable(QRunnable):
+    """Runs ``work`` on a pool thread."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__()
+        self._work = work
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self._work()
+
+
 class GridJobs(QObject):
     """Background grid computations, one at a time: coalesced, coarse first when slow,
     stale results dropped, cancellable.
@@ -161,7 +173,7 @@ class GridJobs(QObject):
         self._last_submit = time.monotonic()
         self._running = True
         self.jobs_started += 1
-        self._pool.start(QRunnable.create(lambda: run_job(job, self._relay.result.emit)))
+        self._pool.start(_Runnable(lambda: run_job(job, self._relay.result.emit)))
 
     def _on_result(self, result: SliceResult) -> None:
         if self._closed:
@@ -209,8 +221,7 @@ class CompareJobs(QObject):
         job = build(JobTicket(0, self.epoch, self._cancel))
         self._running = True
         self.busyChanged.emit(True)
-        self._pool.start(QRunnable.create(
-            lambda: self._relay.result.emit(run_compare(job))))
+        self._pool.start(_Runnable(lambda: self._relay.result.emit(run_compare(job))))
         return True
 
     def cancel(self) -> None:
